@@ -1,0 +1,25 @@
+namespace D2LLM.Cli;
+
+/// <summary>
+/// Runs a command body and turns user mistakes (bad files, bad arguments, bad data) into the one-line error and
+/// non-zero exit code the CLI contract asks for; anything else is a bug and keeps its stack trace.
+/// </summary>
+internal static class CommandRunner
+{
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static bool IsUserError(Exception e) =>
+        e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
+            or FormatException or NotSupportedException or System.Text.Json.JsonException;
+}

@@ -1,0 +1,144 @@
+using D2LLM.Tensors;
+using D2LLM.Tensors.Gemm;
+
+namespace D2LLM.Tensors.Tests;
+
+public class GemmTests
+{
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        { 1, 1, 1 }, { 7, 33, 5 }, { 33, 7, 511 }, { 511, 65, 33 }, { 64, 511, 7 }, { 13, 1, 300 },
+        { 1, 129, 64 }, { 300, 40, 257 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void F32_MatchesFloat64_ForAllTransposesAndKernels(int m, int n, int k)
+    {
+        foreach (var kernel in Kernels())
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    Check<float>(kernel, ta, tb, m, n, k, x => x, seed: m * 31 + n * 7 + k);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Bf16AndF16_MatchFloat64_OfTheRoundedValues(int m, int n, int k)
+    {
+        foreach (var kernel in Kernels())
+            foreach (bool tb in new[] { false, true })
+            {
+                Check(kernel, false, tb, m, n, k, BFloat16.FromSingle, seed: m + n + k);
+                Check(kernel, true, tb, m, n, k, x => (Half)x, seed: m + 2 * n + k);
+            }
+    }
+
+    [Fact]
+    public void CrossesEveryBlockBoundary()
+    {
+        // n > NC, m > MC and k > KC, with edges on every side.
+        Check<float>(GemmKernel.Auto, false, false, GemmDriver.MC + 5, GemmDriver.NC + 37, GemmDriver.KC * 2 + 3, x => x, 5);
+        Check(GemmKernel.Auto, false, true, 3, GemmDriver.NC + 1, GemmDriver.KC + 1, BFloat16.FromSingle, 6);
+    }
+
+    [Fact]
+    public void BetaZero_IgnoresNaNInC_AndKZeroScalesC()
+    {
+        var a = new float[] { 1, 2 };
+        var b = new float[] { 3, 4 };
+        var c = new float[] { float.NaN };
+        Matmul.Multiply(false, false, 1, 1, 2, 1f, a, 2, b, 1, 0f, c, 1);
+        Assert.Equal(11f, c[0]);
+
+        var d = new float[] { 2f, 3f };
+        Matmul.Multiply<float>(false, false, 1, 2, 0, 1f, Array.Empty<float>(), 0, Array.Empty<float>(), 2, 0.5f, d, 2);
+        Assert.Equal(new[] { 1f, 1.5f }, d);
+    }
+
+    [Fact]
+    public void VectorKernelsAgreeWithScalar()
+    {
+        var rng = new Random(3);
+        int m = 37, n = 70, k = 300;
+        var a = RandomArray(rng, m * k);
+        var b = RandomArray(rng, k * n);
+        var reference = new float[m * n];
+        Matmul.Multiply(GemmKernel.Scalar, false, false, m, n, k, 1f, a, k, b, n, 0f, reference, n);
+        foreach (var kernel in new[] { GemmKernel.Avx512, GemmKernel.Avx2 }.Where(Matmul.IsSupported))
+        {
+            var c = new float[m * n];
+            Matmul.Multiply(kernel, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            for (int i = 0; i < c.Length; i++) Assert.True(Math.Abs(c[i] - reference[i]) <= 1e-4f * (1 + Math.Abs(reference[i])), $"{kernel} at {i}");
+        }
+    }
+
+    [Fact]
+    public void Batched_EqualsPerItemProducts_WithSharedB()
+    {
+        var rng = new Random(9);
+        int batch = 5, m = 9, n = 11, k = 13;
+        var a = RandomArray(rng, batch * m * k);
+        var b = RandomArray(rng, k * n);
+        var c = new float[batch * m * n];
+        Matmul.MultiplyBatched<float>(batch, false, false, m, n, k, 1f, a, k, m * k, b, n, 0, 0f, c, n, m * n);
+        for (int i = 0; i < batch; i++)
+        {
+            var expected = new float[m * n];
+            Matmul.Multiply<float>(false, false, m, n, k, 1f, a.AsSpan(i * m * k, m * k), k, b, n, 0f, expected, n);
+            Assert.Equal(expected, c.AsSpan(i * m * n, m * n).ToArray());
+        }
+    }
+
+    [Fact]
+    public void RejectsBuffersTooSmall()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Matmul.Multiply<float>(false, false, 2, 2, 2, 1f, new float[3], 2, new float[4], 2, 0f, new float[4], 2));
+        Assert.Contains("A holds 3", ex.Message);
+    }
+
+    private static IEnumerable<GemmKernel> Kernels() =>
+        new[] { GemmKernel.Avx512, GemmKernel.Avx2, GemmKernel.Scalar }.Where(Matmul.IsSupported);
+
+    private static void Check<TB>(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, Func<float, TB> convert, int seed)
+        where TB : unmanaged
+    {
+        var rng = new Random(seed);
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 1;
+        var a = RandomArray(rng, (ta ? k : m) * lda);
+        var b = RandomArray(rng, (tb ? n : k) * ldb).Select(convert).ToArray();
+        var c = RandomArray(rng, m * ldc);
+        var c0 = (float[])c.Clone();
+        const float alpha = 0.75f, beta = -0.5f;
+        Matmul.Multiply(kernel, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double x = ta ? a[p * lda + i] : a[i * lda + p];
+                    double y = GemmPacking.ToSingle(tb ? b[j * ldb + p] : b[p * ldb + j]);
+                    sum += x * y;
+                    magnitude += Math.Abs(x * y);
+                }
+
+                double expected = alpha * sum + beta * c0[i * ldc + j];
+                double error = Math.Abs(c[i * ldc + j] - expected);
+                Assert.True(error <= 1e-6 * (magnitude + 1) * 4,
+                    $"{kernel} {typeof(TB).Name} ta={ta} tb={tb} {m}x{n}x{k} at ({i},{j}): {c[i * ldc + j]} vs {expected}");
+            }
+
+            Assert.Equal(c0[i * ldc + n], c[i * ldc + n]); // the padding column is untouched
+        }
+    }
+
+    internal static float[] RandomArray(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}
