@@ -1,0 +1,153 @@
+using D2LLM.Tensors.Gemm;
+using D2LLM.Tensors.Threading;
+
+namespace D2LLM.Tensors.Kernels;
+
+/// <summary>
+/// Scaled dot-product attention over packed variable-length sequences, with grouped-query heads.
+/// Layout: q[T, Hq, d], k and v[T, Hkv, d], output[T, Hq, d]; sequence b holds tokens [starts[b], starts[b+1]),
+/// so texts of different lengths share one batch with no padding and never see each other. Query head h reads
+/// key/value head h / (Hq/Hkv). Per sequence and head:
+///   S = scale·Q·Kᵀ,  P = softmax(S) over allowed keys (key mask ≠ 0; j ≤ i when causal),  O = P·V.
+/// Backward: dV = Pᵀ·dO;  dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(P ⊙ dP));  dQ = scale·dS·K;  dK = scale·dSᵀ·Q,
+/// summed over the query heads of a group for dK and dV.
+/// </summary>
+public static unsafe class Attention
+{
+    /// <summary>Length of the probability buffer Forward fills and Backward reads: heads · Σ_b L_b².</summary>
+    public static long ProbsLength(ReadOnlySpan<int> starts, int qHeads)
+    {
+        long total = 0;
+        for (int b = 0; b + 1 < starts.Length; b++)
+        {
+            long l = starts[b + 1] - starts[b];
+            total += l * l;
+        }
+
+        return total * qHeads;
+    }
+
+    public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+        Span<float> probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, bool causal,
+        ReadOnlySpan<byte> keyMask = default, float scale = float.NaN)
+    {
+        var layout = new Layout(starts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
+        fixed (float* pq = q, pk = k, pv = v, po = output, pp = probs)
+        fixed (byte* pm = keyMask)
+        {
+            float* qq = pq, kk = pk, vv = pv, oo = po, ppp = pp;
+            byte* mask = keyMask.IsEmpty ? null : pm;
+            WorkerPool.Shared.Run(layout.Sequences * qHeads, item =>
+            {
+                int b = item / layout.QHeads, h = item % layout.QHeads, g = h / layout.Group;
+                int s = layout.Start(b), l = layout.Length(b), d = layout.HeadDim;
+                int ldq = layout.QHeads * d, ldkv = layout.KvHeads * d;
+                var qh = Rows(qq + (long)s * ldq + h * d, l, d, ldq);
+                var kg = Rows(kk + (long)s * ldkv + g * d, l, d, ldkv);
+                var vg = Rows(vv + (long)s * ldkv + g * d, l, d, ldkv);
+                var oh = Rows(oo + (long)s * ldq + h * d, l, d, ldq);
+                var p = new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * l, l * l);
+
+                Matmul.Multiply(false, true, l, l, d, layout.Scale, qh, ldq, kg, ldkv, 0f, p, l);
+                Span<byte> allowed = l <= 4096 ? stackalloc byte[l] : new byte[l];
+                for (int i = 0; i < l; i++)
+                {
+                    for (int j = 0; j < l; j++) allowed[j] = (byte)((mask == null || mask[s + j] != 0) && (!causal || j <= i) ? 1 : 0);
+                    Softmax.Row(p.Slice(i * l, l), p.Slice(i * l, l), allowed);
+                }
+
+                Matmul.Multiply(false, false, l, d, l, 1f, p, l, vg, ldkv, 0f, oh, ldq);
+            });
+        }
+    }
+
+    /// <summary>dq, dk, dv += the gradients of the attention output; probs as left by Forward.</summary>
+    public static void Backward(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
+        ReadOnlySpan<float> v, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
+        ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, float scale = float.NaN)
+    {
+        var layout = new Layout(starts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
+        fixed (float* pdo = dOutput, pq = q, pk = k, pv = v, pp = probs, pdq = dq, pdk = dk, pdv = dv)
+        {
+            float* dOut = pdo, qq = pq, kk = pk, vv = pv, ppp = pp, dqq = pdq, dkk = pdk, dvv = pdv;
+            WorkerPool.Shared.Run(layout.Sequences * kvHeads, item =>
+            {
+                int b = item / layout.KvHeads, g = item % layout.KvHeads;
+                int s = layout.Start(b), l = layout.Length(b), d = layout.HeadDim;
+                int ldq = layout.QHeads * d, ldkv = layout.KvHeads * d;
+                var kg = Rows(kk + (long)s * ldkv + g * d, l, d, ldkv);
+                var vg = Rows(vv + (long)s * ldkv + g * d, l, d, ldkv);
+                var dkg = Rows(dkk + (long)s * ldkv + g * d, l, d, ldkv);
+                var dvg = Rows(dvv + (long)s * ldkv + g * d, l, d, ldkv);
+                var ds = new float[l * l];
+                for (int h = g * layout.Group; h < (g + 1) * layout.Group; h++)
+                {
+                    var qh = Rows(qq + (long)s * ldq + h * d, l, d, ldq);
+                    var doh = Rows(dOut + (long)s * ldq + h * d, l, d, ldq);
+                    var dqh = Rows(dqq + (long)s * ldq + h * d, l, d, ldq);
+                    var p = new ReadOnlySpan<float>(ppp + layout.ProbsOffset(b) + (long)h * l * l, l * l);
+
+                    Matmul.Multiply(false, true, l, l, d, 1f, doh, ldq, vg, ldkv, 0f, ds, l);
+                    Matmul.Multiply(true, false, l, d, l, 1f, p, l, doh, ldq, 1f, dvg, ldkv);
+                    for (int i = 0; i < l; i++)
+                    {
+                        var pi = p.Slice(i * l, l);
+                        var dsi = ds.AsSpan(i * l, l);
+                        float dot = System.Numerics.Tensors.TensorPrimitives.Dot(pi, dsi);
+                        for (int j = 0; j < l; j++) dsi[j] = pi[j] * (dsi[j] - dot);
+                    }
+
+                    Matmul.Multiply(false, false, l, d, l, layout.Scale, ds, l, kg, ldkv, 1f, dqh, ldq);
+                    Matmul.Multiply(true, false, l, d, l, layout.Scale, ds, l, qh, ldq, 1f, dkg, ldkv);
+                }
+            });
+        }
+    }
+
+    /// <summary>A span over l rows of width d at stride ld, as the GEMM reads it.</summary>
+    private static Span<float> Rows(float* p, int l, int d, int ld) => new(p, l == 0 ? 0 : (l - 1) * ld + d);
+
+    /// <summary>Sizes and offsets shared by Forward and Backward, checked once.</summary>
+    private sealed class Layout
+    {
+        private readonly int[] _starts;
+        private readonly long[] _probsOffsets;
+
+        public Layout(ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, float scale,
+            long qLength, long kLength, long vLength, long probsLength)
+        {
+            if (starts.Length < 1 || starts[0] != 0) throw new ArgumentException("sequence starts must begin at 0");
+            if (kvHeads <= 0 || qHeads % kvHeads != 0) throw new ArgumentException($"query heads ({qHeads}) must be a multiple of key/value heads ({kvHeads})");
+            _starts = starts.ToArray();
+            Sequences = starts.Length - 1;
+            QHeads = qHeads;
+            KvHeads = kvHeads;
+            Group = qHeads / kvHeads;
+            HeadDim = headDim;
+            Scale = float.IsNaN(scale) ? 1f / MathF.Sqrt(headDim) : scale;
+            _probsOffsets = new long[Sequences];
+            long offset = 0;
+            for (int b = 0; b < Sequences; b++)
+            {
+                if (_starts[b + 1] < _starts[b]) throw new ArgumentException("sequence starts must not decrease");
+                _probsOffsets[b] = offset;
+                offset += (long)Length(b) * Length(b) * qHeads;
+            }
+
+            long tokens = _starts[Sequences];
+            if (qLength < tokens * qHeads * headDim) throw new ArgumentException($"q holds {qLength} values, {tokens} tokens need {tokens * qHeads * headDim}");
+            if (kLength < tokens * kvHeads * headDim || vLength < tokens * kvHeads * headDim) throw new ArgumentException("k or v is smaller than the sequences need");
+            if (probsLength < offset) throw new ArgumentException($"probs holds {probsLength} values, {offset} are needed");
+        }
+
+        public int Sequences { get; }
+        public int QHeads { get; }
+        public int KvHeads { get; }
+        public int Group { get; }
+        public int HeadDim { get; }
+        public float Scale { get; }
+        public int Start(int b) => _starts[b];
+        public int Length(int b) => _starts[b + 1] - _starts[b];
+        public long ProbsOffset(int b) => _probsOffsets[b];
+    }
+}

@@ -1,0 +1,38 @@
+using System.Numerics.Tensors;
+using D2LLM.Tensors.Gemm;
+
+namespace D2LLM.Tensors.Kernels;
+
+/// <summary>
+/// Fully connected layer in PyTorch's layout: y[n, out] = x[n, in] · W[out, in]ᵀ + b.
+/// The weight may be float32 or a frozen bf16/f16 matrix (widened block by block inside the GEMM).
+/// </summary>
+public static class Linear
+{
+    public static void Forward<TW>(ReadOnlySpan<float> x, ReadOnlySpan<TW> w, ReadOnlySpan<float> bias, Span<float> y,
+        int rows, int inFeatures, int outFeatures) where TW : unmanaged
+    {
+        Matmul.Multiply(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures);
+        if (bias.IsEmpty) return;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = y.Slice(r * outFeatures, outFeatures);
+            TensorPrimitives.Add(row, bias[..outFeatures], row);
+        }
+    }
+
+    /// <summary>
+    /// dx += dy · W;  dW += dyᵀ · x;  db += Σ_rows dy. An empty gradient span skips that gradient
+    /// (frozen weights have none).
+    /// </summary>
+    public static void Backward<TW>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<TW> w,
+        Span<float> dx, Span<float> dw, Span<float> db, int rows, int inFeatures, int outFeatures) where TW : unmanaged
+    {
+        if (!dx.IsEmpty)
+            Matmul.Multiply(false, false, rows, inFeatures, outFeatures, 1f, dy, outFeatures, w, inFeatures, 1f, dx, inFeatures);
+        if (!dw.IsEmpty)
+            Matmul.Multiply(true, false, outFeatures, inFeatures, rows, 1f, dy, outFeatures, x, inFeatures, 1f, dw, inFeatures);
+        if (db.IsEmpty) return;
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(db[..outFeatures], dy.Slice(r * outFeatures, outFeatures), db[..outFeatures]);
+    }
+}
