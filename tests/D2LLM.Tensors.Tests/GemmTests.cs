@@ -120,7 +120,7 @@ public class GemmTests
                 for (int p = 0; p < k; p++)
                 {
                     double x = ta ? a[p * lda + i] : a[i * lda + p];
-                    double y = GemmPacking.ToSingle(tb ? b[j * ldb + p] : b[p * ldb + j]);
+                    double y = Widening.ToSingle(tb ? b[j * ldb + p] : b[p * ldb + j]);
                     sum += x * y;
                     magnitude += Math.Abs(x * y);
                 }

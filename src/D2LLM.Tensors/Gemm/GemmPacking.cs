@@ -1,7 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-
 namespace D2LLM.Tensors.Gemm;
 
 /// <summary>
@@ -52,7 +48,7 @@ internal static unsafe class GemmPacking
             {
                 for (int p = 0; p < kc; p++)
                 {
-                    Widen(b + (long)(p0 + p) * ldb + j0 + s, d + p * nr, cols);
+                    Widening.ToSingle(b + (long)(p0 + p) * ldb + j0 + s, d + p * nr, cols);
                     for (int j = cols; j < nr; j++) d[p * nr + j] = 0f;
                 }
             }
@@ -61,44 +57,12 @@ internal static unsafe class GemmPacking
                 for (int j = 0; j < cols; j++)
                 {
                     TB* src = b + (long)(j0 + s + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++) d[p * nr + j] = ToSingle(src[p]);
+                    for (int p = 0; p < kc; p++) d[p * nr + j] = Widening.ToSingle(src[p]);
                 }
 
                 for (int p = 0; cols < nr && p < kc; p++)
                     for (int j = cols; j < nr; j++) d[p * nr + j] = 0f;
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float ToSingle<T>(T value) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float)) return Unsafe.As<T, float>(ref value);
-        if (typeof(T) == typeof(BFloat16)) return Unsafe.As<T, BFloat16>(ref value).ToSingle();
-        if (typeof(T) == typeof(Half)) return (float)Unsafe.As<T, Half>(ref value);
-        throw new NotSupportedException(typeof(T).Name);
-    }
-
-    /// <summary>dst[i] = (float)src[i] for a contiguous run.</summary>
-    public static void Widen<T>(T* src, float* dst, int count) where T : unmanaged
-    {
-        int i = 0;
-        if (typeof(T) == typeof(float))
-        {
-            Buffer.MemoryCopy(src, dst, count * sizeof(float), count * sizeof(float));
-            return;
-        }
-
-        if (typeof(T) == typeof(BFloat16) && Avx512F.IsSupported)
-        {
-            ushort* s = (ushort*)src;
-            for (; i + 16 <= count; i += 16)
-            {
-                var wide = Avx512F.ConvertToVector512UInt32(Avx.LoadVector256(s + i));
-                Avx512F.Store(dst + i, Avx512F.ShiftLeftLogical(wide, 16).AsSingle());
-            }
-        }
-
-        for (; i < count; i++) dst[i] = ToSingle(src[i]);
     }
 }

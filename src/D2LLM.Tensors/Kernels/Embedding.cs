@@ -13,7 +13,7 @@ public static unsafe class Embedding
             {
                 int id = ids[i];
                 if ((uint)id >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} is outside the vocabulary of {vocab}");
-                Gemm.GemmPacking.Widen(t + (long)id * dim, o + (long)i * dim, dim);
+                Widening.ToSingle(t + (long)id * dim, o + (long)i * dim, dim);
             }
         }
     }

@@ -1,0 +1,165 @@
+using System.Text.Json;
+
+namespace D2LLM.Models;
+
+/// <summary>Decoder families the engine runs.</summary>
+public enum Architecture
+{
+    /// <summary>Qwen2 / Qwen2.5: q/k/v projections with bias.</summary>
+    Qwen2,
+
+    /// <summary>Qwen3 (also Qwen3-Embedding and Qwen3-Reranker): per-head RMSNorm on q and k, explicit head_dim.</summary>
+    Qwen3,
+}
+
+/// <summary>
+/// The fields of a Hugging Face <c>config.json</c> that a Qwen2/Qwen3 decoder needs, with the defaults the
+/// transformers classes apply when a field is absent. Unsupported settings fail here, naming the field.
+/// </summary>
+public sealed record ModelConfig
+{
+    public required Architecture Architecture { get; init; }
+    public required string ArchitectureName { get; init; }
+    public required int HiddenSize { get; init; }
+    public required int IntermediateSize { get; init; }
+    public required int NumLayers { get; init; }
+    public required int NumHeads { get; init; }
+    public required int NumKvHeads { get; init; }
+    public required int HeadDim { get; init; }
+    public required int VocabSize { get; init; }
+    public double RmsNormEps { get; init; } = 1e-6;
+    public double RopeTheta { get; init; } = 10000;
+    public int MaxPositions { get; init; } = 32768;
+    public bool TieWordEmbeddings { get; init; }
+
+    /// <summary>Bias on q, k, v (always for Qwen2; <c>attention_bias</c> for Qwen3, which also puts it on o).</summary>
+    public bool QkvBias { get; init; }
+
+    public bool OutputBias { get; init; }
+    public string TorchDtype { get; init; } = "float32";
+    public int? BosTokenId { get; init; }
+    public IReadOnlyList<int> EosTokenIds { get; init; } = Array.Empty<int>();
+
+    public static ModelConfig Load(string path)
+    {
+        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return Parse(doc.RootElement, path);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+        }
+    }
+
+    public static ModelConfig Parse(JsonElement root, string source = "config.json")
+    {
+        var reader = new Fields(root, source);
+        string name = reader.ArchitectureName();
+        var architecture = name switch
+        {
+            "Qwen2ForCausalLM" or "Qwen2Model" => Architecture.Qwen2,
+            "Qwen3ForCausalLM" or "Qwen3Model" => Architecture.Qwen3,
+            _ => throw new InvalidDataException($"{source}: architecture '{name}' is not supported (Qwen2ForCausalLM, Qwen3ForCausalLM)"),
+        };
+
+        int hidden = reader.Int("hidden_size");
+        int heads = reader.Int("num_attention_heads");
+        int kvHeads = reader.OptionalInt("num_key_value_heads") ?? heads;
+        int headDim = reader.OptionalInt("head_dim") ?? (architecture == Architecture.Qwen3 ? 128 : hidden / heads);
+        if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+            throw new InvalidDataException($"{source}: num_attention_heads ({heads}) must be a positive multiple of num_key_value_heads ({kvHeads})");
+        if (headDim <= 0 || headDim % 2 != 0) throw new InvalidDataException($"{source}: head_dim {headDim} must be positive and even");
+        if (reader.OptionalBool("use_sliding_window") == true)
+            throw new InvalidDataException($"{source}: use_sliding_window=true is not supported");
+        reader.RejectRopeScaling();
+        string act = reader.OptionalString("hidden_act") ?? "silu";
+        if (act != "silu") throw new InvalidDataException($"{source}: hidden_act '{act}' is not supported (silu)");
+        bool attentionBias = reader.OptionalBool("attention_bias") ?? false;
+
+        return new ModelConfig
+        {
+            Architecture = architecture,
+            ArchitectureName = name,
+            HiddenSize = hidden,
+            IntermediateSize = reader.Int("intermediate_size"),
+            NumLayers = reader.Int("num_hidden_layers"),
+            NumHeads = heads,
+            NumKvHeads = kvHeads,
+            HeadDim = headDim,
+            VocabSize = reader.Int("vocab_size"),
+            RmsNormEps = reader.OptionalDouble("rms_norm_eps") ?? 1e-6,
+            RopeTheta = reader.OptionalDouble("rope_theta") ?? 10000,
+            MaxPositions = reader.OptionalInt("max_position_embeddings") ?? 32768,
+            TieWordEmbeddings = reader.OptionalBool("tie_word_embeddings") ?? false,
+            QkvBias = architecture == Architecture.Qwen2 || attentionBias,
+            OutputBias = architecture == Architecture.Qwen3 && attentionBias,
+            TorchDtype = reader.OptionalString("torch_dtype") ?? reader.OptionalString("dtype") ?? "float32",
+            BosTokenId = reader.OptionalInt("bos_token_id"),
+            EosTokenIds = reader.IntOrList("eos_token_id"),
+        };
+    }
+
+    /// <summary>Typed access to config fields with errors that name the file and the field.</summary>
+    private readonly struct Fields(JsonElement root, string source)
+    {
+        public string ArchitectureName()
+        {
+            if (root.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0)
+                return a[0].GetString() ?? "";
+            string? modelType = OptionalString("model_type");
+            return modelType switch
+            {
+                "qwen2" => "Qwen2ForCausalLM",
+                "qwen3" => "Qwen3ForCausalLM",
+                null => throw new InvalidDataException($"{source}: missing field 'architectures'"),
+                _ => modelType,
+            };
+        }
+
+        public int Int(string name) => OptionalInt(name) ?? throw new InvalidDataException($"{source}: missing field '{name}'");
+
+        public int? OptionalInt(string name)
+        {
+            if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
+            if (e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int v)) return v;
+            throw new InvalidDataException($"{source}: field '{name}' should be an integer, got {e.GetRawText()}");
+        }
+
+        public double? OptionalDouble(string name)
+        {
+            if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
+            if (e.ValueKind == JsonValueKind.Number) return e.GetDouble();
+            throw new InvalidDataException($"{source}: field '{name}' should be a number, got {e.GetRawText()}");
+        }
+
+        public bool? OptionalBool(string name)
+        {
+            if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
+            if (e.ValueKind is JsonValueKind.True or JsonValueKind.False) return e.GetBoolean();
+            throw new InvalidDataException($"{source}: field '{name}' should be true or false, got {e.GetRawText()}");
+        }
+
+        public string? OptionalString(string name) =>
+            root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+
+        public IReadOnlyList<int> IntOrList(string name)
+        {
+            if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return Array.Empty<int>();
+            if (e.ValueKind == JsonValueKind.Array) return e.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+            return new[] { OptionalInt(name)!.Value };
+        }
+
+        public void RejectRopeScaling()
+        {
+            if (!root.TryGetProperty("rope_scaling", out var e) || e.ValueKind == JsonValueKind.Null) return;
+            string? type = e.TryGetProperty("rope_type", out var t) ? t.GetString()
+                : e.TryGetProperty("type", out var t2) ? t2.GetString() : null;
+            if (type is null or "default") return;
+            throw new InvalidDataException($"{source}: rope_scaling type '{type}' is not supported");
+        }
+    }
+}
