@@ -25,18 +25,21 @@ internal readonly unsafe struct GemmArgs<TB> where TB : unmanaged
 
 /// <summary>
 /// The BLIS loop nest over one rectangle of C, single-threaded: for each NC column panel and KC slice of the
-/// inner dimension, pack B once (it stays in L3 and each NR sliver in L1 while the A slivers stream past),
-/// then for each MC row block pack A (it stays in L2) and sweep the micro-kernel over the tiles.
+/// inner dimension, pack B once, then for each MC row block pack A and sweep the micro-kernel over the tiles
+/// (each NR sliver of B is reused by all MC/MR slivers of A). KC is deliberately large: every KC slice costs a
+/// load and store of the C tile, and on this class of machine (AMD Zen 5, 1 MB L2) that traffic, not the
+/// operands, was the bottleneck — KC 256 → 2048 took 2048³ from 350 to 445 GFLOP/s (bench/README.md).
 /// </summary>
 internal static unsafe class GemmDriver
 {
-    internal const int KC = 256;
-    internal const int MC = 144;
-    internal const int NC = 2048;
+    internal const int KC = 2048;
+    internal const int MC = 192;
+    internal const int NC = 1024;
 
     [ThreadStatic] private static float[]? t_packA;
     [ThreadStatic] private static float[]? t_packB;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TK, TB>(in GemmArgs<TB> g, int i0, int i1, int j0, int j1)
         where TK : struct, IMicroKernel
         where TB : unmanaged

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace D2LLM.Tensors.Gemm;
 
 /// <summary>
@@ -8,6 +10,7 @@ namespace D2LLM.Tensors.Gemm;
 internal static unsafe class GemmPacking
 {
     /// <summary>dst[s][p][r] = op(A)[i0 + s·mr + r, p0 + p] for the mc × kc block; slivers of mr rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         for (int s = 0; s < mc; s += mr)
@@ -37,6 +40,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>dst[s][p][j] = op(B)[p0 + p, j0 + s·nr + j] for the kc × nc block; slivers of nr columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<TB>(TB* b, int ldb, bool transB, int p0, int kc, int j0, int nc, int nr, float* dst)
         where TB : unmanaged
     {
