@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace D2LLM.Cli.Commands;
+
+/// <summary>Options shared by several commands, so they read the same everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Model() => new("--model") { Description = "model folder (Hugging Face layout, or a student folder)", Required = true };
+
+    public static Option<string?> Input() => new("--input") { Description = "JSON Lines input file (default: standard input)" };
+
+    public static Option<string?> Output() => new("--output") { Description = "JSON Lines output file (default: standard output)" };
+}

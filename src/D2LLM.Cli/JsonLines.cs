@@ -1,0 +1,84 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace D2LLM.Cli;
+
+/// <summary>
+/// JSON Lines in and out for the line-oriented commands: input from a file or stdin, output to a file or stdout,
+/// one output line per input line, in order. A malformed line fails with the file, line number and field.
+/// </summary>
+internal sealed class JsonLines : IDisposable
+{
+    private readonly TextReader _reader;
+    private readonly TextWriter _writer;
+    private readonly string? _outputPath;
+    private readonly string? _tempPath;
+
+    public JsonLines(string? inputPath, string? outputPath)
+    {
+        Source = inputPath ?? "<stdin>";
+        if (inputPath is not null && !File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: file not found", inputPath);
+        _reader = inputPath is null ? new StreamReader(Console.OpenStandardInput(), Encoding.UTF8) : new StreamReader(inputPath, Encoding.UTF8);
+        _outputPath = outputPath;
+        if (outputPath is null)
+        {
+            _writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
+        }
+        else
+        {
+            // Written beside the destination and moved into place on success: a failed run leaves no half file.
+            _tempPath = outputPath + ".partial";
+            _writer = new StreamWriter(_tempPath, false, new UTF8Encoding(false));
+        }
+    }
+
+    public string Source { get; }
+
+    /// <summary>Non-blank input lines as (line number, JSON object).</summary>
+    public IEnumerable<(int Line, JsonObject Json)> Read()
+    {
+        int number = 0;
+        while (_reader.ReadLine() is { } line)
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(line);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{Source}:{number}: not valid JSON ({e.Message})");
+            }
+
+            if (node is not JsonObject obj) throw new InvalidDataException($"{Source}:{number}: expected a JSON object");
+            yield return (number, obj);
+        }
+    }
+
+    public string RequireString(JsonObject json, int line, string field)
+    {
+        if (json[field] is JsonValue v && v.TryGetValue(out string? s)) return s;
+        throw new InvalidDataException($"{Source}:{line}: field \"{field}\" is missing or not a string");
+    }
+
+    public void Write(object value) => _writer.WriteLine(JsonSerializer.Serialize(value));
+
+    /// <summary>Flushes, and moves a file output into place.</summary>
+    public void Complete()
+    {
+        _writer.Flush();
+        if (_outputPath is null) return;
+        _writer.Dispose();
+        File.Move(_tempPath!, _outputPath, overwrite: true);
+    }
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _writer.Dispose();
+        if (_tempPath is not null && File.Exists(_tempPath)) File.Delete(_tempPath);
+    }
+}

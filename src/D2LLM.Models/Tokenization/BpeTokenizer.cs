@@ -1,0 +1,173 @@
+using System.Text;
+using System.Text.Json;
+
+namespace D2LLM.Models.Tokenization;
+
+/// <summary>
+/// A byte-level BPE tokenizer read from a Hugging Face <c>tokenizer.json</c> (Qwen2/2.5/3, GPT-2 style files):
+/// added tokens → normalizer → pre-tokenizer → byte-level BPE, and the reverse for decoding. Encoding adds no
+/// special tokens around the text. Thread-safe.
+/// </summary>
+public sealed class BpeTokenizer
+{
+    private readonly Normalizer _normalizer;
+    private readonly PreTokenizer _preTokenizer;
+    private readonly BpeModel _model;
+    private readonly AddedTokenMatcher _added;
+    private readonly Dictionary<string, int> _vocab;
+    private readonly string[] _idToToken;
+    private readonly Dictionary<int, AddedToken> _addedById;
+
+    private BpeTokenizer(Normalizer normalizer, PreTokenizer preTokenizer, BpeModel model, Dictionary<string, int> vocab,
+        IReadOnlyList<AddedToken> addedTokens)
+    {
+        _normalizer = normalizer;
+        _preTokenizer = preTokenizer;
+        _model = model;
+        _vocab = vocab;
+        AddedTokens = addedTokens;
+        _addedById = addedTokens.ToDictionary(t => t.Id);
+        _added = new AddedTokenMatcher(addedTokens);
+        foreach (var t in addedTokens) _vocab.TryAdd(t.Content, t.Id);
+        int size = Math.Max(_vocab.Values.DefaultIfEmpty(-1).Max() + 1, 0);
+        _idToToken = new string[size];
+        foreach (var (token, id) in _vocab) _idToToken[id] = token;
+        foreach (var t in addedTokens) _idToToken[t.Id] = t.Content;
+    }
+
+    /// <summary>Number of ids, added tokens included.</summary>
+    public int VocabSize => _idToToken.Length;
+
+    public IReadOnlyList<AddedToken> AddedTokens { get; }
+
+    /// <summary>Loads <c>tokenizer.json</c> from a file or a model folder.</summary>
+    public static BpeTokenizer Load(string path)
+    {
+        if (Directory.Exists(path)) path = Path.Combine(path, "tokenizer.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var doc = JsonDocument.Parse(stream);
+            return Parse(doc.RootElement, path);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new InvalidDataException($"{path}: a required field is missing ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Token ids of <paramref name="text"/>, no special tokens added. With <paramref name="allowSpecialTokens"/> false
+    /// (for untrusted text placed inside a prompt) special-token strings are encoded as plain text, so a passage
+    /// containing <c>&lt;|im_end|&gt;</c> cannot end the prompt early.
+    /// </summary>
+    public int[] Encode(string text, bool allowSpecialTokens = true)
+    {
+        var ids = new List<int>(text.Length / 3 + 4);
+        Encode(text, ids, allowSpecialTokens);
+        return ids.ToArray();
+    }
+
+    public void Encode(string text, List<int> ids, bool allowSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var segments = new List<(int Start, int End, AddedToken? Token)>();
+        _added.Split(text, allowSpecialTokens, segments);
+        var pieces = new List<string>();
+        foreach (var (start, end, token) in segments)
+        {
+            if (token is not null)
+            {
+                ids.Add(token.Id);
+                continue;
+            }
+
+            pieces.Clear();
+            _preTokenizer.Split(_normalizer.Apply(text[start..end]), pieces);
+            foreach (var piece in pieces) _model.Encode(piece, ids);
+        }
+    }
+
+    /// <summary>Text of the ids: byte-level tokens are joined and decoded as UTF-8; added tokens give their content.</summary>
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        var text = new StringBuilder();
+        var bytes = new List<byte>();
+        foreach (int id in ids)
+        {
+            if ((uint)id >= (uint)_idToToken.Length || _idToToken[id] is null)
+                throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} is not in the vocabulary");
+            if (_addedById.TryGetValue(id, out var added))
+            {
+                Flush();
+                if (!(skipSpecialTokens && added.Special)) text.Append(added.Content);
+                continue;
+            }
+
+            foreach (char c in _idToToken[id]) bytes.Add(ByteLevel.CharToByte.TryGetValue(c, out byte b) ? b : (byte)'?');
+        }
+
+        Flush();
+        return text.ToString();
+
+        void Flush()
+        {
+            text.Append(Encoding.UTF8.GetString(bytes.ToArray()));
+            bytes.Clear();
+        }
+    }
+
+    /// <summary>The id of a token string (byte-level form for ordinary tokens), or null.</summary>
+    public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
+
+    public string IdToToken(int id) => _idToToken[id];
+
+    private static BpeTokenizer Parse(JsonElement root, string source)
+    {
+        var model = root.GetProperty("model");
+        string type = model.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "BPE";
+        if (type != "BPE") throw new InvalidDataException($"{source}: model type '{type}' is not supported (byte-level BPE)");
+        if (!HasByteLevel(root)) throw new InvalidDataException($"{source}: only byte-level BPE is supported (no ByteLevel pre-tokenizer or decoder)");
+
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in model.GetProperty("vocab").EnumerateObject()) vocab[entry.Name] = entry.Value.GetInt32();
+        var merges = new List<(string, string)>();
+        foreach (var m in model.GetProperty("merges").EnumerateArray())
+        {
+            if (m.ValueKind == JsonValueKind.Array) merges.Add((m[0].GetString()!, m[1].GetString()!));
+            else
+            {
+                string s = m.GetString()!;
+                int space = s.IndexOf(' ', 1);
+                if (space < 0) throw new InvalidDataException($"{source}: merge '{s}' is not two tokens");
+                merges.Add((s[..space], s[(space + 1)..]));
+            }
+        }
+
+        var added = new List<AddedToken>();
+        if (root.TryGetProperty("added_tokens", out var addedTokens) && addedTokens.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var a in addedTokens.EnumerateArray())
+            {
+                added.Add(new AddedToken(a.GetProperty("id").GetInt32(), a.GetProperty("content").GetString()!,
+                    Flag(a, "special"), Flag(a, "lstrip"), Flag(a, "rstrip"), Flag(a, "single_word")));
+            }
+        }
+
+        return new BpeTokenizer(
+            Normalizer.Parse(root.TryGetProperty("normalizer", out var n) ? n : default, source),
+            PreTokenizer.Parse(root.TryGetProperty("pre_tokenizer", out var p) ? p : default, source),
+            new BpeModel(vocab, merges, source), vocab, added);
+
+        static bool Flag(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+    }
+
+    private static bool HasByteLevel(JsonElement root) =>
+        root.TryGetProperty("decoder", out var d) && d.GetRawText().Contains("\"ByteLevel\"")
+        || root.TryGetProperty("pre_tokenizer", out var p) && p.GetRawText().Contains("\"ByteLevel\"");
+}
