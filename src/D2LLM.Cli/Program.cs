@@ -3,5 +3,7 @@ using D2LLM.Cli.Commands;
 
 var root = new RootCommand("d2llm: distil local Qwen LLMs into fast retrieval students, and run them.");
 root.Subcommands.Add(TokenizeCommand.Create());
+root.Subcommands.Add(EmbedCommand.Create());
+root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

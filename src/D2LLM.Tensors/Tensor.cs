@@ -16,6 +16,9 @@ public sealed class Tensor
         Shape = shape.ToArray();
     }
 
+    /// <summary>A tensor over an existing array (a parameter's values or gradient) without copying.</summary>
+    public static Tensor Wrap(float[] data, params int[] shape) => new(data, shape);
+
     public float[] Data { get; }
     public int[] Shape { get; }
     public int Rank => Shape.Length;

@@ -9,5 +9,7 @@ internal static class CommonOptions
 
     public static Option<string?> Input() => new("--input") { Description = "JSON Lines input file (default: standard input)" };
 
+    public static Option<int> BatchTokens() => new("--batch-tokens") { Description = "tokens per forward pass", DefaultValueFactory = _ => 8192 };
+
     public static Option<string?> Output() => new("--output") { Description = "JSON Lines output file (default: standard output)" };
 }

@@ -47,6 +47,9 @@ public sealed class Checkpoint : IDisposable
 
     public float[] ReadFloats(string name) => FileOf(name).ReadFloats(name);
 
+    /// <summary>The tensor in place, in its stored dtype, valid while the checkpoint is open.</summary>
+    public Weight Weight(string name) => FileOf(name).Weight(name);
+
     /// <summary>The tensor's info after checking its shape; a mismatch names the file, tensor and both shapes.</summary>
     public TensorInfo Expect(string name, params int[] shape)
     {

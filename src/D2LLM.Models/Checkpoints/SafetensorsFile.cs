@@ -74,6 +74,13 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return new ReadOnlySpan<byte>(_base + info.Offset, checked((int)info.ByteLength));
     }
 
+    /// <summary>The tensor as a read-only <see cref="Weight"/> over the mapped file (valid until disposal).</summary>
+    public Weight Weight(string name)
+    {
+        var info = Info(name);
+        return D2LLM.Tensors.Weight.FromPointer(info.DType, info.Shape, _base + info.Offset);
+    }
+
     /// <summary>The tensor's elements in place; <typeparamref name="T"/> must match its dtype.</summary>
     public ReadOnlySpan<T> Span<T>(string name) where T : unmanaged
     {

@@ -22,13 +22,20 @@ internal sealed class AddedTokenMatcher
     /// Splits text into plain segments and added tokens. Special tokens are only matched when
     /// <paramref name="allowSpecial"/>; otherwise their text stays plain and is encoded like any other text.
     /// </summary>
-    public void Split(string text, bool allowSpecial, List<(int Start, int End, AddedToken? Token)> segments)
+    public void Split(string text, bool allowSpecial, List<(int Start, int End, AddedToken? Token)> segments) =>
+        Split(text, allowSpecial ? null : (_, _) => false, segments);
+
+    /// <summary>
+    /// As above, with special tokens allowed only where <paramref name="specialAllowed"/>(start, end) says so
+    /// (null: everywhere) — a prompt recognises its own special tokens but none inside the user text it quotes.
+    /// </summary>
+    public void Split(string text, Func<int, int, bool>? specialAllowed, List<(int Start, int End, AddedToken? Token)> segments)
     {
         int plainStart = 0;
         int i = 0;
         while (i < text.Length)
         {
-            var token = _byFirstChar.Count == 0 ? null : MatchAt(text, i, allowSpecial);
+            var token = _byFirstChar.Count == 0 ? null : MatchAt(text, i, specialAllowed);
             if (token is null)
             {
                 i++;
@@ -46,12 +53,12 @@ internal sealed class AddedTokenMatcher
         if (plainStart < text.Length) segments.Add((plainStart, text.Length, null));
     }
 
-    private AddedToken? MatchAt(string text, int i, bool allowSpecial)
+    private AddedToken? MatchAt(string text, int i, Func<int, int, bool>? specialAllowed)
     {
         if (!_byFirstChar.TryGetValue(text[i], out var candidates)) return null;
         foreach (var t in candidates)
         {
-            if (t.Special && !allowSpecial) continue;
+            if (t.Special && specialAllowed is not null && !specialAllowed(i, i + t.Content.Length)) continue;
             if (string.CompareOrdinal(text, i, t.Content, 0, t.Content.Length) != 0) continue;
             if (t.SingleWord && (IsWordChar(text, i - 1) || IsWordChar(text, i + t.Content.Length))) continue;
             return t;

@@ -73,11 +73,26 @@ public sealed class BpeTokenizer
         return ids.ToArray();
     }
 
-    public void Encode(string text, List<int> ids, bool allowSpecialTokens = true)
+    public void Encode(string text, List<int> ids, bool allowSpecialTokens = true) =>
+        Encode(text, ids, allowSpecialTokens ? null : (_, _) => false);
+
+    /// <summary>
+    /// Encodes a whole prompt as one string (BPE merges across its parts exactly as for any text) while special
+    /// tokens are recognised only outside <paramref name="untrusted"/> — the regions holding user text.
+    /// </summary>
+    public int[] EncodePrompt(string prompt, IReadOnlyList<Range> untrusted)
+    {
+        var spans = untrusted.Select(r => r.GetOffsetAndLength(prompt.Length)).ToArray();
+        var ids = new List<int>(prompt.Length / 3 + 4);
+        Encode(prompt, ids, (start, end) => !spans.Any(s => start < s.Offset + s.Length && s.Offset < end));
+        return ids.ToArray();
+    }
+
+    private void Encode(string text, List<int> ids, Func<int, int, bool>? specialAllowed)
     {
         ArgumentNullException.ThrowIfNull(text);
         var segments = new List<(int Start, int End, AddedToken? Token)>();
-        _added.Split(text, allowSpecialTokens, segments);
+        _added.Split(text, specialAllowed, segments);
         var pieces = new List<string>();
         foreach (var (start, end, token) in segments)
         {

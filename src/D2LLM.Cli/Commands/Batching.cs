@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using D2LLM.Models.Qwen;
+
+namespace D2LLM.Cli.Commands;
+
+/// <summary>Groups encoded input lines into forward passes of at most a token budget, keeping their order.</summary>
+internal static class Batching
+{
+    public static IEnumerable<List<(int Line, int[] Ids)>> ByTokens(IEnumerable<(int Line, int[] Ids)> items, int maxTokens)
+    {
+        var batch = new List<(int Line, int[] Ids)>();
+        int tokens = 0;
+        foreach (var item in items)
+        {
+            if (batch.Count > 0 && tokens + item.Ids.Length > maxTokens)
+            {
+                yield return batch;
+                batch = new List<(int Line, int[] Ids)>();
+                tokens = 0;
+            }
+
+            batch.Add(item);
+            tokens += item.Ids.Length;
+        }
+
+        if (batch.Count > 0) yield return batch;
+    }
+
+    /// <summary>The token ids of a text field, failing on an empty text or one beyond the model's positions.</summary>
+    public static int[] Encode(QwenModel model, JsonLines lines, JsonObject json, int line, string field)
+    {
+        string text = lines.RequireString(json, line, field);
+        if (text.Length == 0) throw new InvalidDataException($"{lines.Source}:{line}: field \"{field}\" is empty");
+        var ids = model.Encode(text);
+        if (ids.Length > model.Config.MaxPositions)
+            throw new InvalidDataException($"{lines.Source}:{line}: field \"{field}\" has {ids.Length} tokens, more than the model's {model.Config.MaxPositions} positions");
+        return ids;
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using D2LLM.Models.Qwen;
+
+namespace D2LLM.Cli.Commands;
+
+/// <summary><c>d2llm embed --model DIR [--pooling last|mean]</c>: {"text"} lines in, {"embedding"} lines out.</summary>
+internal static class EmbedCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var pooling = new Option<string>("--pooling") { Description = "last | mean over the text's final-normed hidden states", DefaultValueFactory = _ => "last" };
+        var input = CommonOptions.Input();
+        var output = CommonOptions.Output();
+        var batchTokens = CommonOptions.BatchTokens();
+        var cmd = new Command("embed", "One embedding per {\"text\": ...} line: the model's pooled final hidden states.")
+        {
+            model, pooling, input, output, batchTokens,
+        };
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var mode = r.GetValue(pooling) switch
+            {
+                "last" => PoolingMode.Last,
+                "mean" => PoolingMode.Mean,
+                var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
+            };
+            using var qwen = QwenModel.Load(r.GetValue(model)!);
+            using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
+            var texts = lines.Read().Select(l => (l.Line, Ids: Batching.Encode(qwen, lines, l.Json, l.Line, "text")));
+            foreach (var batch in Batching.ByTokens(texts, r.GetValue(batchTokens)))
+            {
+                var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());
+                var pooled = qwen.Pool(qwen.Forward(tokens), tokens, mode);
+                for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = pooled.AsSpan(b * qwen.HiddenSize, qwen.HiddenSize).ToArray() });
+            }
+
+            lines.Complete();
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,51 @@
+using D2LLM.Tensors;
+
+namespace D2LLM.Models.Qwen;
+
+/// <summary>
+/// The activations one training forward pass keeps for its backward pass, layer by layer, and the generator of
+/// its LoRA dropout masks. Inference passes keep none and reuse one set of buffers across layers.
+/// </summary>
+public sealed class DecoderPass(TokenBatch batch, Random? dropout = null)
+{
+    public TokenBatch Batch { get; } = batch;
+    public Random? Dropout { get; } = dropout;
+    internal List<LayerActivations> Layers { get; } = new();
+    internal Tensor? FinalInput { get; set; }
+    internal Tensor? FinalRstd { get; set; }
+}
+
+/// <summary>Intermediate tensors of one decoder layer (see <see cref="QwenModel"/> for the math).</summary>
+internal sealed class LayerActivations
+{
+    public LayerActivations(IKernels k, int tokens, ModelConfig c, long probsLength, bool training)
+    {
+        int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, h = c.HiddenSize, inter = c.IntermediateSize;
+        H1 = k.Allocate(tokens, h);
+        Q = k.Allocate(tokens, qd);
+        K = k.Allocate(tokens, kvd);
+        V = k.Allocate(tokens, kvd);
+        Probs = k.Allocate(checked((int)probsLength));
+        Attn = k.Allocate(tokens, qd);
+        O = k.Allocate(tokens, h);
+        H2 = k.Allocate(tokens, h);
+        Gate = k.Allocate(tokens, inter);
+        Up = k.Allocate(tokens, inter);
+        Act = k.Allocate(tokens, inter);
+        Down = k.Allocate(tokens, h);
+        if (!training) return;
+        XIn = k.Allocate(tokens, h);
+        XMid = k.Allocate(tokens, h);
+        Rstd1 = k.Allocate(tokens);
+        Rstd2 = k.Allocate(tokens);
+        if (c.Architecture != Architecture.Qwen3) return;
+        QPre = k.Allocate(tokens, qd);
+        KPre = k.Allocate(tokens, kvd);
+        RstdQ = k.Allocate(tokens * c.NumHeads);
+        RstdK = k.Allocate(tokens * c.NumKvHeads);
+    }
+
+    public Tensor H1, Q, K, V, Probs, Attn, O, H2, Gate, Up, Act, Down;
+    public Tensor? XIn, XMid, Rstd1, Rstd2, QPre, KPre, RstdQ, RstdK;
+    public readonly Dictionary<LoraTarget, LoraAdapter.Cache> Lora = new();
+}

@@ -1,0 +1,103 @@
+using D2LLM.Tensors;
+using D2LLM.Tensors.Optim;
+
+namespace D2LLM.Models.Qwen;
+
+/// <summary>Projections of a decoder layer that LoRA can adapt (peft's q_proj … down_proj).</summary>
+public enum LoraTarget
+{
+    Q,
+    K,
+    V,
+    O,
+    Gate,
+    Up,
+    Down,
+}
+
+/// <summary>LoRA settings: rank r, scale α/r, dropout on the adapter's input, and which projections get one.</summary>
+public sealed class LoraOptions
+{
+    public int Rank { get; set; } = 8;
+    public float Alpha { get; set; } = 8;
+    public float Dropout { get; set; } = 0.05f;
+    public IReadOnlyList<LoraTarget> Targets { get; set; } = Enum.GetValues<LoraTarget>();
+}
+
+/// <summary>
+/// A low-rank update beside a frozen projection W[out, in]:  y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,  s = α/r,
+/// A[r, in] Kaiming-uniform, B[out, r] zero (so a fresh adapter changes nothing). Backward with t = drop(x)·Aᵀ:
+/// dB += s·dyᵀ·t;  dt = s·dy·B;  dA += dtᵀ·drop(x);  dx += drop'(dt·A).
+/// </summary>
+public sealed class LoraAdapter
+{
+    public LoraAdapter(string name, int inFeatures, int outFeatures, LoraOptions options, Random rng)
+    {
+        Options = options;
+        Scale = options.Alpha / options.Rank;
+        A = new Parameter(name + ".lora_A.weight", new[] { options.Rank, inFeatures });
+        B = new Parameter(name + ".lora_B.weight", new[] { outFeatures, options.Rank });
+        Init.LinearDefault(A.Value, inFeatures, rng);
+    }
+
+    public LoraOptions Options { get; }
+    public float Scale { get; }
+    public Parameter A { get; }
+    public Parameter B { get; }
+
+    /// <summary>y += s·(drop(x)·Aᵀ)·Bᵀ, recording what Backward needs in <paramref name="cache"/> when given.</summary>
+    public void Forward(IKernels k, Tensor x, Tensor y, Random? dropoutRng, Cache? cache)
+    {
+        var input = x;
+        byte[]? keep = null;
+        if (dropoutRng is not null && Options.Dropout > 0)
+        {
+            input = k.Allocate(x.Shape);
+            keep = new byte[x.Length];
+            k.Dropout(x, input, keep, Options.Dropout, dropoutRng);
+        }
+
+        var t = k.Allocate(x.Length / A.Shape[1], Options.Rank);
+        k.Linear(input, Weight.FromArray(A.Value, A.Shape), null, t);
+        k.LinearAccumulate(t, Weight.FromArray(B.Value, B.Shape), Scale, y);
+        if (cache is not null) (cache.Input, cache.Keep, cache.T) = (input, keep, t);
+    }
+
+    public void Backward(IKernels k, Tensor dy, Cache cache, Tensor? dx)
+    {
+        var scaled = k.Allocate(dy.Shape);
+        k.Scale(dy, Scale, scaled);
+        var dt = k.Allocate(cache.T!.Shape);
+        var dB = Tensor.Wrap(B.Grad, B.Shape);
+        var dA = Tensor.Wrap(A.Grad, A.Shape);
+        k.LinearBackward(scaled, cache.T, Weight.FromArray(B.Value, B.Shape), dt, dB, null);
+        if (dx is null)
+        {
+            k.LinearBackward(dt, cache.Input!, Weight.FromArray(A.Value, A.Shape), null, dA, null);
+            return;
+        }
+
+        var dInput = k.Allocate(cache.Input!.Shape);
+        k.LinearBackward(dt, cache.Input, Weight.FromArray(A.Value, A.Shape), dInput, dA, null);
+        if (cache.Keep is null) k.AddInPlace(dx, dInput);
+        else k.DropoutBackward(dInput, cache.Keep, Options.Dropout, dx);
+    }
+
+    /// <summary>W + s·B·A in float32: the adapter folded into its base weight for export.</summary>
+    public float[] Merge(Weight baseWeight)
+    {
+        int rows = baseWeight.Rows, cols = baseWeight.Columns;
+        var merged = new float[rows * cols];
+        for (int r = 0; r < rows; r++) baseWeight.ReadRow(r, merged.AsSpan(r * cols, cols));
+        Tensors.Gemm.Matmul.Multiply<float>(false, false, rows, cols, Options.Rank, Scale, B.Value, Options.Rank, A.Value, cols, 1f, merged, cols);
+        return merged;
+    }
+
+    /// <summary>What one forward pass leaves for the backward pass.</summary>
+    public sealed class Cache
+    {
+        public Tensor? Input { get; set; }
+        public byte[]? Keep { get; set; }
+        public Tensor? T { get; set; }
+    }
+}

@@ -1,0 +1,306 @@
+using D2LLM.Models.Checkpoints;
+using D2LLM.Models.Tokenization;
+using D2LLM.Tensors;
+using D2LLM.Tensors.Kernels;
+using D2LLM.Tensors.Optim;
+
+namespace D2LLM.Models.Qwen;
+
+/// <summary>How the token states of a text become one vector.</summary>
+public enum PoolingMode
+{
+    /// <summary>The last token's state (what a causal model has read the whole text by).</summary>
+    Last,
+
+    /// <summary>The mean over the text's tokens.</summary>
+    Mean,
+}
+
+/// <summary>Options for loading a decoder.</summary>
+public sealed class QwenLoadOptions
+{
+    /// <summary>Use only the first N layers (a faster, shallower backbone); the final norm still applies.</summary>
+    public int? Layers { get; set; }
+
+    public IKernels Kernels { get; set; } = CpuKernels.Instance;
+}
+
+/// <summary>
+/// A Qwen2 / Qwen3 decoder (Hugging Face Qwen2ForCausalLM / Qwen3ForCausalLM) over packed variable-length batches.
+/// Per layer, with RMSNorm N, rotary R and causal grouped-query attention A:
+///   h = N₁(x);  q, k, v = h·W_qᵀ + b_q, …   (Qwen3: q, k ← per-head N(q), N(k));  q, k ← R(q), R(k)
+///   x ← x + A(q, k, v)·W_oᵀ;   h = N₂(x);   x ← x + (silu(h·W_gᵀ) ⊙ h·W_uᵀ)·W_dᵀ
+/// and the output is N_final(x). Base weights are frozen; optional LoRA adapters on any projection are trained by
+/// <see cref="Backward"/>. Every layer runs through <see cref="IKernels"/>.
+/// </summary>
+public sealed class QwenModel : IDisposable
+{
+    private readonly Checkpoint? _checkpoint;
+    private readonly Dictionary<(int Layer, LoraTarget Target), LoraAdapter> _lora = new();
+
+    private QwenModel(ModelConfig config, QwenWeights weights, BpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
+    {
+        Config = config;
+        Weights = weights;
+        Tokenizer = tokenizer;
+        Kernels = kernels;
+        _checkpoint = checkpoint;
+        Directory = directory;
+        Rope = new Rope(config.HeadDim, Math.Max(config.MaxPositions, 1), config.RopeTheta);
+    }
+
+    public ModelConfig Config { get; }
+    public QwenWeights Weights { get; }
+    public BpeTokenizer? Tokenizer { get; }
+    public IKernels Kernels { get; }
+    public Rope Rope { get; }
+    public string? Directory { get; }
+    public int LayerCount => Weights.Layers.Length;
+    public int HiddenSize => Config.HiddenSize;
+
+    /// <summary>Loads config.json, tokenizer.json and the safetensors weights of a model folder.</summary>
+    public static QwenModel Load(string directory, QwenLoadOptions? options = null)
+    {
+        options ??= new QwenLoadOptions();
+        var config = ModelConfig.Load(directory);
+        var tokenizer = BpeTokenizer.Load(directory);
+        var checkpoint = Checkpoint.Open(directory);
+        try
+        {
+            var weights = QwenWeights.Load(checkpoint, config, options.Layers);
+            return new QwenModel(config, weights, tokenizer, options.Kernels, checkpoint, directory);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A model over weights already in memory (random ones for benchmarks, or tests).</summary>
+    public static QwenModel FromWeights(ModelConfig config, QwenWeights weights, BpeTokenizer? tokenizer = null, IKernels? kernels = null) =>
+        new(config, weights, tokenizer, kernels ?? CpuKernels.Instance, null, null);
+
+    /// <summary>Attaches fresh LoRA adapters (B = 0) to the chosen projections of every layer.</summary>
+    public void AddLora(LoraOptions options, int seed)
+    {
+        var rng = new Random(seed);
+        for (int i = 0; i < LayerCount; i++)
+        {
+            foreach (var target in options.Targets)
+            {
+                var w = Weights.Layers[i].Projection(target);
+                _lora[(i, target)] = new LoraAdapter($"model.layers.{i}.{ProjectionName(target)}", w.Columns, w.Rows, options, rng);
+            }
+        }
+    }
+
+    public IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter> Lora => _lora;
+
+    public IEnumerable<Parameter> LoraParameters() => _lora.OrderBy(e => e.Key).SelectMany(e => new[] { e.Value.A, e.Value.B });
+
+    /// <summary>The module path of a projection, as in Hugging Face checkpoints (self_attn.q_proj, mlp.down_proj, …).</summary>
+    public static string ProjectionName(LoraTarget target) => target switch
+    {
+        LoraTarget.Q => "self_attn.q_proj",
+        LoraTarget.K => "self_attn.k_proj",
+        LoraTarget.V => "self_attn.v_proj",
+        LoraTarget.O => "self_attn.o_proj",
+        LoraTarget.Gate => "mlp.gate_proj",
+        LoraTarget.Up => "mlp.up_proj",
+        _ => "mlp.down_proj",
+    };
+
+    /// <summary>Token ids of a text (no special tokens added).</summary>
+    public int[] Encode(string text, bool allowSpecialTokens = true) =>
+        (Tokenizer ?? throw new InvalidOperationException("this model has no tokenizer")).Encode(text, allowSpecialTokens);
+
+    /// <summary>
+    /// Final-normed hidden states [tokens, hidden] of the batch. With a <paramref name="pass"/>, the activations
+    /// its backward pass needs are kept in it (training); without, buffers are reused across layers.
+    /// </summary>
+    public Tensor Forward(TokenBatch batch, DecoderPass? pass = null)
+    {
+        var k = Kernels;
+        int h = Config.HiddenSize;
+        float eps = (float)Config.RmsNormEps;
+        foreach (int p in batch.Positions)
+            if (p >= Rope.MaxPositions) throw new ArgumentException($"a text of {p + 1} tokens exceeds the model's {Rope.MaxPositions} positions");
+
+        var x = k.Allocate(batch.Tokens, h);
+        k.Embedding(batch.Ids, Weights.Embedding, x);
+        long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads);
+        LayerActivations? shared = pass is null ? new LayerActivations(k, batch.Tokens, Config, probsLength, training: false) : null;
+        for (int i = 0; i < LayerCount; i++)
+        {
+            var a = shared ?? new LayerActivations(k, batch.Tokens, Config, probsLength, training: true);
+            LayerForward(i, x, batch, a, pass?.Dropout, pass is not null);
+            pass?.Layers.Add(a);
+        }
+
+        var output = k.Allocate(batch.Tokens, h);
+        Tensor? rstd = pass is null ? null : k.Allocate(batch.Tokens);
+        k.RmsNorm(x, Weights.FinalNorm, output, rstd, h, eps);
+        if (pass is not null)
+        {
+            pass.FinalInput = x;
+            pass.FinalRstd = rstd;
+        }
+
+        return output;
+    }
+
+    private void LayerForward(int i, Tensor x, TokenBatch batch, LayerActivations a, Random? dropout, bool training)
+    {
+        var k = Kernels;
+        var w = Weights.Layers[i];
+        int h = Config.HiddenSize, hd = Config.HeadDim;
+        float eps = (float)Config.RmsNormEps;
+
+        if (training) k.Copy(x, a.XIn!);
+        k.RmsNorm(x, w.InputNorm, a.H1, a.Rstd1, h, eps);
+        Project(i, LoraTarget.Q, a.H1, w.Q, w.QBias, training && a.QPre is not null ? a.QPre : a.Q, a, dropout);
+        Project(i, LoraTarget.K, a.H1, w.K, w.KBias, training && a.KPre is not null ? a.KPre : a.K, a, dropout);
+        Project(i, LoraTarget.V, a.H1, w.V, w.VBias, a.V, a, dropout);
+        if (w.QNorm is not null)
+        {
+            // Qwen3: RMSNorm over each head vector of q and k before the rotation.
+            k.RmsNorm(a.QPre ?? a.Q, w.QNorm, a.Q, a.RstdQ, hd, eps);
+            k.RmsNorm(a.KPre ?? a.K, w.KNorm!, a.K, a.RstdK, hd, eps);
+        }
+
+        k.Rope(Rope, a.Q, batch.Positions, Config.NumHeads);
+        k.Rope(Rope, a.K, batch.Positions, Config.NumKvHeads);
+        k.Attention(a.Q, a.K, a.V, a.Attn, a.Probs, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd, causal: true);
+        Project(i, LoraTarget.O, a.Attn, w.O, w.OBias, a.O, a, dropout);
+        k.AddInPlace(x, a.O);
+
+        if (training) k.Copy(x, a.XMid!);
+        k.RmsNorm(x, w.PostAttentionNorm, a.H2, a.Rstd2, h, eps);
+        Project(i, LoraTarget.Gate, a.H2, w.Gate, null, a.Gate, a, dropout);
+        Project(i, LoraTarget.Up, a.H2, w.Up, null, a.Up, a, dropout);
+        k.SwiGlu(a.Gate, a.Up, a.Act);
+        Project(i, LoraTarget.Down, a.Act, w.Down, null, a.Down, a, dropout);
+        k.AddInPlace(x, a.Down);
+    }
+
+    private void Project(int layer, LoraTarget target, Tensor input, Weight w, Weight? bias, Tensor output, LayerActivations a, Random? dropout)
+    {
+        Kernels.Linear(input, w, bias, output);
+        if (!_lora.TryGetValue((layer, target), out var adapter)) return;
+        LoraAdapter.Cache? cache = null;
+        if (a.XIn is not null) a.Lora[target] = cache = new LoraAdapter.Cache();
+        adapter.Forward(Kernels, input, output, dropout, cache);
+    }
+
+    /// <summary>
+    /// Back-propagates dL/d(output) of <see cref="Forward"/> through the decoder, adding into the LoRA gradients.
+    /// Base weights are frozen and get none.
+    /// </summary>
+    public void Backward(DecoderPass pass, Tensor dOutput)
+    {
+        if (pass.FinalInput is null || pass.Layers.Count != LayerCount) throw new InvalidOperationException("Backward needs the pass of a training Forward");
+        var k = Kernels;
+        int h = Config.HiddenSize;
+        var dx = k.Allocate(pass.Batch.Tokens, h);
+        k.RmsNormBackward(dOutput, pass.FinalInput, Weights.FinalNorm, pass.FinalRstd!, dx, null, h);
+        for (int i = LayerCount - 1; i >= 0; i--) dx = LayerBackward(i, pass.Layers[i], pass.Batch, dx);
+    }
+
+    private Tensor LayerBackward(int i, LayerActivations a, TokenBatch batch, Tensor dx)
+    {
+        var k = Kernels;
+        var w = Weights.Layers[i];
+        int tokens = batch.Tokens, h = Config.HiddenSize, hd = Config.HeadDim, inter = Config.IntermediateSize;
+        int qd = Config.NumHeads * hd, kvd = Config.NumKvHeads * hd;
+
+        // MLP: x₃ = x_mid + down(silu(gate(h₂)) ⊙ up(h₂)),  h₂ = N₂(x_mid).
+        var dAct = k.Allocate(tokens, inter);
+        ProjectBackward(i, LoraTarget.Down, dx, a.Act, w.Down, dAct, a);
+        var dGate = k.Allocate(tokens, inter);
+        var dUp = k.Allocate(tokens, inter);
+        k.SwiGluBackward(a.Gate, a.Up, dAct, dGate, dUp);
+        var dH2 = k.Allocate(tokens, h);
+        ProjectBackward(i, LoraTarget.Gate, dGate, a.H2, w.Gate, dH2, a);
+        ProjectBackward(i, LoraTarget.Up, dUp, a.H2, w.Up, dH2, a);
+        k.RmsNormBackward(dH2, a.XMid!, w.PostAttentionNorm, a.Rstd2!, dx, null, h);
+
+        // Attention: x_mid = x_in + o(A(R(q), R(k), v)),  q, k, v projections of h₁ = N₁(x_in).
+        var dAttn = k.Allocate(tokens, qd);
+        ProjectBackward(i, LoraTarget.O, dx, a.Attn, w.O, dAttn, a);
+        var dQ = k.Allocate(tokens, qd);
+        var dK = k.Allocate(tokens, kvd);
+        var dV = k.Allocate(tokens, kvd);
+        k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd);
+        var dQr = k.Allocate(tokens, qd);
+        var dKr = k.Allocate(tokens, kvd);
+        k.RopeBackward(Rope, dQ, dQr, batch.Positions, Config.NumHeads);
+        k.RopeBackward(Rope, dK, dKr, batch.Positions, Config.NumKvHeads);
+        if (w.QNorm is not null)
+        {
+            var dQPre = k.Allocate(tokens, qd);
+            var dKPre = k.Allocate(tokens, kvd);
+            k.RmsNormBackward(dQr, a.QPre!, w.QNorm, a.RstdQ!, dQPre, null, hd);
+            k.RmsNormBackward(dKr, a.KPre!, w.KNorm!, a.RstdK!, dKPre, null, hd);
+            (dQr, dKr) = (dQPre, dKPre);
+        }
+
+        var dH1 = k.Allocate(tokens, h);
+        ProjectBackward(i, LoraTarget.Q, dQr, a.H1, w.Q, dH1, a);
+        ProjectBackward(i, LoraTarget.K, dKr, a.H1, w.K, dH1, a);
+        ProjectBackward(i, LoraTarget.V, dV, a.H1, w.V, dH1, a);
+        k.RmsNormBackward(dH1, a.XIn!, w.InputNorm, a.Rstd1!, dx, null, h);
+        return dx;
+    }
+
+    private void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Tensor dInput, LayerActivations a)
+    {
+        Kernels.LinearBackward(dy, input, w, dInput, null, null);
+        if (_lora.TryGetValue((layer, target), out var adapter)) adapter.Backward(Kernels, dy, a.Lora[target], dInput);
+    }
+
+    /// <summary>One vector per text: [texts, hidden].</summary>
+    public float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode)
+    {
+        var host = Host(hidden);
+        var result = new float[batch.Count * HiddenSize];
+        if (mode == PoolingMode.Last) Pooling.LastForward(host, batch.Starts, result, HiddenSize);
+        else Pooling.MeanForward(host, batch.Starts, result, HiddenSize);
+        return result;
+    }
+
+    /// <summary>
+    /// Next-token logits at each text's last position for the given token ids only: [texts, ids]. Only those rows
+    /// of the output head are read, never the whole vocabulary.
+    /// </summary>
+    public float[] LastLogits(Tensor hidden, TokenBatch batch, IReadOnlyList<int> tokenIds)
+    {
+        var host = Host(hidden);
+        int h = HiddenSize;
+        var rows = new float[tokenIds.Count * h];
+        for (int j = 0; j < tokenIds.Count; j++)
+        {
+            if ((uint)tokenIds[j] >= (uint)Weights.LmHead.Rows) throw new ArgumentOutOfRangeException(nameof(tokenIds), $"token id {tokenIds[j]} is outside the vocabulary");
+            Weights.LmHead.ReadRow(tokenIds[j], rows.AsSpan(j * h, h));
+        }
+
+        var logits = new float[batch.Count * tokenIds.Count];
+        for (int b = 0; b < batch.Count; b++)
+        {
+            var state = host.AsSpan(batch.Last(b) * h, h);
+            for (int j = 0; j < tokenIds.Count; j++)
+                logits[b * tokenIds.Count + j] = System.Numerics.Tensors.TensorPrimitives.Dot(state, rows.AsSpan(j * h, h));
+        }
+
+        return logits;
+    }
+
+    private float[] Host(Tensor t)
+    {
+        var host = new float[t.Length];
+        Kernels.CopyTo(t, host);
+        return host;
+    }
+
+    public void Dispose() => _checkpoint?.Dispose();
+}

@@ -1,0 +1,144 @@
+using D2LLM.Models.Checkpoints;
+using D2LLM.Tensors;
+using D2LLM.Tensors.Optim;
+
+namespace D2LLM.Models.Qwen;
+
+/// <summary>The weights of one decoder layer. Matrices keep their stored dtype; norms and biases are float32.</summary>
+public sealed class QwenLayerWeights
+{
+    public required Weight InputNorm { get; init; }
+    public required Weight PostAttentionNorm { get; init; }
+    public required Weight Q { get; init; }
+    public required Weight K { get; init; }
+    public required Weight V { get; init; }
+    public required Weight O { get; init; }
+    public required Weight Gate { get; init; }
+    public required Weight Up { get; init; }
+    public required Weight Down { get; init; }
+    public Weight? QBias { get; init; }
+    public Weight? KBias { get; init; }
+    public Weight? VBias { get; init; }
+    public Weight? OBias { get; init; }
+
+    /// <summary>Qwen3's per-head RMSNorm weights on queries and keys.</summary>
+    public Weight? QNorm { get; init; }
+
+    public Weight? KNorm { get; init; }
+
+    /// <summary>The projection matrix a LoRA target name refers to.</summary>
+    public Weight Projection(LoraTarget target) => target switch
+    {
+        LoraTarget.Q => Q,
+        LoraTarget.K => K,
+        LoraTarget.V => V,
+        LoraTarget.O => O,
+        LoraTarget.Gate => Gate,
+        LoraTarget.Up => Up,
+        _ => Down,
+    };
+}
+
+/// <summary>
+/// All weights of a Qwen2/Qwen3 decoder, checked against its config: every tensor present with the shape the
+/// config implies, or a one-line error naming the file and tensor. Loaded in place from a checkpoint, or drawn
+/// at random in bf16 for benchmarks of published shapes.
+/// </summary>
+public sealed class QwenWeights
+{
+    public required Weight Embedding { get; init; }
+    public required Weight FinalNorm { get; init; }
+    public required Weight LmHead { get; init; }
+    public required QwenLayerWeights[] Layers { get; init; }
+
+    /// <summary>Reads the first <paramref name="layers"/> layers (all when null) from an open checkpoint.</summary>
+    public static QwenWeights Load(Checkpoint checkpoint, ModelConfig config, int? layers = null)
+    {
+        int h = config.HiddenSize, hd = config.HeadDim, q = config.NumHeads * hd, kv = config.NumKvHeads * hd, inter = config.IntermediateSize;
+        int count = Math.Min(layers ?? config.NumLayers, config.NumLayers);
+        Weight Matrix(string name, int rows, int cols)
+        {
+            checkpoint.Expect(name, rows, cols);
+            return checkpoint.Weight(name);
+        }
+
+        Weight Vector(string name, int length)
+        {
+            checkpoint.Expect(name, length);
+            return Weight.FromArray(checkpoint.ReadFloats(name), length);
+        }
+
+        Weight? Optional(string name, int length, bool required) => required ? Vector(name, length) : null;
+
+        var embedding = Matrix("model.embed_tokens.weight", config.VocabSize, h);
+        Weight head = config.TieWordEmbeddings ? embedding : Matrix("lm_head.weight", config.VocabSize, h);
+        var result = new QwenLayerWeights[count];
+        for (int i = 0; i < count; i++)
+        {
+            string p = $"model.layers.{i}.";
+            result[i] = new QwenLayerWeights
+            {
+                InputNorm = Vector(p + "input_layernorm.weight", h),
+                PostAttentionNorm = Vector(p + "post_attention_layernorm.weight", h),
+                Q = Matrix(p + "self_attn.q_proj.weight", q, h),
+                K = Matrix(p + "self_attn.k_proj.weight", kv, h),
+                V = Matrix(p + "self_attn.v_proj.weight", kv, h),
+                O = Matrix(p + "self_attn.o_proj.weight", h, q),
+                Gate = Matrix(p + "mlp.gate_proj.weight", inter, h),
+                Up = Matrix(p + "mlp.up_proj.weight", inter, h),
+                Down = Matrix(p + "mlp.down_proj.weight", h, inter),
+                QBias = Optional(p + "self_attn.q_proj.bias", q, config.QkvBias),
+                KBias = Optional(p + "self_attn.k_proj.bias", kv, config.QkvBias),
+                VBias = Optional(p + "self_attn.v_proj.bias", kv, config.QkvBias),
+                OBias = Optional(p + "self_attn.o_proj.bias", h, config.OutputBias),
+                QNorm = Optional(p + "self_attn.q_norm.weight", hd, config.Architecture == Architecture.Qwen3),
+                KNorm = Optional(p + "self_attn.k_norm.weight", hd, config.Architecture == Architecture.Qwen3),
+            };
+        }
+
+        return new QwenWeights { Embedding = embedding, FinalNorm = Vector("model.norm.weight", h), LmHead = head, Layers = result };
+    }
+
+    /// <summary>Random bf16 weights of the config's shape (for speed benchmarks: the values do not matter).</summary>
+    public static QwenWeights Random(ModelConfig config, int seed)
+    {
+        var rng = new Random(seed);
+        int h = config.HiddenSize, hd = config.HeadDim, q = config.NumHeads * hd, kv = config.NumKvHeads * hd, inter = config.IntermediateSize;
+        Weight Matrix(int rows, int cols, float std)
+        {
+            var data = new BFloat16[(long)rows * cols];
+            for (long i = 0; i < data.LongLength; i++) data[i] = BFloat16.FromSingle((float)((rng.NextDouble() * 2 - 1) * std * 1.7));
+            return Weight.FromArray(data, rows, cols);
+        }
+
+        Weight Ones(int n) => Weight.FromArray(Enumerable.Repeat(1f, n).ToArray(), n);
+        Weight Small(int n)
+        {
+            var v = new float[n];
+            Init.Uniform(v, 0.02f, rng);
+            return Weight.FromArray(v, n);
+        }
+
+        var embedding = Matrix(config.VocabSize, h, 0.02f);
+        var layers = new QwenLayerWeights[config.NumLayers];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            layers[i] = new QwenLayerWeights
+            {
+                InputNorm = Ones(h), PostAttentionNorm = Ones(h),
+                Q = Matrix(q, h, 0.02f), K = Matrix(kv, h, 0.02f), V = Matrix(kv, h, 0.02f), O = Matrix(h, q, 0.02f),
+                Gate = Matrix(inter, h, 0.02f), Up = Matrix(inter, h, 0.02f), Down = Matrix(h, inter, 0.02f),
+                QBias = config.QkvBias ? Small(q) : null, KBias = config.QkvBias ? Small(kv) : null, VBias = config.QkvBias ? Small(kv) : null,
+                OBias = config.OutputBias ? Small(h) : null,
+                QNorm = config.Architecture == Architecture.Qwen3 ? Ones(hd) : null,
+                KNorm = config.Architecture == Architecture.Qwen3 ? Ones(hd) : null,
+            };
+        }
+
+        return new QwenWeights
+        {
+            Embedding = embedding, FinalNorm = Ones(h),
+            LmHead = config.TieWordEmbeddings ? embedding : Matrix(config.VocabSize, h, 0.02f), Layers = layers,
+        };
+    }
+}

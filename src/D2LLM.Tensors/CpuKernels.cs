@@ -1,0 +1,95 @@
+using D2LLM.Tensors.Kernels;
+
+namespace D2LLM.Tensors;
+
+/// <summary>The CPU implementation of <see cref="IKernels"/>: SIMD kernels on the shared worker pool.</summary>
+public sealed class CpuKernels : IKernels
+{
+    public static CpuKernels Instance { get; } = new();
+
+    public Tensor Allocate(params int[] shape) => new(shape);
+
+    public void CopyTo(Tensor source, Span<float> destination) => source.Span.CopyTo(destination);
+
+    public void CopyFrom(ReadOnlySpan<float> source, Tensor destination) => source.CopyTo(destination.Span);
+
+    public void Copy(Tensor source, Tensor destination) => source.Span.CopyTo(destination.Span);
+
+    public void Zero(Tensor t) => t.Span.Clear();
+
+    public void Embedding(ReadOnlySpan<int> ids, Weight table, Tensor y)
+    {
+        int dim = table.Columns;
+        switch (table.DType)
+        {
+            case DType.F32: Kernels.Embedding.Forward(ids, table.Span<float>(), y.Span, dim); break;
+            case DType.BF16: Kernels.Embedding.Forward(ids, table.Span<BFloat16>(), y.Span, dim); break;
+            default: Kernels.Embedding.Forward(ids, table.Span<Half>(), y.Span, dim); break;
+        }
+    }
+
+    public void Linear(Tensor x, Weight w, Weight? bias, Tensor y)
+    {
+        int rows = x.Length / w.Columns;
+        var b = bias is null ? ReadOnlySpan<float>.Empty : bias.Span<float>();
+        switch (w.DType)
+        {
+            case DType.F32: Kernels.Linear.Forward(x.Span, w.Span<float>(), b, y.Span, rows, w.Columns, w.Rows); break;
+            case DType.BF16: Kernels.Linear.Forward(x.Span, w.Span<BFloat16>(), b, y.Span, rows, w.Columns, w.Rows); break;
+            default: Kernels.Linear.Forward(x.Span, w.Span<Half>(), b, y.Span, rows, w.Columns, w.Rows); break;
+        }
+    }
+
+    public void LinearBackward(Tensor dy, Tensor x, Weight w, Tensor? dx, Tensor? dw, Tensor? db)
+    {
+        int rows = x.Length / w.Columns;
+        Span<float> dxs = dx is null ? default : dx.Span, dws = dw is null ? default : dw.Span, dbs = db is null ? default : db.Span;
+        switch (w.DType)
+        {
+            case DType.F32: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<float>(), dxs, dws, dbs, rows, w.Columns, w.Rows); break;
+            case DType.BF16: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<BFloat16>(), dxs, dws, dbs, rows, w.Columns, w.Rows); break;
+            default: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<Half>(), dxs, dws, dbs, rows, w.Columns, w.Rows); break;
+        }
+    }
+
+    public void LinearAccumulate(Tensor x, Weight w, float alpha, Tensor y)
+    {
+        int rows = x.Length / w.Columns;
+        Gemm.Matmul.Multiply(false, true, rows, w.Rows, w.Columns, alpha, x.Span, w.Columns, w.Span<float>(), w.Columns, 1f, y.Span, w.Rows);
+    }
+
+    public void RmsNorm(Tensor x, Weight w, Tensor y, Tensor? rstd, int dim, float eps) =>
+        Kernels.RmsNorm.Forward(x.Span, w.Span<float>(), y.Span, rstd is null ? default : rstd.Span, x.Length / dim, dim, eps);
+
+    public void RmsNormBackward(Tensor dy, Tensor x, Weight w, Tensor rstd, Tensor? dx, Tensor? dw, int dim) =>
+        Kernels.RmsNorm.Backward(dy.Span, x.Span, w.Span<float>(), rstd.Span, dx is null ? default : dx.Span,
+            dw is null ? default : dw.Span, x.Length / dim, dim);
+
+    public void Rope(Rope table, Tensor x, ReadOnlySpan<int> positions, int heads) => table.Forward(x.Span, x.Span, positions, heads);
+
+    public void RopeBackward(Rope table, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads) =>
+        table.Backward(dy.Span, dx.Span, positions, heads);
+
+    public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads,
+        int kvHeads, int headDim, bool causal) =>
+        Kernels.Attention.Forward(q.Span, k.Span, v.Span, output.Span, probs.Span, starts, qHeads, kvHeads, headDim, causal);
+
+    public void AttentionBackward(Tensor dOutput, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dq, Tensor dk, Tensor dv,
+        ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim) =>
+        Kernels.Attention.Backward(dOutput.Span, q.Span, k.Span, v.Span, probs.Span, dq.Span, dk.Span, dv.Span, starts, qHeads, kvHeads, headDim);
+
+    public void SwiGlu(Tensor gate, Tensor up, Tensor y) => Kernels.SwiGlu.Forward(gate.Span, up.Span, y.Span);
+
+    public void SwiGluBackward(Tensor gate, Tensor up, Tensor dy, Tensor? dgate, Tensor? dup) =>
+        Kernels.SwiGlu.Backward(gate.Span, up.Span, dy.Span, dgate is null ? default : dgate.Span, dup is null ? default : dup.Span);
+
+    public void Scale(Tensor x, float alpha, Tensor y) => System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, alpha, y.Span);
+
+    public void Add(Tensor a, Tensor b, Tensor y) => Residual.Forward(a.Span, b.Span, y.Span);
+
+    public void AddInPlace(Tensor y, Tensor x) => Residual.Backward(x.Span, y.Span, default);
+
+    public void Dropout(Tensor x, Tensor y, byte[] keep, float p, Random rng) => Kernels.Dropout.Forward(x.Span, y.Span, keep, p, rng);
+
+    public void DropoutBackward(Tensor dy, byte[] keep, float p, Tensor dx) => Kernels.Dropout.Backward(dy.Span, keep, p, dx.Span);
+}

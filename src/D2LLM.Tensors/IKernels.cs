@@ -1,0 +1,65 @@
+using D2LLM.Tensors.Kernels;
+
+namespace D2LLM.Tensors;
+
+/// <summary>
+/// The one seam between model code and compute. Models allocate tensors and run every layer through this
+/// interface, never touching tensor memory themselves, so a GPU implementation of the same small kernel set can
+/// be added without changing them. Backward methods add into gradient tensors (callers zero them); a null
+/// gradient is skipped. <see cref="CpuKernels"/> is the implementation today.
+/// </summary>
+public interface IKernels
+{
+    Tensor Allocate(params int[] shape);
+
+    /// <summary>Copies a tensor's values to host memory.</summary>
+    void CopyTo(Tensor source, Span<float> destination);
+
+    /// <summary>Copies host values into a tensor.</summary>
+    void CopyFrom(ReadOnlySpan<float> source, Tensor destination);
+
+    void Copy(Tensor source, Tensor destination);
+
+    void Zero(Tensor t);
+
+    void Embedding(ReadOnlySpan<int> ids, Weight table, Tensor y);
+
+    /// <summary>y[n, out] = x[n, in]·Wᵀ + b (W is [out, in]).</summary>
+    void Linear(Tensor x, Weight w, Weight? bias, Tensor y);
+
+    void LinearBackward(Tensor dy, Tensor x, Weight w, Tensor? dx, Tensor? dw, Tensor? db);
+
+    /// <summary>y += α·x·Wᵀ (the LoRA path adds a scaled low-rank product onto a projection).</summary>
+    void LinearAccumulate(Tensor x, Weight w, float alpha, Tensor y);
+
+    /// <summary>RMSNorm over rows of width <paramref name="dim"/> (the last axis, or head vectors).</summary>
+    void RmsNorm(Tensor x, Weight w, Tensor y, Tensor? rstd, int dim, float eps);
+
+    void RmsNormBackward(Tensor dy, Tensor x, Weight w, Tensor rstd, Tensor? dx, Tensor? dw, int dim);
+
+    void Rope(Rope table, Tensor x, ReadOnlySpan<int> positions, int heads);
+
+    void RopeBackward(Rope table, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads);
+
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, bool causal);
+
+    void AttentionBackward(Tensor dOutput, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dq, Tensor dk, Tensor dv,
+        ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim);
+
+    void SwiGlu(Tensor gate, Tensor up, Tensor y);
+
+    void SwiGluBackward(Tensor gate, Tensor up, Tensor dy, Tensor? dgate, Tensor? dup);
+
+    /// <summary>y = α·x (y may alias x).</summary>
+    void Scale(Tensor x, float alpha, Tensor y);
+
+    /// <summary>y = a + b (y may alias a).</summary>
+    void Add(Tensor a, Tensor b, Tensor y);
+
+    /// <summary>y += x.</summary>
+    void AddInPlace(Tensor y, Tensor x);
+
+    void Dropout(Tensor x, Tensor y, byte[] keep, float p, Random rng);
+
+    void DropoutBackward(Tensor dy, byte[] keep, float p, Tensor dx);
+}
