@@ -35,10 +35,16 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        long fileLength = new FileInfo(path).Length;
-        if (fileLength < 8) throw Bad(path, $"file of {fileLength} bytes is shorter than the 8-byte header length");
+        // Length from the opened file, not FileInfo: model folders are often symlinks (the Hugging Face cache).
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long fileLength = stream.Length;
+        if (fileLength < 8)
+        {
+            stream.Dispose();
+            throw Bad(path, $"file of {fileLength} bytes is shorter than the 8-byte header length");
+        }
 
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
         var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* basePointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);

@@ -1,0 +1,88 @@
+using D2LLM.Models.Qwen;
+using D2LLM.Tensors;
+
+namespace D2LLM.Models.Tests;
+
+public class LoraTests
+{
+    [Fact]
+    public void ZeroB_LeavesOutputsBitIdentical()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        using var model = QwenModel.Load(folder.Path);
+        var batch = TokenBatch.Pack(new[] { model.Encode("LoRA starts as the identity"), model.Encode("第二句") });
+        var before = model.Forward(batch).Data.ToArray();
+        model.AddLora(new LoraOptions { Rank = 4, Alpha = 8, Dropout = 0 }, seed: 1);
+        Assert.Equal(before, model.Forward(batch).Data);
+        Assert.Equal(before, model.Forward(batch, new DecoderPass(batch)).Data);
+    }
+
+    [Theory]
+    [InlineData("tiny-qwen2-a")]
+    [InlineData("tiny-qwen3-a")]
+    public void Backward_MatchesFiniteDifferences(string name)
+    {
+        using var folder = new FixtureModel(name);
+        using var model = QwenModel.Load(folder.Path);
+        model.AddLora(new LoraOptions { Rank = 2, Alpha = 4, Dropout = 0 }, seed: 3);
+        var rng = new Random(5);
+        foreach (var adapter in model.Lora.Values)
+            for (int i = 0; i < adapter.B.Length; i++) adapter.B.Value[i] = (float)(rng.NextDouble() - 0.5) * 0.5f;
+
+        var batch = TokenBatch.Pack(new[] { model.Encode("gradients flow"), model.Encode("穿过整个解码器") });
+        var r = new float[batch.Tokens * model.HiddenSize];
+        for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
+        double Loss()
+        {
+            var y = model.Forward(batch).Data;
+            double s = 0;
+            for (int i = 0; i < y.Length; i++) s += (double)r[i] * y[i];
+            return s;
+        }
+
+        var pass = new DecoderPass(batch);
+        model.Forward(batch, pass);
+        model.Backward(pass, Tensor.Wrap(r, batch.Tokens, model.HiddenSize));
+
+        // Every adapter of the first and last layer, a few entries each, by central differences.
+        var checkedParams = model.Lora.Where(e => e.Key.Layer == 0 || e.Key.Layer == model.LayerCount - 1)
+            .SelectMany(e => new[] { e.Value.A, e.Value.B }).ToList();
+        double diff = 0, norm = 0;
+        foreach (var p in checkedParams)
+        {
+            for (int n = 0; n < 3; n++)
+            {
+                int i = rng.Next(p.Length);
+                float keep = p.Value[i];
+                const float h = 1e-2f;
+                p.Value[i] = keep + h;
+                double up = Loss();
+                p.Value[i] = keep - h;
+                double down = Loss();
+                p.Value[i] = keep;
+                double numeric = (up - down) / (2 * h);
+                diff += (p.Grad[i] - numeric) * (p.Grad[i] - numeric);
+                norm += numeric * numeric;
+            }
+        }
+
+        Assert.True(norm > 0);
+        Assert.True(Math.Sqrt(diff / norm) <= 2e-3, $"relative error {Math.Sqrt(diff / norm):E3}");
+    }
+
+    [Fact]
+    public void Merge_FoldsTheAdapterIntoTheWeight()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        model.AddLora(new LoraOptions { Rank = 2, Alpha = 2, Dropout = 0, Targets = new[] { LoraTarget.Up } }, seed: 2);
+        var adapter = model.Lora[(0, LoraTarget.Up)];
+        adapter.B.Value[0] = 0.5f;
+        var baseWeight = model.Weights.Layers[0].Up;
+        var merged = adapter.Merge(baseWeight);
+        int cols = baseWeight.Columns;
+        for (int c = 0; c < cols; c++)
+            Assert.Equal(baseWeight[c] + 0.5f * adapter.A.Value[c], merged[c], 5);
+        Assert.Equal(baseWeight[cols], merged[cols]);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using D2LLM.Models.Prompts;
+using D2LLM.Models.Qwen;
+
+namespace D2LLM.Models.Tests;
+
+/// <summary>The decoder against the independent float64 reference (tests/fixtures/expected).</summary>
+public class QwenParityTests
+{
+    [Theory]
+    [InlineData("tiny-qwen2-a", "last")]
+    [InlineData("tiny-qwen2-a", "mean")]
+    [InlineData("tiny-qwen3-a", "last")]
+    [InlineData("tiny-qwen3-a", "mean")]
+    public void Embeddings_MatchTheReference(string name, string pooling)
+    {
+        using var folder = new FixtureModel(name);
+        using var model = QwenModel.Load(folder.Path);
+        var cases = ReadLines($"expected/{name}.embed-{pooling}.jsonl")
+            .Select(e => (Text: e.GetProperty("text").GetString()!, Expected: e.GetProperty("embedding").EnumerateArray().Select(x => x.GetDouble()).ToArray()))
+            .ToList();
+        Assert.Equal(40, cases.Count);
+        var batch = TokenBatch.Pack(cases.Select(c => model.Encode(c.Text)).ToList());
+        var pooled = model.Pool(model.Forward(batch), batch, pooling == "last" ? PoolingMode.Last : PoolingMode.Mean);
+        int h = model.HiddenSize;
+        for (int b = 0; b < cases.Count; b++)
+        {
+            var actual = pooled.AsSpan(b * h, h);
+            double dot = 0, na = 0, ne = 0, maxAbs = 0;
+            for (int j = 0; j < h; j++)
+            {
+                dot += actual[j] * cases[b].Expected[j];
+                na += actual[j] * actual[j];
+                ne += cases[b].Expected[j] * cases[b].Expected[j];
+                maxAbs = Math.Max(maxAbs, Math.Abs(actual[j] - cases[b].Expected[j]));
+            }
+
+            Assert.True(dot / Math.Sqrt(na * ne) >= 0.99999, $"case {b}: cosine {dot / Math.Sqrt(na * ne)}");
+            Assert.True(maxAbs <= 1e-3, $"case {b}: max abs difference {maxAbs}");
+        }
+    }
+
+    [Theory]
+    [InlineData("tiny-qwen2-a")]
+    [InlineData("tiny-qwen3-a")]
+    public void YesNoLogits_AndPromptIds_MatchTheReference(string name)
+    {
+        using var folder = new FixtureModel(name);
+        using var model = QwenModel.Load(folder.Path);
+        var template = PromptTemplate.Load(Fixtures.Path($"expected/{name}.template.txt"));
+        foreach (var e in ReadLines($"expected/{name}.score.jsonl"))
+        {
+            int yes = model.Encode(e.GetProperty("yes_token").GetString()!)[0];
+            int no = model.Encode(e.GetProperty("no_token").GetString()!)[0];
+            Assert.Equal(e.GetProperty("yes_id").GetInt32(), yes);
+            Assert.Equal(e.GetProperty("no_id").GetInt32(), no);
+            var ids = template.Encode(model.Tokenizer!, e.GetProperty("query").GetString()!, e.GetProperty("passage").GetString()!);
+            Assert.Equal(e.GetProperty("prompt_ids").EnumerateArray().Select(x => x.GetInt32()), ids);
+            var batch = TokenBatch.Pack(new[] { ids });
+            var logits = model.LastLogits(model.Forward(batch), batch, new[] { yes, no });
+            Assert.InRange(logits[0] - e.GetProperty("yes_logit").GetDouble(), -2e-3, 2e-3);
+            Assert.InRange(logits[1] - e.GetProperty("no_logit").GetDouble(), -2e-3, 2e-3);
+        }
+    }
+
+    [Fact]
+    public void TextsInOneBatch_GiveTheSameStatesAsAlone()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        var texts = new[] { "a short one", "一个中文的句子，稍微长一点。", "and a third text that is longer than the others by some way" };
+        var ids = texts.Select(t => model.Encode(t)).ToList();
+        var together = TokenBatch.Pack(ids);
+        var pooled = model.Pool(model.Forward(together), together, PoolingMode.Mean);
+        for (int b = 0; b < texts.Length; b++)
+        {
+            var alone = TokenBatch.Pack(new[] { ids[b] });
+            var single = model.Pool(model.Forward(alone), alone, PoolingMode.Mean);
+            for (int j = 0; j < model.HiddenSize; j++) Assert.Equal(single[j], pooled[b * model.HiddenSize + j], 5);
+        }
+    }
+
+    private static IEnumerable<JsonElement> ReadLines(string relative) =>
+        File.ReadLines(Fixtures.Path(relative)).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement);
+}
