@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using D2LLM.Models.Qwen;
 using D2LLM.Tensors;
 using D2LLM.Tensors.Gemm;
 
@@ -13,6 +14,8 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks; progress on stderr, one JSON object as the last line on stdout.");
         bench.Subcommands.Add(Gemm());
+        bench.Subcommands.Add(Forward());
+        bench.Subcommands.Add(Tokenizer());
         return bench;
     }
 
@@ -50,6 +53,83 @@ internal static class BenchCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static Command Forward()
+    {
+        var config = new Option<string>("--config") { Description = "published shape: qwen2.5-0.5b | qwen3-0.6b", DefaultValueFactory = _ => "qwen2.5-0.5b" };
+        var batch = new Option<int>("--batch") { Description = "texts per forward pass", DefaultValueFactory = _ => 8 };
+        var length = new Option<int>("--length") { Description = "tokens per text", DefaultValueFactory = _ => 128 };
+        var runs = new Option<int>("--runs") { Description = "timed runs; the best is reported", DefaultValueFactory = _ => 5 };
+        var cmd = new Command("forward", "Final hidden states of a randomly initialised decoder of a published shape (bf16 weights): tokens/s and peak RSS.")
+        {
+            config, batch, length, runs,
+        };
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            string name = r.GetValue(config)!;
+            var shape = PublishedShapes.Get(name);
+            int b = r.GetValue(batch), l = r.GetValue(length);
+            Console.Error.WriteLine($"forward {name}: drawing random bf16 weights ...");
+            using var model = QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed: 1));
+            Console.Error.WriteLine($"forward {name}: weights ready, peak RSS so far {PeakRssMegabytes()} MB");
+            var rng = new Random(7);
+            var texts = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, l).Select(_ => rng.Next(shape.VocabSize)).ToArray()).ToList();
+            var tokens = TokenBatch.Pack(texts);
+            model.Forward(tokens);
+            double best = double.MaxValue;
+            for (int run = 0; run < Math.Max(1, r.GetValue(runs)); run++)
+            {
+                var sw = Stopwatch.StartNew();
+                model.Forward(tokens);
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+                Console.Error.WriteLine($"forward {name} {b}x{l}: run {run + 1}: {b * l / sw.Elapsed.TotalSeconds:F1} tokens/s");
+            }
+
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                benchmark = "forward", config = name, batch = b, length = l,
+                tokens_per_s = Math.Round(b * l / best, 1), peak_rss_mb = PeakRssMegabytes(),
+            }));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Tokenizer()
+    {
+        var model = new Option<string>("--model") { Description = "folder with tokenizer.json", Required = true };
+        var input = new Option<string>("--input") { Description = "JSONL file with {\"text\"} lines to encode", Required = true };
+        var cmd = new Command("tokenizer", "Tokenizer throughput in MB/s and tokens/s over a JSONL file (cold: the merge cache starts empty).")
+        {
+            model, input,
+        };
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var texts = File.ReadLines(r.GetValue(input)!).Where(x => x.Length > 0)
+                .Select(x => System.Text.Json.Nodes.JsonNode.Parse(x)!["text"]!.GetValue<string>()).ToList();
+            long bytes = texts.Sum(t => (long)System.Text.Encoding.UTF8.GetByteCount(t));
+            var tokenizer = Models.Tokenization.BpeTokenizer.Load(r.GetValue(model)!);
+            var sw = Stopwatch.StartNew();
+            long count = texts.Sum(t => (long)tokenizer.Encode(t).Length);
+            double seconds = sw.Elapsed.TotalSeconds;
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                benchmark = "tokenizer", texts = texts.Count, mb = Math.Round(bytes / 1e6, 2), tokens = count,
+                mb_per_s = Math.Round(bytes / 1e6 / seconds, 2), tokens_per_s = Math.Round(count / seconds),
+            }));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>The process's peak resident set (VmHWM), in MB.</summary>
+    private static long PeakRssMegabytes()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        return -1;
     }
 
     private static double TimeGemm<TB>(int m, int n, int k, bool transB, int runs, Func<float, TB> convert)

@@ -20,6 +20,8 @@ internal sealed class LayerActivations
 {
     public LayerActivations(IKernels k, int tokens, ModelConfig c, long probsLength, bool training)
     {
+        Tokens = tokens;
+        ProbsLength = probsLength;
         int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, h = c.HiddenSize, inter = c.IntermediateSize;
         H1 = k.Allocate(tokens, h);
         Q = k.Allocate(tokens, qd);
@@ -28,11 +30,14 @@ internal sealed class LayerActivations
         Probs = k.Allocate(checked((int)probsLength));
         Attn = k.Allocate(tokens, qd);
         O = k.Allocate(tokens, h);
-        H2 = k.Allocate(tokens, h);
         Gate = k.Allocate(tokens, inter);
         Up = k.Allocate(tokens, inter);
-        Act = k.Allocate(tokens, inter);
-        Down = k.Allocate(tokens, h);
+
+        // Inference keeps nothing for a backward pass, so buffers whose value is dead are reused:
+        // h₂ over h₁ (read only by q/k/v), the MLP product over the gate, its projection over o.
+        H2 = training ? k.Allocate(tokens, h) : H1;
+        Act = training ? k.Allocate(tokens, inter) : Gate;
+        Down = training ? k.Allocate(tokens, h) : O;
         if (!training) return;
         XIn = k.Allocate(tokens, h);
         XMid = k.Allocate(tokens, h);
@@ -44,6 +49,9 @@ internal sealed class LayerActivations
         RstdQ = k.Allocate(tokens * c.NumHeads);
         RstdK = k.Allocate(tokens * c.NumKvHeads);
     }
+
+    public int Tokens { get; }
+    public long ProbsLength { get; }
 
     public Tensor H1, Q, K, V, Probs, Attn, O, H2, Gate, Up, Act, Down;
     public Tensor? XIn, XMid, Rstd1, Rstd2, QPre, KPre, RstdQ, RstdK;

@@ -38,6 +38,10 @@ public sealed class QwenModel : IDisposable
     private readonly Checkpoint? _checkpoint;
     private readonly Dictionary<(int Layer, LoraTarget Target), LoraAdapter> _lora = new();
 
+    // One inference workspace kept between calls: repeated batches of one size allocate nothing large. Taken
+    // with an atomic exchange, so a concurrent caller simply allocates its own.
+    private LayerActivations? _spare;
+
     private QwenModel(ModelConfig config, QwenWeights weights, BpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
     {
         Config = config;
@@ -130,7 +134,14 @@ public sealed class QwenModel : IDisposable
         var x = k.Allocate(batch.Tokens, h);
         k.Embedding(batch.Ids, Weights.Embedding, x);
         long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads);
-        LayerActivations? shared = pass is null ? new LayerActivations(k, batch.Tokens, Config, probsLength, training: false) : null;
+        LayerActivations? shared = null;
+        if (pass is null)
+        {
+            shared = Interlocked.Exchange(ref _spare, null);
+            if (shared is null || shared.Tokens != batch.Tokens || shared.ProbsLength != probsLength)
+                shared = new LayerActivations(k, batch.Tokens, Config, probsLength, training: false);
+        }
+
         for (int i = 0; i < LayerCount; i++)
         {
             var a = shared ?? new LayerActivations(k, batch.Tokens, Config, probsLength, training: true);
@@ -138,6 +149,7 @@ public sealed class QwenModel : IDisposable
             pass?.Layers.Add(a);
         }
 
+        if (shared is not null) Volatile.Write(ref _spare, shared);
         var output = k.Allocate(batch.Tokens, h);
         Tensor? rstd = pass is null ? null : k.Allocate(batch.Tokens);
         k.RmsNorm(x, Weights.FinalNorm, output, rstd, h, eps);

@@ -7,7 +7,8 @@ public static class Silu
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i]));
+        TensorPrimitives.Sigmoid(x, y);
+        TensorPrimitives.Multiply(y, x, y);
     }
 
     /// <summary>dx += dy · silu'(x).</summary>

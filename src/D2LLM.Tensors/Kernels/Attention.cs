@@ -49,11 +49,25 @@ public static unsafe class Attention
                 var p = new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * l, l * l);
 
                 Matmul.Multiply(false, true, l, l, d, layout.Scale, qh, ldq, kg, ldkv, 0f, p, l);
-                Span<byte> allowed = l <= 4096 ? stackalloc byte[l] : new byte[l];
-                for (int i = 0; i < l; i++)
+                if (mask == null)
                 {
-                    for (int j = 0; j < l; j++) allowed[j] = (byte)((mask == null || mask[s + j] != 0) && (!causal || j <= i) ? 1 : 0);
-                    Softmax.Row(p.Slice(i * l, l), p.Slice(i * l, l), allowed);
+                    // Allowed keys form a prefix (causal) or the whole row: a vectorised softmax over it.
+                    for (int i = 0; i < l; i++)
+                    {
+                        var row = p.Slice(i * l, l);
+                        int n = causal ? i + 1 : l;
+                        System.Numerics.Tensors.TensorPrimitives.SoftMax(row[..n], row[..n]);
+                        row[n..].Clear();
+                    }
+                }
+                else
+                {
+                    Span<byte> allowed = l <= 4096 ? stackalloc byte[l] : new byte[l];
+                    for (int i = 0; i < l; i++)
+                    {
+                        for (int j = 0; j < l; j++) allowed[j] = (byte)(mask[s + j] != 0 && (!causal || j <= i) ? 1 : 0);
+                        Softmax.Row(p.Slice(i * l, l), p.Slice(i * l, l), allowed);
+                    }
                 }
 
                 Matmul.Multiply(false, false, l, d, l, 1f, p, l, vg, ldkv, 0f, oh, ldq);

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace D2LLM.Tensors.Kernels;
 
 /// <summary>
@@ -6,9 +8,19 @@ namespace D2LLM.Tensors.Kernels;
 /// </summary>
 public static class SwiGlu
 {
+    /// <summary>y may alias gate (inference overwrites the gate buffer).</summary>
     public static void Forward(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> y)
     {
-        for (int i = 0; i < gate.Length; i++) y[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
+        const int chunk = 4096;
+        Span<float> s = stackalloc float[chunk];
+        for (int i = 0; i < gate.Length; i += chunk)
+        {
+            int n = Math.Min(chunk, gate.Length - i);
+            var g = gate.Slice(i, n);
+            TensorPrimitives.Sigmoid(g, s[..n]);
+            TensorPrimitives.Multiply(s[..n], g, s[..n]);
+            TensorPrimitives.Multiply(s[..n], up.Slice(i, n), y.Slice(i, n));
+        }
     }
 
     public static void Backward(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, ReadOnlySpan<float> dy,

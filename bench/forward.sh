@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Decoder forward side by side: d2llm on a random bf16 model of a published shape, then the PyTorch CPU peer
+# (float32, 2 threads) right after it; then tokenizer throughput.  Usage: bench/forward.sh [path/to/shared]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+shared="${1:-../shared}"
+py=/usr/bin/python3
+if ! "$py" -c "import torch" 2>/dev/null; then
+  echo "installing python3-torch for the peer ..." >&2
+  apt-get update -qq >&2 && apt-get install -y -qq python3-torch >&2
+fi
+./d2llm bench forward --config qwen2.5-0.5b --batch 8 --length 128 2>/dev/null | tail -n 1
+OPENBLAS_CORETYPE=SkylakeX "$py" "$shared/tools/torch_forward_peer.py" --batch 8 --len 128 --threads 2 | tail -n 1
+./d2llm bench forward --config qwen3-0.6b --batch 8 --length 128 2>/dev/null | tail -n 1
+# The peer's layer has no q/k norm and derives head_dim = hidden/heads, so Qwen3-0.6B (head_dim 128 ≠ 1024/16)
+# is only approximated by it; this row is for reference.
+OPENBLAS_CORETYPE=SkylakeX "$py" "$shared/tools/torch_forward_peer.py" --hidden 1024 --layers 28 --heads 16 --kv 8 --inter 3072 --batch 8 --len 128 --threads 2 | tail -n 1
+python3 -c "import json,sys
+for l in open(sys.argv[1]): print(json.dumps({'text': json.loads(l)['text']}, ensure_ascii=False))" \
+  "$shared/data/scifact/corpus.jsonl" > /tmp/d2llm-tokenizer-bench.jsonl
+./d2llm bench tokenizer --model tests/fixtures/tokenizer --input /tmp/d2llm-tokenizer-bench.jsonl 2>/dev/null | tail -n 1
