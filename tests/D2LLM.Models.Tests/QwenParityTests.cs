@@ -63,6 +63,29 @@ public class QwenParityTests
         }
     }
 
+    [Theory]
+    [InlineData("mqa-untied")]
+    [InlineData("sharded-hd")]
+    public void OtherConfigurations_MatchTheReference(string name)
+    {
+        using var folder = new FixtureModel(name);
+        using var model = QwenModel.Load(folder.Path);
+        var ids = ReadLines($"models/{name}/ids.jsonl").Select(e => e.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray()).ToList();
+        var batch = TokenBatch.Pack(ids);
+        var hidden = model.Forward(batch);
+        var pooled = model.Pool(hidden, batch, PoolingMode.Mean);
+        var logits = model.LastLogits(hidden, batch, new[] { 5, 7 });
+        var embeddings = ReadLines($"models/{name}/expected-embed-mean.jsonl").ToList();
+        var scores = ReadLines($"models/{name}/expected-score.jsonl").ToList();
+        for (int b = 0; b < ids.Count; b++)
+        {
+            var expected = embeddings[b].GetProperty("embedding").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            for (int j = 0; j < expected.Length; j++) Assert.InRange(pooled[b * model.HiddenSize + j] - expected[j], -1e-3, 1e-3);
+            Assert.InRange(logits[2 * b] - scores[b].GetProperty("yes_logit").GetDouble(), -2e-3, 2e-3);
+            Assert.InRange(logits[2 * b + 1] - scores[b].GetProperty("no_logit").GetDouble(), -2e-3, 2e-3);
+        }
+    }
+
     [Fact]
     public void TextsInOneBatch_GiveTheSameStatesAsAlone()
     {

@@ -66,6 +66,7 @@ public sealed class QwenModel : IDisposable
     public static QwenModel Load(string directory, QwenLoadOptions? options = null)
     {
         options ??= new QwenLoadOptions();
+        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model folder not found");
         var config = ModelConfig.Load(directory);
         var tokenizer = BpeTokenizer.Load(directory);
         var checkpoint = Checkpoint.Open(directory);
