@@ -65,6 +65,31 @@ public sealed class CpuKernels : IKernels
         Kernels.RmsNorm.Backward(dy.Span, x.Span, w.Span<float>(), rstd.Span, dx is null ? default : dx.Span,
             dw is null ? default : dw.Span, x.Length / dim, dim);
 
+    public void LayerNorm(Tensor x, Weight w, Weight? b, Tensor y, Tensor? mean, Tensor? rstd, int dim, float eps) =>
+        Kernels.LayerNorm.Forward(x.Span, w.Span<float>(), b is null ? default : b.Span<float>(), y.Span,
+            mean is null ? default : mean.Span, rstd is null ? default : rstd.Span, x.Length / dim, dim, eps);
+
+    public void LayerNormBackward(Tensor dy, Tensor x, Weight w, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dw, Tensor? db, int dim) =>
+        Kernels.LayerNorm.Backward(dy.Span, x.Span, w.Span<float>(), mean.Span, rstd.Span, dx is null ? default : dx.Span,
+            dw is null ? default : dw.Span, db is null ? default : db.Span, x.Length / dim, dim);
+
+    public void Relu(Tensor x, Tensor y) => Kernels.Relu.Forward(x.Span, y.Span);
+
+    public void ReluBackward(Tensor x, Tensor dy, Tensor dx) => Kernels.Relu.Backward(x.Span, dy.Span, dx.Span);
+
+    public void PairSum(Tensor a, Tensor b, ReadOnlySpan<int> ia, ReadOnlySpan<int> ib, Tensor y) =>
+        Kernels.PairSum.Forward(a.Span, b.Span, ia, ib, y.Span, a.Dim(-1));
+
+    public void PairSumBackward(Tensor dy, ReadOnlySpan<int> ia, ReadOnlySpan<int> ib, Tensor? da, Tensor? db) =>
+        Kernels.PairSum.Backward(dy.Span, ia, ib, da is null ? default : da.Span, db is null ? default : db.Span, dy.Dim(-1));
+
+    public void SeedAttention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int heads, float scale, byte[]? keyMask) =>
+        Kernels.SeedAttention.Forward(q.Span, k.Span, v.Span, output.Span, probs.Span, starts, q.Dim(0), heads, q.Dim(-1), scale, keyMask);
+
+    public void SeedAttentionBackward(Tensor dOutput, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dq, Tensor dk, Tensor dv,
+        ReadOnlySpan<int> starts, int heads, float scale) =>
+        Kernels.SeedAttention.Backward(dOutput.Span, q.Span, k.Span, v.Span, probs.Span, dq.Span, dk.Span, dv.Span, starts, q.Dim(0), heads, q.Dim(-1), scale);
+
     public void Rope(Rope table, Tensor x, ReadOnlySpan<int> positions, int heads) => table.Forward(x.Span, x.Span, positions, heads);
 
     public void RopeBackward(Rope table, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads) =>

@@ -37,6 +37,25 @@ public interface IKernels
 
     void RmsNormBackward(Tensor dy, Tensor x, Weight w, Tensor rstd, Tensor? dx, Tensor? dw, int dim);
 
+    void LayerNorm(Tensor x, Weight w, Weight? b, Tensor y, Tensor? mean, Tensor? rstd, int dim, float eps);
+
+    void LayerNormBackward(Tensor dy, Tensor x, Weight w, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dw, Tensor? db, int dim);
+
+    void Relu(Tensor x, Tensor y);
+
+    void ReluBackward(Tensor x, Tensor dy, Tensor dx);
+
+    /// <summary>y[p] = a[ia[p]] + b[ib[p]], rows of width a's last axis.</summary>
+    void PairSum(Tensor a, Tensor b, ReadOnlySpan<int> ia, ReadOnlySpan<int> ib, Tensor y);
+
+    void PairSumBackward(Tensor dy, ReadOnlySpan<int> ia, ReadOnlySpan<int> ib, Tensor? da, Tensor? db);
+
+    /// <summary>Pooling attention from seeds q[S, D] to each sequence's tokens; output [sequences·S, D].</summary>
+    void SeedAttention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int heads, float scale, byte[]? keyMask);
+
+    void SeedAttentionBackward(Tensor dOutput, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dq, Tensor dk, Tensor dv,
+        ReadOnlySpan<int> starts, int heads, float scale);
+
     void Rope(Rope table, Tensor x, ReadOnlySpan<int> positions, int heads);
 
     void RopeBackward(Rope table, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads);
