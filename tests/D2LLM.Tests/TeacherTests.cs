@@ -1,0 +1,48 @@
+using System.Text.Json;
+using D2LLM.Models.Prompts;
+using D2LLM.Models.Qwen;
+using D2LLM.Models.Tests;
+using D2LLM.Teacher;
+
+namespace D2LLM.Tests;
+
+public class TeacherTests
+{
+    [Fact]
+    public void Scores_MatchTheReferenceLogits_WithFeaturesAndTemperature()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        var prompt = new TeacherPrompt(PromptTemplate.Load(Fixtures.Path("expected/tiny-qwen3-a.template.txt")), "能", "不能");
+        var lines = File.ReadLines(Fixtures.Path("expected/tiny-qwen3-a.score.jsonl")).Take(6).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var ids = lines.Select(e => new TeacherModel(model, prompt).Encode(e.GetProperty("query").GetString()!, e.GetProperty("passage").GetString()!)).ToList();
+
+        var plain = new TeacherModel(model, prompt).Score(ids, withFeatures: true);
+        var hot = new TeacherModel(model, prompt, temperature: 2f).Score(ids);
+        var batch = TokenBatch.Pack(ids);
+        var last = model.Pool(model.Forward(batch), batch, PoolingMode.Last);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            double yes = lines[i].GetProperty("yes_logit").GetDouble(), no = lines[i].GetProperty("no_logit").GetDouble();
+            Assert.InRange(plain[i].YesLogit - yes, -2e-3, 2e-3);
+            Assert.InRange(plain[i].NoLogit - no, -2e-3, 2e-3);
+            Assert.Equal(lines[i].GetProperty("score").GetDouble(), plain[i].Probability, 3);
+            Assert.Equal(1 / (1 + Math.Exp((plain[i].NoLogit - plain[i].YesLogit) / 2.0)), hot[i].Probability, 6);
+            Assert.Equal(last.AsSpan(i * model.HiddenSize, model.HiddenSize).ToArray(), plain[i].Feature);
+        }
+    }
+
+    [Fact]
+    public void BuiltInPrompts_AreTheD2llmStrings_AndResolveWithErrors()
+    {
+        var asym = TeacherPrompt.Named("d2llm-zh-asym");
+        var (text, _) = asym.Template.Fill("Q", "P");
+        Assert.Equal("#Q将描述一个问题，#A将描述一个网络段落，它们可能并没有关系。仅依据这些描述和您对世界的了解，判断#A能不能正确地回答#Q中提出的问题，请回答能或不能。\n#Q：Q\n#A：P\n回答：", text);
+        Assert.Equal(("能", "不能"), (asym.YesWord, asym.NoWord));
+        Assert.Equal(("是", "不是"), (TeacherPrompt.Named("d2llm-zh-sym").YesWord, TeacherPrompt.Named("d2llm-zh-sym").NoWord));
+        Assert.All(TeacherPrompt.BuiltIn.Values, p => Assert.Contains("{passage}", p.Template.Text));
+        Assert.Contains("unknown template 'x'", Assert.Throws<ArgumentException>(() => TeacherPrompt.Named("x")).Message);
+        Assert.Contains("needs --yes-token", Assert.Throws<ArgumentException>(() => TeacherPrompt.Resolve(null, "t.txt", null, null)).Message);
+        Assert.Equal("yes!", TeacherPrompt.Resolve("qwen3-reranker", null, "yes!", null).YesWord);
+    }
+}
