@@ -96,8 +96,14 @@ public sealed class CpuKernels : IKernels
         table.Backward(dy.Span, dx.Span, positions, heads);
 
     public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads,
-        int kvHeads, int headDim, bool causal) =>
-        Kernels.Attention.Forward(q.Span, k.Span, v.Span, output.Span, probs.Span, starts, qHeads, kvHeads, headDim, causal);
+        int kvHeads, int headDim, bool causal, ReadOnlySpan<int> kvStarts = default) =>
+        Kernels.Attention.Forward(q.Span, k.Span, v.Span, output.Span, probs.Span, starts, qHeads, kvHeads, headDim, causal, kvStarts: kvStarts);
+
+    public void CopyRows(Tensor source, int sourceRow, Tensor destination, int destinationRow, int rows)
+    {
+        int width = source.Dim(-1);
+        source.Span.Slice(sourceRow * width, rows * width).CopyTo(destination.Span.Slice(destinationRow * width, rows * width));
+    }
 
     public void AttentionBackward(Tensor dOutput, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dq, Tensor dk, Tensor dv,
         ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim) =>

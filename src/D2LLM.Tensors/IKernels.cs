@@ -60,7 +60,15 @@ public interface IKernels
 
     void RopeBackward(Rope table, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads);
 
-    void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, bool causal);
+    /// <summary>
+    /// Causal or full grouped-query attention over packed sequences; with <paramref name="kvStarts"/>, each sequence's
+    /// queries are the last positions of a longer key/value sequence (cached prefix + new tokens).
+    /// </summary>
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim,
+        bool causal, ReadOnlySpan<int> kvStarts = default);
+
+    /// <summary>Copies <paramref name="rows"/> rows (of the last axis' width) between tensors.</summary>
+    void CopyRows(Tensor source, int sourceRow, Tensor destination, int destinationRow, int rows);
 
     void AttentionBackward(Tensor dOutput, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dq, Tensor dk, Tensor dv,
         ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim);

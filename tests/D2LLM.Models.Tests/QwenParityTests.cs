@@ -106,3 +106,36 @@ public class QwenParityTests
     private static IEnumerable<JsonElement> ReadLines(string relative) =>
         File.ReadLines(Fixtures.Path(relative)).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement);
 }
+
+public class KvCacheTests
+{
+    [Fact]
+    public void ContinuingFromACache_EqualsOneFullPass()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        var full = new[] { model.Encode("a shared beginning, then one ending"), model.Encode("a shared beginning, and another, longer ending here") };
+        int prefix = 4;
+        var fullBatch = TokenBatch.Pack(full);
+        var expected = model.Pool(model.Forward(fullBatch), fullBatch, PoolingMode.Last);
+
+        var cache = new KvCache(model.LayerCount, 2);
+        var first = TokenBatch.Pack(full.Select(f => f[..prefix]).ToList());
+        model.Forward(first, cache);
+        Assert.Equal(new[] { prefix, prefix }, cache.Lengths);
+        var rest = TokenBatch.Pack(full.Select(f => f[prefix..]).ToList(), cache.Lengths.ToArray());
+        var actual = model.Pool(model.Forward(rest, cache), rest, PoolingMode.Last);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 4);
+
+        // One token at a time (as generation runs) gives the same last state.
+        var stepCache = new KvCache(model.LayerCount, 1);
+        float[] last = Array.Empty<float>();
+        for (int t = 0; t < full[1].Length; t++)
+        {
+            var step = TokenBatch.Pack(new[] { new[] { full[1][t] } }, stepCache.Lengths.ToArray());
+            last = model.Pool(model.Forward(step, stepCache), step, PoolingMode.Last);
+        }
+
+        for (int j = 0; j < model.HiddenSize; j++) Assert.Equal(expected[model.HiddenSize + j], last[j], 4);
+    }
+}

@@ -46,3 +46,33 @@ public class TeacherTests
         Assert.Equal("yes!", TeacherPrompt.Resolve("qwen3-reranker", null, "yes!", null).YesWord);
     }
 }
+
+public class TeacherPrefixCacheTests
+{
+    [Fact]
+    public void ScoringCandidatesFromASharedPrefix_EqualsFullPrompts()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        using var model = QwenModel.Load(folder.Path);
+        var teacher = new TeacherModel(model, TeacherPrompt.Named("d2llm-zh-asym"));
+        string query = "乳腺癌是由什么引起的？";
+        var passages = new[] { "雌激素受体是乳腺癌的主要调控因子。", "今天天气很好。", "Genetic and hormonal factors both contribute.", "否" };
+        var cached = teacher.ScoreCandidates(query, passages, withFeatures: true);
+        var full = teacher.Score(passages.Select(p => teacher.Encode(query, p)).ToList(), withFeatures: true);
+        Assert.True(TeacherModel.SharedPrefixLength(passages.Select(p => teacher.Encode(query, p)).ToList()) > 20);
+        for (int i = 0; i < passages.Length; i++)
+        {
+            Assert.Equal(full[i].YesLogit, cached[i].YesLogit, 4);
+            Assert.Equal(full[i].NoLogit, cached[i].NoLogit, 4);
+            for (int j = 0; j < model.HiddenSize; j++) Assert.Equal(full[i].Feature![j], cached[i].Feature![j], 4);
+        }
+    }
+
+    [Fact]
+    public void SharedPrefixLength_LeavesEachPromptATokenOfItsOwn()
+    {
+        Assert.Equal(2, TeacherModel.SharedPrefixLength(new[] { new[] { 1, 2, 3 }, new[] { 1, 2, 4, 5 } }));
+        Assert.Equal(2, TeacherModel.SharedPrefixLength(new[] { new[] { 1, 2, 3 }, new[] { 1, 2, 3 } }));
+        Assert.Equal(0, TeacherModel.SharedPrefixLength(new[] { new[] { 1 }, new[] { 2 } }));
+    }
+}

@@ -124,17 +124,28 @@ public sealed class QwenModel : IDisposable
     /// Final-normed hidden states [tokens, hidden] of the batch. With a <paramref name="pass"/>, the activations
     /// its backward pass needs are kept in it (training); without, buffers are reused across layers.
     /// </summary>
-    public Tensor Forward(TokenBatch batch, DecoderPass? pass = null)
+    public Tensor Forward(TokenBatch batch, DecoderPass? pass = null) => Forward(batch, pass, null);
+
+    /// <summary>
+    /// Hidden states of new tokens that continue the sequences in <paramref name="cache"/> (pack the batch with the
+    /// cache's lengths as position offsets); their keys and values are appended to the cache.
+    /// </summary>
+    public Tensor Forward(TokenBatch batch, KvCache cache) => Forward(batch, null, cache);
+
+    private Tensor Forward(TokenBatch batch, DecoderPass? pass, KvCache? cache)
     {
         var k = Kernels;
         int h = Config.HiddenSize;
         float eps = (float)Config.RmsNormEps;
         foreach (int p in batch.Positions)
             if (p >= Rope.MaxPositions) throw new ArgumentException($"a text of {p + 1} tokens exceeds the model's {Rope.MaxPositions} positions");
+        if (cache is not null && (pass is not null || cache.Sequences != batch.Count || cache.Layers != LayerCount))
+            throw new ArgumentException("a key/value cache needs an inference pass with one cached entry per sequence and layer");
 
         var x = k.Allocate(batch.Tokens, h);
         k.Embedding(batch.Ids, Weights.Embedding, x);
-        long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads);
+        int[]? kvStarts = cache is null ? null : KvStarts(batch, cache);
+        long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads, kvStarts);
         LayerActivations? shared = null;
         if (pass is null)
         {
@@ -146,9 +157,12 @@ public sealed class QwenModel : IDisposable
         for (int i = 0; i < LayerCount; i++)
         {
             var a = shared ?? new LayerActivations(k, batch.Tokens, Config, probsLength, training: true);
-            LayerForward(i, x, batch, a, pass?.Dropout, pass is not null);
+            LayerForward(i, x, batch, a, pass?.Dropout, pass is not null, cache, kvStarts);
             pass?.Layers.Add(a);
         }
+
+        if (cache is not null)
+            for (int b = 0; b < batch.Count; b++) cache.Lengths[b] += batch.Length(b);
 
         if (shared is not null) Volatile.Write(ref _spare, shared);
         var output = k.Allocate(batch.Tokens, h);
@@ -163,7 +177,8 @@ public sealed class QwenModel : IDisposable
         return output;
     }
 
-    private void LayerForward(int i, Tensor x, TokenBatch batch, LayerActivations a, Random? dropout, bool training)
+    private void LayerForward(int i, Tensor x, TokenBatch batch, LayerActivations a, Random? dropout, bool training,
+        KvCache? cache = null, int[]? kvStarts = null)
     {
         var k = Kernels;
         var w = Weights.Layers[i];
@@ -184,7 +199,16 @@ public sealed class QwenModel : IDisposable
 
         k.Rope(Rope, a.Q, batch.Positions, Config.NumHeads);
         k.Rope(Rope, a.K, batch.Positions, Config.NumKvHeads);
-        k.Attention(a.Q, a.K, a.V, a.Attn, a.Probs, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd, causal: true);
+        if (cache is null)
+        {
+            k.Attention(a.Q, a.K, a.V, a.Attn, a.Probs, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd, causal: true);
+        }
+        else
+        {
+            var (keys, values) = ExtendCache(i, a, batch, cache, kvStarts!);
+            k.Attention(a.Q, keys, values, a.Attn, a.Probs, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd, causal: true, kvStarts);
+        }
+
         Project(i, LoraTarget.O, a.Attn, w.O, w.OBias, a.O, a, dropout);
         k.AddInPlace(x, a.O);
 
@@ -197,6 +221,42 @@ public sealed class QwenModel : IDisposable
         k.AddInPlace(x, a.Down);
     }
 
+    /// <summary>Where each sequence's keys (cached then new) start in the packed key/value tensors.</summary>
+    private static int[] KvStarts(TokenBatch batch, KvCache cache)
+    {
+        var starts = new int[batch.Count + 1];
+        for (int b = 0; b < batch.Count; b++) starts[b + 1] = starts[b] + cache.Lengths[b] + batch.Length(b);
+        return starts;
+    }
+
+    /// <summary>Packs each sequence's cached keys/values followed by its new ones, and stores them back as the cache.</summary>
+    private (Tensor Keys, Tensor Values) ExtendCache(int layer, LayerActivations a, TokenBatch batch, KvCache cache, int[] kvStarts)
+    {
+        var k = Kernels;
+        int kvd = Config.NumKvHeads * Config.HeadDim;
+        var keys = k.Allocate(kvStarts[^1], kvd);
+        var values = k.Allocate(kvStarts[^1], kvd);
+        for (int b = 0; b < batch.Count; b++)
+        {
+            int cached = cache.Lengths[b], fresh = batch.Length(b);
+            if (cached > 0)
+            {
+                k.CopyRows(cache.Keys(layer, b)!, 0, keys, kvStarts[b], cached);
+                k.CopyRows(cache.Values(layer, b)!, 0, values, kvStarts[b], cached);
+            }
+
+            k.CopyRows(a.K, batch.Starts[b], keys, kvStarts[b] + cached, fresh);
+            k.CopyRows(a.V, batch.Starts[b], values, kvStarts[b] + cached, fresh);
+            var ownKeys = k.Allocate(cached + fresh, kvd);
+            var ownValues = k.Allocate(cached + fresh, kvd);
+            k.CopyRows(keys, kvStarts[b], ownKeys, 0, cached + fresh);
+            k.CopyRows(values, kvStarts[b], ownValues, 0, cached + fresh);
+            cache.Set(layer, b, ownKeys, ownValues);
+        }
+
+        return (keys, values);
+    }
+
     private void Project(int layer, LoraTarget target, Tensor input, Weight w, Weight? bias, Tensor output, LayerActivations a, Random? dropout)
     {
         Kernels.Linear(input, w, bias, output);
@@ -207,7 +267,7 @@ public sealed class QwenModel : IDisposable
     }
 
     /// <summary>
-    /// Back-propagates dL/d(output) of <see cref="Forward"/> through the decoder, adding into the LoRA gradients.
+    /// Back-propagates dL/d(output) of <see cref="Forward(TokenBatch, DecoderPass?)"/> through the decoder, adding into the LoRA gradients.
     /// Base weights are frozen and get none.
     /// </summary>
     public void Backward(DecoderPass pass, Tensor dOutput)

@@ -23,7 +23,8 @@ public sealed class TokenBatch
 
     public int Last(int b) => Starts[b + 1] - 1;
 
-    public static TokenBatch Pack(IReadOnlyList<int[]> sequences)
+    /// <summary>Packs sequences; sequence b's first token takes position <paramref name="positionOffsets"/>[b] (0 when null).</summary>
+    public static TokenBatch Pack(IReadOnlyList<int[]> sequences, IReadOnlyList<int>? positionOffsets = null)
     {
         var starts = new int[sequences.Count + 1];
         for (int b = 0; b < sequences.Count; b++)
@@ -37,7 +38,7 @@ public sealed class TokenBatch
         for (int b = 0; b < sequences.Count; b++)
         {
             sequences[b].CopyTo(ids, starts[b]);
-            for (int t = 0; t < sequences[b].Length; t++) positions[starts[b] + t] = t;
+            for (int t = 0; t < sequences[b].Length; t++) positions[starts[b] + t] = t + (positionOffsets?[b] ?? 0);
         }
 
         return new TokenBatch(ids, starts, positions);

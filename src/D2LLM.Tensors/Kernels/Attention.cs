@@ -9,29 +9,27 @@ namespace D2LLM.Tensors.Kernels;
 /// so texts of different lengths share one batch with no padding and never see each other. Query head h reads
 /// key/value head h / (Hq/Hkv). Per sequence and head:
 ///   S = scale·Q·Kᵀ,  P = softmax(S) over allowed keys (key mask ≠ 0; j ≤ i when causal),  O = P·V.
+/// With separate key/value sequences (kvStarts), sequence b's Lq queries are the last Lq positions of its Lk keys
+/// (a cached prefix followed by the new tokens): causal then allows key j for query i when j ≤ Lk − Lq + i.
 /// Backward: dV = Pᵀ·dO;  dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(P ⊙ dP));  dQ = scale·dS·K;  dK = scale·dSᵀ·Q,
 /// summed over the query heads of a group for dK and dV.
 /// </summary>
 public static unsafe class Attention
 {
-    /// <summary>Length of the probability buffer Forward fills and Backward reads: heads · Σ_b L_b².</summary>
-    public static long ProbsLength(ReadOnlySpan<int> starts, int qHeads)
+    /// <summary>Length of the probability buffer Forward fills and Backward reads: heads · Σ_b Lq_b·Lk_b.</summary>
+    public static long ProbsLength(ReadOnlySpan<int> starts, int qHeads, ReadOnlySpan<int> kvStarts = default)
     {
+        if (kvStarts.IsEmpty) kvStarts = starts;
         long total = 0;
-        for (int b = 0; b + 1 < starts.Length; b++)
-        {
-            long l = starts[b + 1] - starts[b];
-            total += l * l;
-        }
-
+        for (int b = 0; b + 1 < starts.Length; b++) total += (long)(starts[b + 1] - starts[b]) * (kvStarts[b + 1] - kvStarts[b]);
         return total * qHeads;
     }
 
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
         Span<float> probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, bool causal,
-        ReadOnlySpan<byte> keyMask = default, float scale = float.NaN)
+        ReadOnlySpan<byte> keyMask = default, float scale = float.NaN, ReadOnlySpan<int> kvStarts = default)
     {
-        var layout = new Layout(starts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
+        var layout = new Layout(starts, kvStarts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
         fixed (float* pq = q, pk = k, pv = v, po = output, pp = probs)
         fixed (byte* pm = keyMask)
         {
@@ -40,37 +38,37 @@ public static unsafe class Attention
             WorkerPool.Shared.Run(layout.Sequences * qHeads, item =>
             {
                 int b = item / layout.QHeads, h = item % layout.QHeads, g = h / layout.Group;
-                int s = layout.Start(b), l = layout.Length(b), d = layout.HeadDim;
-                int ldq = layout.QHeads * d, ldkv = layout.KvHeads * d;
+                int s = layout.Start(b), l = layout.Length(b), ks = layout.KvStart(b), lk = layout.KvLength(b), d = layout.HeadDim;
+                int ldq = layout.QHeads * d, ldkv = layout.KvHeads * d, offset = lk - l;
                 var qh = Rows(qq + (long)s * ldq + h * d, l, d, ldq);
-                var kg = Rows(kk + (long)s * ldkv + g * d, l, d, ldkv);
-                var vg = Rows(vv + (long)s * ldkv + g * d, l, d, ldkv);
+                var kg = Rows(kk + (long)ks * ldkv + g * d, lk, d, ldkv);
+                var vg = Rows(vv + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var oh = Rows(oo + (long)s * ldq + h * d, l, d, ldq);
-                var p = new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * l, l * l);
+                var p = new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk);
 
-                Matmul.Multiply(false, true, l, l, d, layout.Scale, qh, ldq, kg, ldkv, 0f, p, l);
+                Matmul.Multiply(false, true, l, lk, d, layout.Scale, qh, ldq, kg, ldkv, 0f, p, lk);
                 if (mask == null)
                 {
                     // Allowed keys form a prefix (causal) or the whole row: a vectorised softmax over it.
                     for (int i = 0; i < l; i++)
                     {
-                        var row = p.Slice(i * l, l);
-                        int n = causal ? i + 1 : l;
+                        var row = p.Slice(i * lk, lk);
+                        int n = causal ? offset + i + 1 : lk;
                         System.Numerics.Tensors.TensorPrimitives.SoftMax(row[..n], row[..n]);
                         row[n..].Clear();
                     }
                 }
                 else
                 {
-                    Span<byte> allowed = l <= 4096 ? stackalloc byte[l] : new byte[l];
+                    Span<byte> allowed = lk <= 4096 ? stackalloc byte[lk] : new byte[lk];
                     for (int i = 0; i < l; i++)
                     {
-                        for (int j = 0; j < l; j++) allowed[j] = (byte)(mask[s + j] != 0 && (!causal || j <= i) ? 1 : 0);
-                        Softmax.Row(p.Slice(i * l, l), p.Slice(i * l, l), allowed);
+                        for (int j = 0; j < lk; j++) allowed[j] = (byte)(mask[ks + j] != 0 && (!causal || j <= offset + i) ? 1 : 0);
+                        Softmax.Row(p.Slice(i * lk, lk), p.Slice(i * lk, lk), allowed);
                     }
                 }
 
-                Matmul.Multiply(false, false, l, d, l, 1f, p, l, vg, ldkv, 0f, oh, ldq);
+                Matmul.Multiply(false, false, l, d, lk, 1f, p, lk, vg, ldkv, 0f, oh, ldq);
             });
         }
     }
@@ -78,41 +76,41 @@ public static unsafe class Attention
     /// <summary>dq, dk, dv += the gradients of the attention output; probs as left by Forward.</summary>
     public static void Backward(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
         ReadOnlySpan<float> v, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
-        ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, float scale = float.NaN)
+        ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, float scale = float.NaN, ReadOnlySpan<int> kvStarts = default)
     {
-        var layout = new Layout(starts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
+        var layout = new Layout(starts, kvStarts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
         fixed (float* pdo = dOutput, pq = q, pk = k, pv = v, pp = probs, pdq = dq, pdk = dk, pdv = dv)
         {
             float* dOut = pdo, qq = pq, kk = pk, vv = pv, ppp = pp, dqq = pdq, dkk = pdk, dvv = pdv;
             WorkerPool.Shared.Run(layout.Sequences * kvHeads, item =>
             {
                 int b = item / layout.KvHeads, g = item % layout.KvHeads;
-                int s = layout.Start(b), l = layout.Length(b), d = layout.HeadDim;
+                int s = layout.Start(b), l = layout.Length(b), ks = layout.KvStart(b), lk = layout.KvLength(b), d = layout.HeadDim;
                 int ldq = layout.QHeads * d, ldkv = layout.KvHeads * d;
-                var kg = Rows(kk + (long)s * ldkv + g * d, l, d, ldkv);
-                var vg = Rows(vv + (long)s * ldkv + g * d, l, d, ldkv);
-                var dkg = Rows(dkk + (long)s * ldkv + g * d, l, d, ldkv);
-                var dvg = Rows(dvv + (long)s * ldkv + g * d, l, d, ldkv);
-                var ds = new float[l * l];
+                var kg = Rows(kk + (long)ks * ldkv + g * d, lk, d, ldkv);
+                var vg = Rows(vv + (long)ks * ldkv + g * d, lk, d, ldkv);
+                var dkg = Rows(dkk + (long)ks * ldkv + g * d, lk, d, ldkv);
+                var dvg = Rows(dvv + (long)ks * ldkv + g * d, lk, d, ldkv);
+                var ds = new float[l * lk];
                 for (int h = g * layout.Group; h < (g + 1) * layout.Group; h++)
                 {
                     var qh = Rows(qq + (long)s * ldq + h * d, l, d, ldq);
                     var doh = Rows(dOut + (long)s * ldq + h * d, l, d, ldq);
                     var dqh = Rows(dqq + (long)s * ldq + h * d, l, d, ldq);
-                    var p = new ReadOnlySpan<float>(ppp + layout.ProbsOffset(b) + (long)h * l * l, l * l);
+                    var p = new ReadOnlySpan<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk);
 
-                    Matmul.Multiply(false, true, l, l, d, 1f, doh, ldq, vg, ldkv, 0f, ds, l);
-                    Matmul.Multiply(true, false, l, d, l, 1f, p, l, doh, ldq, 1f, dvg, ldkv);
+                    Matmul.Multiply(false, true, l, lk, d, 1f, doh, ldq, vg, ldkv, 0f, ds, lk);
+                    Matmul.Multiply(true, false, lk, d, l, 1f, p, lk, doh, ldq, 1f, dvg, ldkv);
                     for (int i = 0; i < l; i++)
                     {
-                        var pi = p.Slice(i * l, l);
-                        var dsi = ds.AsSpan(i * l, l);
+                        var pi = p.Slice(i * lk, lk);
+                        var dsi = ds.AsSpan(i * lk, lk);
                         float dot = System.Numerics.Tensors.TensorPrimitives.Dot(pi, dsi);
-                        for (int j = 0; j < l; j++) dsi[j] = pi[j] * (dsi[j] - dot);
+                        for (int j = 0; j < lk; j++) dsi[j] = pi[j] * (dsi[j] - dot);
                     }
 
-                    Matmul.Multiply(false, false, l, d, l, layout.Scale, ds, l, kg, ldkv, 1f, dqh, ldq);
-                    Matmul.Multiply(true, false, l, d, l, layout.Scale, ds, l, qh, ldq, 1f, dkg, ldkv);
+                    Matmul.Multiply(false, false, l, d, lk, layout.Scale, ds, lk, kg, ldkv, 1f, dqh, ldq);
+                    Matmul.Multiply(true, false, lk, d, l, layout.Scale, ds, lk, qh, ldq, 1f, dkg, ldkv);
                 }
             });
         }
@@ -125,12 +123,15 @@ public static unsafe class Attention
     private sealed class Layout
     {
         private readonly int[] _starts;
+        private readonly int[] _kvStarts;
         private readonly long[] _probsOffsets;
 
-        public Layout(ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, float scale,
+        public Layout(ReadOnlySpan<int> starts, ReadOnlySpan<int> kvStarts, int qHeads, int kvHeads, int headDim, float scale,
             long qLength, long kLength, long vLength, long probsLength)
         {
             if (starts.Length < 1 || starts[0] != 0) throw new ArgumentException("sequence starts must begin at 0");
+            _kvStarts = kvStarts.IsEmpty ? starts.ToArray() : kvStarts.ToArray();
+            if (_kvStarts.Length != starts.Length) throw new ArgumentException("query and key/value sequence counts differ");
             if (kvHeads <= 0 || qHeads % kvHeads != 0) throw new ArgumentException($"query heads ({qHeads}) must be a multiple of key/value heads ({kvHeads})");
             _starts = starts.ToArray();
             Sequences = starts.Length - 1;
@@ -144,13 +145,14 @@ public static unsafe class Attention
             for (int b = 0; b < Sequences; b++)
             {
                 if (_starts[b + 1] < _starts[b]) throw new ArgumentException("sequence starts must not decrease");
+                if (KvLength(b) < Length(b)) throw new ArgumentException($"sequence {b} has fewer keys ({KvLength(b)}) than queries ({Length(b)})");
                 _probsOffsets[b] = offset;
-                offset += (long)Length(b) * Length(b) * qHeads;
+                offset += (long)Length(b) * KvLength(b) * qHeads;
             }
 
-            long tokens = _starts[Sequences];
+            long tokens = _starts[Sequences], kvTokens = _kvStarts[Sequences];
             if (qLength < tokens * qHeads * headDim) throw new ArgumentException($"q holds {qLength} values, {tokens} tokens need {tokens * qHeads * headDim}");
-            if (kLength < tokens * kvHeads * headDim || vLength < tokens * kvHeads * headDim) throw new ArgumentException("k or v is smaller than the sequences need");
+            if (kLength < kvTokens * kvHeads * headDim || vLength < kvTokens * kvHeads * headDim) throw new ArgumentException("k or v is smaller than the sequences need");
             if (probsLength < offset) throw new ArgumentException($"probs holds {probsLength} values, {offset} are needed");
         }
 
@@ -162,6 +164,8 @@ public static unsafe class Attention
         public float Scale { get; }
         public int Start(int b) => _starts[b];
         public int Length(int b) => _starts[b + 1] - _starts[b];
+        public int KvStart(int b) => _kvStarts[b];
+        public int KvLength(int b) => _kvStarts[b + 1] - _kvStarts[b];
         public long ProbsOffset(int b) => _probsOffsets[b];
     }
 }

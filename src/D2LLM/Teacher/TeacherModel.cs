@@ -34,16 +34,47 @@ public sealed class TeacherModel
     public TeacherScore[] Score(IReadOnlyList<int[]> prompts, bool withFeatures = false)
     {
         var batch = TokenBatch.Pack(prompts);
-        var hidden = Model.Forward(batch);
+        return Read(Model.Forward(batch), batch, withFeatures);
+    }
+
+    /// <summary>
+    /// Scores one query against many passages, computing the prompt tokens they share (instruction and query)
+    /// once: the longest common prefix of the encoded prompts is run into a key/value cache, and only each
+    /// candidate's remaining tokens are processed. The result equals <see cref="Score"/> on the full prompts.
+    /// </summary>
+    public TeacherScore[] ScoreCandidates(string query, IReadOnlyList<string> passages, bool withFeatures = false)
+    {
+        var prompts = passages.Select(p => Encode(query, p)).ToList();
+        int shared = SharedPrefixLength(prompts);
+        if (prompts.Count < 2 || shared < 2) return Score(prompts, withFeatures);
+
+        var prefixCache = new KvCache(Model.LayerCount, 1);
+        Model.Forward(TokenBatch.Pack(new[] { prompts[0][..shared] }), prefixCache);
+        var cache = prefixCache.Repeat(prompts.Count);
+        var batch = TokenBatch.Pack(prompts.Select(p => p[shared..]).ToList(), cache.Lengths.ToArray());
+        return Read(Model.Forward(batch, cache), batch, withFeatures);
+    }
+
+    /// <summary>Tokens all prompts share, leaving each at least one token of its own.</summary>
+    internal static int SharedPrefixLength(IReadOnlyList<int[]> prompts)
+    {
+        if (prompts.Count == 0) return 0;
+        int length = prompts.Min(p => p.Length) - 1;
+        for (int i = 0; i < length; i++)
+            if (prompts.Any(p => p[i] != prompts[0][i])) return i;
+        return Math.Max(length, 0);
+    }
+
+    private TeacherScore[] Read(D2LLM.Tensors.Tensor hidden, TokenBatch batch, bool withFeatures)
+    {
         var logits = Model.LastLogits(hidden, batch, new[] { YesId, NoId });
         var features = withFeatures ? Model.Pool(hidden, batch, PoolingMode.Last) : null;
         int h = Model.HiddenSize;
-        var result = new TeacherScore[prompts.Count];
+        var result = new TeacherScore[batch.Count];
         for (int b = 0; b < result.Length; b++)
         {
             float yes = logits[2 * b], no = logits[2 * b + 1];
-            result[b] = new TeacherScore(yes, no, 1 / (1 + Math.Exp((no - yes) / Temperature)),
-                features?.AsSpan(b * h, h).ToArray());
+            result[b] = new TeacherScore(yes, no, 1 / (1 + Math.Exp((no - yes) / Temperature)), features?.AsSpan(b * h, h).ToArray());
         }
 
         return result;

@@ -1,0 +1,54 @@
+using D2LLM.Tensors;
+
+namespace D2LLM.Models.Qwen;
+
+/// <summary>
+/// Keys (after rotary) and values of tokens a decoder has already read, per layer and per sequence, so a later
+/// forward pass continues from them: a prompt prefix shared by many candidates, or text being generated.
+/// </summary>
+public sealed class KvCache
+{
+    private readonly Tensor?[][] _keys;
+    private readonly Tensor?[][] _values;
+
+    /// <summary>An empty cache for <paramref name="sequences"/> sequences of a model with <paramref name="layers"/> layers.</summary>
+    public KvCache(int layers, int sequences)
+    {
+        _keys = Enumerable.Range(0, layers).Select(_ => new Tensor?[sequences]).ToArray();
+        _values = Enumerable.Range(0, layers).Select(_ => new Tensor?[sequences]).ToArray();
+        Lengths = new int[sequences];
+    }
+
+    /// <summary>Tokens cached per sequence (the position the next token of each sequence takes).</summary>
+    public int[] Lengths { get; }
+
+    public int Sequences => Lengths.Length;
+    public int Layers => _keys.Length;
+
+    /// <summary>A cache in which each of <paramref name="count"/> sequences continues from sequence 0 of this one (shared, not copied).</summary>
+    public KvCache Repeat(int count)
+    {
+        var result = new KvCache(Layers, count);
+        for (int i = 0; i < Layers; i++)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                result._keys[i][b] = _keys[i][0];
+                result._values[i][b] = _values[i][0];
+            }
+        }
+
+        Array.Fill(result.Lengths, Lengths[0]);
+        return result;
+    }
+
+    internal Tensor? Keys(int layer, int sequence) => _keys[layer][sequence];
+
+    internal Tensor? Values(int layer, int sequence) => _values[layer][sequence];
+
+    internal void Set(int layer, int sequence, Tensor keys, Tensor values)
+    {
+        _keys[layer][sequence] = keys;
+        _values[layer][sequence] = values;
+    }
+}
