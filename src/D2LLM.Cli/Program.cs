@@ -5,5 +5,6 @@ var root = new RootCommand("d2llm: distil local Qwen LLMs into fast retrieval st
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
+root.Subcommands.Add(DistillCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using D2LLM.Data;
+using D2LLM.Evaluation;
+using D2LLM.Mining;
+using D2LLM.Models.Checkpoints;
+using D2LLM.Models.Qwen;
+using D2LLM.Student;
+using D2LLM.Teacher;
+using D2LLM.Tensors;
+using D2LLM.Training;
+
+namespace D2LLM.Cli.Commands;
+
+/// <summary>
+/// <c>d2llm distill</c>: BEIR data → BM25 hard negatives → frozen backbone states → teacher judgements for every
+/// pair the losses need → heads-only D2LLM training within a time budget → agreement with the teacher on held-out
+/// queries. Writes the heads and a report. (LoRA training, resume and the other data formats are not yet here.)
+/// </summary>
+internal static class DistillCommand
+{
+    public static Command Create()
+    {
+        var teacher = new Option<string>("--teacher") { Description = "teacher model folder", Required = true };
+        var backbone = new Option<string>("--backbone") { Description = "student backbone folder (frozen)", Required = true };
+        var data = new Option<string>("--data") { Description = "BEIR folder with qrels/train.tsv and qrels/test.tsv", Required = true };
+        var output = new Option<string>("--out") { Description = "student folder to write", Required = true };
+        var budget = new Option<double>("--budget-minutes") { Description = "training time budget", DefaultValueFactory = _ => 8 };
+        var template = new Option<string>("--template") { Description = "teacher prompt (built-in name)", DefaultValueFactory = _ => "d2llm-zh-asym" };
+        var trainQueries = new Option<int>("--train-queries") { Description = "training queries used", DefaultValueFactory = _ => 1500 };
+        var evalQueries = new Option<int>("--eval-queries") { Description = "held-out queries evaluated", DefaultValueFactory = _ => 200 };
+        var lr = new Option<float>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3f };
+        var variant = new Option<string>("--pma") { Description = "reference | standard", DefaultValueFactory = _ => "reference" };
+        var hardNegatives = new Option<int>("--hard-negatives") { Description = "K mined negatives per query", DefaultValueFactory = _ => 8 };
+        var batchQueries = new Option<int>("--batch-queries") { Description = "B queries per batch", DefaultValueFactory = _ => 16 };
+        var cmd = new Command("distill", "Distil a teacher into D2LLM heads over a frozen backbone (heads-only) and report agreement with the teacher.")
+        {
+            teacher, backbone, data, output, budget, template, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries,
+        };
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
+            var dataset = BeirDataset.Load(r.GetValue(data)!);
+            var train = dataset.Qrels("train");
+            var test = dataset.Qrels("test");
+            Log($"data: {dataset.Corpus.Count} documents, {train.Count} train / {test.Count} test queries");
+            var bm25 = new Bm25Index(dataset.Corpus.Select(d => d.Text).ToList());
+            var options = new DistillationOptions
+            {
+                Budget = TimeSpan.FromMinutes(r.GetValue(budget)), LearningRate = r.GetValue(lr),
+                HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
+            };
+
+            var examples = new List<TrainingExample>();
+            foreach (var (qid, docs) in train.OrderBy(e => e.Key, StringComparer.Ordinal).Take(r.GetValue(trainQueries)))
+            {
+                var positives = docs.Keys.Where(dataset.CorpusIndex.ContainsKey).Select(d => dataset.CorpusIndex[d]).ToHashSet();
+                if (positives.Count == 0 || !dataset.Queries.TryGetValue(qid, out var query)) continue;
+                var negatives = bm25.Search(query, options.HardNegatives, positives).Select(x => dataset.Corpus[x.Doc].Text).ToList();
+                if (negatives.Count < options.HardNegatives) continue;
+                examples.Add(new TrainingExample(query, dataset.Corpus[positives.Min()].Text, negatives));
+            }
+
+            var evaluation = test.OrderBy(e => e.Key, StringComparer.Ordinal).Where(e => dataset.Queries.ContainsKey(e.Key)).Take(r.GetValue(evalQueries))
+                .Select(e => (Query: dataset.Queries[e.Key], Candidates: bm25.Search(dataset.Queries[e.Key], 16).Select(x => dataset.Corpus[x.Doc].Text).ToList()))
+                .Where(e => e.Candidates.Count >= 16).ToList();
+            Log($"mined {examples.Count} training examples, {evaluation.Count} evaluation queries × 16 BM25 candidates");
+
+            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
+            var judge = new TeacherModel(teacherModel, TeacherPrompt.Named(r.GetValue(template)!));
+            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!);
+            var states = new TokenStates(backboneModel, maxTokens: 250);
+            var batches = HeadsOnlyTrainer.Batches(examples, options.BatchQueries, options.Seed);
+            var plan = HeadsOnlyTrainer.Plan(batches).ToList();
+            states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query))));
+            Log($"backbone states for {states.Count} texts");
+
+            var judgements = new TeacherJudgements();
+            judgements.Fill(judge, plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))),
+                (done, total) => { if (done % 200 == 0 || done == total) Log($"teacher: {done}/{total} queries"); });
+            Log($"teacher judgements: {judgements.Count} pairs");
+
+            var heads = new StudentHeads(new HeadsOptions(backboneModel.HiddenSize, PmaHeads: 8, IemHidden: 512,
+                Variant: r.GetValue(variant) == "standard" ? PmaVariant.Standard : PmaVariant.Reference));
+            double before = Agreement(heads, states, judgements, evaluation, options.Task);
+            double baseline = BackboneAgreement(states, judgements, evaluation);
+            var trainer = new HeadsOnlyTrainer(heads, states, judgements, options);
+            var history = trainer.Train(batches, s => { if (s.Step % 100 == 0) Log($"step {s.Step}: loss {s.Total:F4} (in-batch {s.InBatch:F4}, CI {s.Contrastive:F4}, Pearson {s.Pearson:F4})"); });
+            double after = Agreement(heads, states, judgements, evaluation, options.Task);
+            Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {history.Count} steps");
+
+            string outDir = r.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+            SafetensorsWriter.Write(Path.Combine(outDir, "heads.safetensors"),
+                heads.Parameters.Select(p => SafetensorsEntry.FromFloats(p.Name, p.Shape, p.Value)));
+            var report = new
+            {
+                method = "d2llm", mode = "heads-only", teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
+                train_examples = examples.Count, steps = history.Count, eval_queries = evaluation.Count,
+                spearman_vs_teacher = after, spearman_vs_teacher_untrained = before, spearman_vs_teacher_backbone_mean_cosine = baseline,
+                final_loss = history.Count > 0 ? history[^1].Total : double.NaN, seconds = clock.Elapsed.TotalSeconds,
+            };
+            File.WriteAllText(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine(JsonSerializer.Serialize(report));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Mean over queries of Spearman(student IEM logits, teacher P(yes)) over each query's candidates.</summary>
+    private static double Agreement(StudentHeads heads, TokenStates states, TeacherJudgements teacher,
+        List<(string Query, List<string> Candidates)> evaluation, IemTask task)
+    {
+        var correlations = new List<double>();
+        foreach (var (query, candidates) in evaluation)
+        {
+            var (qs, qStarts) = states.Pack(new[] { query });
+            var (ps, pStarts) = states.Pack(candidates);
+            var u = heads.Embed(qs, qStarts);
+            var v = heads.Embed(ps, pStarts);
+            var logits = heads.Iem.Forward(u, v, new int[candidates.Count], Enumerable.Range(0, candidates.Count).ToArray(), task);
+            correlations.Add(Correlation.Spearman(logits.Select(x => (double)x).ToList(), candidates.Select(c => teacher[query, c].Probability).ToList()));
+        }
+
+        return correlations.Average();
+    }
+
+    /// <summary>The same agreement for the backbone alone: cosine of mean-pooled token states.</summary>
+    private static double BackboneAgreement(TokenStates states, TeacherJudgements teacher, List<(string Query, List<string> Candidates)> evaluation)
+    {
+        float[] Mean(string text)
+        {
+            var s = states[text];
+            var m = new float[states.Dim];
+            for (int t = 0; t < s.Length / states.Dim; t++)
+                for (int j = 0; j < states.Dim; j++) m[j] += s[t * states.Dim + j];
+            return m;
+        }
+
+        return evaluation.Average(e =>
+        {
+            var q = Mean(e.Query);
+            return Correlation.Spearman(e.Candidates.Select(c => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(q, Mean(c))).ToList(),
+                e.Candidates.Select(c => teacher[e.Query, c].Probability).ToList());
+        });
+    }
+}

@@ -1,0 +1,27 @@
+using D2LLM.Student;
+
+namespace D2LLM.Training;
+
+/// <summary>Hyper-parameters of D2LLM distillation (method.md A.5–A.6 defaults where they apply).</summary>
+public sealed class DistillationOptions
+{
+    public int BatchQueries { get; set; } = 16;
+    public int HardNegatives { get; set; } = 8;
+    public float LearningRate { get; set; } = 1e-3f;
+    public int WarmupSteps { get; set; } = 50;
+    public int MaxSteps { get; set; } = 100_000;
+    public TimeSpan Budget { get; set; } = TimeSpan.FromMinutes(8);
+    public int Seed { get; set; } = 2023;
+    public float TauInBatch { get; set; } = 1f;
+    public float TauHard { get; set; } = 1f;
+    public float Alpha { get; set; } = 1f;
+    public float Beta { get; set; } = 1f;
+    public float Gamma { get; set; } = 0.01f;
+    public float Eta { get; set; } = 0.001f;
+    public float Lambda { get; set; } = 1f;
+    public float ClipNorm { get; set; } = 1f;
+    public IemTask Task { get; set; } = IemTask.Asymmetric;
+}
+
+/// <summary>One training query: its positive passage and mined hard negatives.</summary>
+public sealed record TrainingExample(string Query, string Positive, IReadOnlyList<string> Negatives);

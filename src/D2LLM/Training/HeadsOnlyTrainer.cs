@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using D2LLM.Losses;
+using D2LLM.Student;
+using D2LLM.Tensors;
+using D2LLM.Tensors.Optim;
+
+namespace D2LLM.Training;
+
+/// <summary>One optimisation step's losses.</summary>
+public sealed record StepLosses(int Step, double InBatch, double Contrastive, double Pearson, double Bpr, double Feature)
+{
+    public double Total => InBatch + Contrastive + Pearson + Bpr + Feature;
+}
+
+/// <summary>
+/// Heads-only D2LLM training: the backbone is frozen and its token states cached, so each step runs only PMA and
+/// IEM. Batches are deterministic (seeded shuffle, B queries each with its positive and K hard negatives, one task).
+/// Per step: Zin = IEM(query i, positive j) for all i, j; Zh = IEM(query i, candidate c); the five losses of
+/// method.md A.5 against the teacher's judgements; backward through IEM and PMA; clipping; AdamW.
+/// </summary>
+public sealed class HeadsOnlyTrainer
+{
+    private readonly StudentHeads _heads;
+    private readonly TokenStates _states;
+    private readonly TeacherJudgements _teacher;
+    private readonly DistillationOptions _options;
+    private readonly AdamW _optimizer;
+
+    public HeadsOnlyTrainer(StudentHeads heads, TokenStates states, TeacherJudgements teacher, DistillationOptions options)
+    {
+        _heads = heads;
+        _states = states;
+        _teacher = teacher;
+        _options = options;
+        _optimizer = new AdamW(heads.Parameters, new AdamWOptions { Beta1 = 0.8f, Beta2 = 0.999f, Epsilon = 1e-6f, WeightDecay = 0.01f });
+    }
+
+    /// <summary>The fixed batch sequence: examples shuffled with the seed, cut into groups of B (a short tail is dropped).</summary>
+    public static List<TrainingExample[]> Batches(IReadOnlyList<TrainingExample> examples, int batchQueries, int seed)
+    {
+        var order = examples.ToArray();
+        new Random(seed).Shuffle(order);
+        return order.Chunk(batchQueries).Where(c => c.Length == batchQueries).ToList();
+    }
+
+    /// <summary>Every (query, passage) the losses of a batch need: candidates first, then the batch's other positives.</summary>
+    public static IEnumerable<(string Query, IReadOnlyList<string> Passages)> Plan(IEnumerable<TrainingExample[]> batches) =>
+        batches.SelectMany(batch => batch.Select(e =>
+            (e.Query, (IReadOnlyList<string>)new[] { e.Positive }.Concat(e.Negatives).Concat(batch.Select(o => o.Positive)).ToList())));
+
+    /// <summary>Trains over the batches (cycling) until the step limit or the time budget; returns per-step losses.</summary>
+    public List<StepLosses> Train(IReadOnlyList<TrainingExample[]> batches, Action<StepLosses>? onStep = null)
+    {
+        var schedule = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, _options.MaxSteps, DecayShape.Constant);
+        var history = new List<StepLosses>();
+        var clock = Stopwatch.StartNew();
+        for (int step = 0; step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
+        {
+            foreach (var p in _heads.Parameters) p.ZeroGrad();
+            var losses = Step(batches[step % batches.Count], step);
+            GradientClipping.ClipGlobalNorm(_heads.Parameters, _options.ClipNorm);
+            _optimizer.Step(schedule.At(step));
+            history.Add(losses);
+            onStep?.Invoke(losses);
+        }
+
+        return history;
+    }
+
+    private StepLosses Step(TrainingExample[] batch, int step)
+    {
+        int b = batch.Length, k = _options.HardNegatives, n = k + 1, h = _heads.Iem.Hidden;
+        var shape = new BatchShape(b, k);
+        var queries = batch.Select(e => e.Query).ToList();
+        var passages = batch.Select(e => e.Positive).Concat(batch.SelectMany(e => e.Negatives.Take(k))).ToList();
+
+        var queryCache = new PmaCache();
+        var passageCache = new PmaCache();
+        var (qs, qStarts) = _states.Pack(queries);
+        var (ps, pStarts) = _states.Pack(passages);
+        var u = _heads.Embed(qs, qStarts, queryCache);
+        var v = _heads.Embed(ps, pStarts, passageCache);
+
+        // Pairs: b·b in-batch (query i, positive j), then b·(k+1) candidates (positive, then negatives).
+        var qi = new int[b * b + b * n];
+        var di = new int[qi.Length];
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < b; j++) (qi[i * b + j], di[i * b + j]) = (i, j);
+            for (int c = 0; c < n; c++) (qi[b * b + i * n + c], di[b * b + i * n + c]) = (i, c == 0 ? i : b + i * k + c - 1);
+        }
+
+        var iemCache = new IemCache();
+        var logits = _heads.Iem.Forward(u, v, qi, di, _options.Task, iemCache);
+        var zin = logits.AsSpan(0, b * b).ToArray();
+        var zh = logits.AsSpan(b * b, b * n).ToArray();
+        var features = _heads.Iem.Features(iemCache).Data.AsSpan(b * b * h, b * n * h).ToArray();
+
+        var sin = new float[b * b];
+        var sh = new float[b * n];
+        var teacherCosines = new float[b * n * n];
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < b; j++) sin[i * b + j] = (float)_teacher[queries[i], batch[j].Positive].Probability;
+            var candidateFeatures = new float[n][];
+            for (int c = 0; c < n; c++)
+            {
+                var s = _teacher[queries[i], c == 0 ? batch[i].Positive : batch[i].Negatives[c - 1]];
+                sh[i * n + c] = (float)s.Probability;
+                candidateFeatures[c] = s.Feature!;
+            }
+
+            for (int c = 0; c < n; c++)
+                for (int e = 0; e < n; e++) teacherCosines[i * n * n + c * n + e] = Cosine(candidateFeatures[c], candidateFeatures[e]);
+        }
+
+        var dZin = new float[b * b];
+        var dZh = new float[b * n];
+        var dF = new float[b * n * h];
+        double ib = InBatchContrastive.Compute(zin, b, _options.TauInBatch, dZin);
+        double ci = ContrastiveImitation.Compute(zh, sh, shape, _options.TauHard, _options.Alpha, dZh);
+        double rp = PearsonRankImitation.Compute(zh, sh, shape, _options.Beta, dZh);
+        double rb = BprRankImitation.Compute(zh, zin, sh, sin, shape, _options.Gamma, _options.Lambda, dZh, dZin);
+        double fi = FeatureImitation.Compute(features, teacherCosines, shape, h, _options.Eta, dF);
+
+        var dLogits = dZin.Concat(dZh).ToArray();
+        var dFeatures = new float[qi.Length * h];
+        dF.CopyTo(dFeatures, b * b * h);
+        var (du, dv) = _heads.Iem.Backward(dLogits, Tensor.Wrap(dFeatures, qi.Length, h), iemCache);
+        _heads.Pma.Backward(du, queryCache);
+        _heads.Pma.Backward(dv, passageCache);
+        return new StepLosses(step, ib, ci, rp, rb, fi);
+    }
+
+    private static float Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+
+        return (float)(dot / Math.Sqrt(Math.Max(na * nb, 1e-24)));
+    }
+}

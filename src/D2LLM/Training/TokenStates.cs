@@ -1,0 +1,69 @@
+using D2LLM.Models.Qwen;
+
+namespace D2LLM.Training;
+
+/// <summary>
+/// Frozen backbone outputs, computed once per text: the final-normed token states [tokens, hidden]. Heads-only
+/// training (the fast path on a CPU) reads these instead of running the backbone every step.
+/// </summary>
+public sealed class TokenStates
+{
+    private readonly Dictionary<string, float[]> _states = new(StringComparer.Ordinal);
+
+    public TokenStates(QwenModel backbone, int maxTokens)
+    {
+        Backbone = backbone;
+        MaxTokens = maxTokens;
+    }
+
+    public QwenModel Backbone { get; }
+    public int MaxTokens { get; }
+    public int Dim => Backbone.HiddenSize;
+    public int Count => _states.Count;
+
+    /// <summary>Computes the states of texts not seen yet, in batches of about <paramref name="batchTokens"/> tokens.</summary>
+    public void Add(IEnumerable<string> texts, int batchTokens = 8192, Action<int>? progress = null)
+    {
+        var pending = texts.Distinct(StringComparer.Ordinal).Where(t => !_states.ContainsKey(t)).ToList();
+        var batch = new List<(string Text, int[] Ids)>();
+        int tokens = 0, done = 0;
+        foreach (var text in pending)
+        {
+            var ids = Backbone.Encode(text, allowSpecialTokens: false);
+            if (ids.Length == 0) ids = Backbone.Encode(" ");
+            if (ids.Length > MaxTokens) ids = ids[..MaxTokens];
+            if (batch.Count > 0 && tokens + ids.Length > batchTokens) Flush();
+            batch.Add((text, ids));
+            tokens += ids.Length;
+        }
+
+        Flush();
+
+        void Flush()
+        {
+            if (batch.Count == 0) return;
+            var packed = TokenBatch.Pack(batch.Select(b => b.Ids).ToList());
+            var hidden = Backbone.Forward(packed);
+            var host = new float[hidden.Length];
+            Backbone.Kernels.CopyTo(hidden, host);
+            for (int b = 0; b < batch.Count; b++)
+                _states[batch[b].Text] = host.AsSpan(packed.Starts[b] * Dim, packed.Length(b) * Dim).ToArray();
+            done += batch.Count;
+            progress?.Invoke(done);
+            batch.Clear();
+            tokens = 0;
+        }
+    }
+
+    public float[] this[string text] => _states.TryGetValue(text, out var s) ? s : throw new KeyNotFoundException("no backbone states for a text");
+
+    /// <summary>The states of several texts packed end to end, with their starts (the input of PMA).</summary>
+    public (float[] States, int[] Starts) Pack(IReadOnlyList<string> texts)
+    {
+        var starts = new int[texts.Count + 1];
+        for (int i = 0; i < texts.Count; i++) starts[i + 1] = starts[i] + this[texts[i]].Length / Dim;
+        var packed = new float[starts[^1] * Dim];
+        for (int i = 0; i < texts.Count; i++) this[texts[i]].CopyTo(packed, starts[i] * Dim);
+        return (packed, starts);
+    }
+}
