@@ -1,0 +1,56 @@
+using D2LLM.Data;
+using D2LLM.Evaluation;
+using D2LLM.Mining;
+using D2LLM.Models.Tests;
+
+namespace D2LLM.Tests;
+
+public class MiningAndMetricTests
+{
+    [Fact]
+    public void Analyzer_GivesWordsForLatinAndUnigramsPlusBigramsForChinese()
+    {
+        Assert.Equal(new[] { "estrogen", "receptor", "2", "乳", "腺", "乳腺", "癌", "腺癌", "ok" }, Analyzer.Terms("Estrogen-Receptor 2: 乳腺癌 OK"));
+    }
+
+    [Fact]
+    public void Bm25_MatchesAHandComputedScore()
+    {
+        var index = new Bm25Index(new[] { "a b", "a c c", "d" }, k1: 1.2, b: 0.75);
+        // Query "c": df = 1 of N = 3 → idf = ln(1 + 2.5/1.5); doc 1 has tf 2, |d| 3, avgdl 2.
+        double idf = Math.Log(1 + 2.5 / 1.5);
+        double expected = idf * 2 * 2.2 / (2 + 1.2 * (1 - 0.75 + 0.75 * 3 / 2.0));
+        var hits = index.Search("c", 10);
+        Assert.Single(hits);
+        Assert.Equal(1, hits[0].Doc);
+        Assert.Equal(expected, hits[0].Score, 5);
+        Assert.Equal(new[] { 0, 1 }, index.Search("a", 10).Select(h => h.Doc).OrderBy(d => d));
+        Assert.Equal(new[] { 0 }, index.Search("a", 10, new HashSet<int> { 1 }).Select(h => h.Doc));
+    }
+
+    [Fact]
+    public void Spearman_UsesAverageRanksForTies()
+    {
+        Assert.Equal(new[] { 1.5, 1.5, 3 }, Correlation.Ranks(new[] { 5.0, 5.0, 7.0 }));
+        Assert.Equal(1.0, Correlation.Spearman(new[] { 1.0, 2, 3, 4 }, new[] { 10.0, 20, 30, 400 }), 10);
+        Assert.Equal(-1.0, Correlation.Spearman(new[] { 1.0, 2, 3 }, new[] { 3.0, 2, 1 }), 10);
+        // x = (1, 2, 2, 3) → ranks (1, 2.5, 2.5, 4); y = (1, 3, 2, 4) → ranks (1, 3, 2, 4): Pearson of the ranks.
+        Assert.Equal(Correlation.Pearson(new[] { 1, 2.5, 2.5, 4 }, new[] { 1.0, 3, 2, 4 }), Correlation.Spearman(new[] { 1.0, 2, 2, 3 }, new[] { 1.0, 3, 2, 4 }), 10);
+    }
+
+    [Fact]
+    public void BeirDataset_ReadsTitlesAndQrels_AndNamesABadLine()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("qrels"));
+        File.WriteAllText(dir.File("corpus.jsonl"), "{\"_id\":\"d1\",\"title\":\"T\",\"text\":\"body\"}\n{\"_id\":\"d2\",\"text\":\"x\"}\n");
+        File.WriteAllText(dir.File("queries.jsonl"), "{\"_id\":\"q1\",\"text\":\"what\"}\n");
+        File.WriteAllText(dir.File("qrels/test.tsv"), "query-id\tcorpus-id\tscore\nq1\td2\t1\n");
+        var data = BeirDataset.Load(dir.Path);
+        Assert.Equal("T body", data.Corpus[0].Text);
+        Assert.Equal(1, data.Qrels("test")["q1"]["d2"]);
+        File.AppendAllText(dir.File("corpus.jsonl"), "{\"_id\":\"d3\"}\n");
+        var e = Assert.Throws<InvalidDataException>(() => BeirDataset.Load(dir.Path));
+        Assert.EndsWith("corpus.jsonl:3: field \"text\" is missing or not a string", e.Message);
+    }
+}
