@@ -4,7 +4,6 @@ using System.Text.Json;
 using D2LLM.Data;
 using D2LLM.Evaluation;
 using D2LLM.Mining;
-using D2LLM.Models.Checkpoints;
 using D2LLM.Models.Qwen;
 using D2LLM.Student;
 using D2LLM.Teacher;
@@ -92,9 +91,13 @@ internal static class DistillCommand
             Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {history.Count} steps");
 
             string outDir = r.GetValue(output)!;
-            Directory.CreateDirectory(outDir);
-            SafetensorsWriter.Write(Path.Combine(outDir, "heads.safetensors"),
-                heads.Parameters.Select(p => SafetensorsEntry.FromFloats(p.Name, p.Shape, p.Value)));
+            var studentConfig = new StudentConfig
+            {
+                Backbone = Path.GetFullPath(r.GetValue(backbone)!), Dim = backboneModel.HiddenSize, PmaHeads = heads.Options.PmaHeads,
+                PmaVariant = heads.Options.Variant == PmaVariant.Standard ? "standard" : "reference", IemHidden = heads.Options.IemHidden,
+                Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = history.Count, ["mode"] = "heads-only" },
+            };
+            StudentModel.Save(outDir, studentConfig, heads);
             var report = new
             {
                 method = "d2llm", mode = "heads-only", teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),

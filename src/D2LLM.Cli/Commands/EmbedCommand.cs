@@ -1,5 +1,6 @@
 using System.CommandLine;
 using D2LLM.Models.Qwen;
+using D2LLM.Student;
 
 namespace D2LLM.Cli.Commands;
 
@@ -25,6 +26,7 @@ internal static class EmbedCommand
                 "mean" => PoolingMode.Mean,
                 var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
             };
+            if (StudentConfig.IsStudentFolder(r.GetValue(model)!)) return EmbedWithStudent(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
             using var qwen = QwenModel.Load(r.GetValue(model)!);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var texts = lines.Read().Select(l => (l.Line, Ids: Batching.Encode(qwen, lines, l.Json, l.Line, "text")));
@@ -39,5 +41,22 @@ internal static class EmbedCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>A student folder embeds with its own pooling (PMA); --pooling does not apply.</summary>
+    private static int EmbedWithStudent(string folder, string? input, string? output, int batchTokens)
+    {
+        using var student = StudentModel.Load(folder);
+        using var lines = new JsonLines(input, output);
+        var texts = lines.Read().Select(l => (l.Line, Text: lines.RequireString(l.Json, l.Line, "text"))).Select(t =>
+            t.Text.Length > 0 ? t : throw new InvalidDataException($"{lines.Source}:{t.Line}: field \"text\" is empty"));
+        foreach (var batch in texts.Chunk(Math.Max(1, batchTokens / 64)))
+        {
+            var vectors = student.Embed(batch.Select(t => t.Text).ToList());
+            for (int b = 0; b < batch.Length; b++) lines.Write(new { embedding = vectors.AsSpan(b * student.Dimensions, student.Dimensions).ToArray() });
+        }
+
+        lines.Complete();
+        return 0;
     }
 }

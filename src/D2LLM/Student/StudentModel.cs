@@ -1,0 +1,94 @@
+using D2LLM.Models.Checkpoints;
+using D2LLM.Models.Qwen;
+using D2LLM.Tensors;
+
+namespace D2LLM.Student;
+
+/// <summary>
+/// A distilled D2LLM student loaded from its folder: backbone → PMA embeddings, and IEM scores over embeddings
+/// (so stored passages are reranked without another backbone pass).
+/// </summary>
+public sealed class StudentModel : IDisposable
+{
+    private StudentModel(StudentConfig config, QwenModel backbone, StudentHeads heads, string directory)
+    {
+        Config = config;
+        Backbone = backbone;
+        Heads = heads;
+        Directory = directory;
+    }
+
+    public StudentConfig Config { get; }
+    public QwenModel Backbone { get; }
+    public StudentHeads Heads { get; }
+    public string Directory { get; }
+    public int Dimensions => Heads.Pma.OutputDim;
+
+    public static StudentModel Load(string directory)
+    {
+        var config = StudentConfig.Load(directory);
+        string backbonePath = Path.IsPathRooted(config.Backbone) ? config.Backbone : Path.GetFullPath(Path.Combine(directory, config.Backbone));
+        var backbone = QwenModel.Load(backbonePath, new QwenLoadOptions { Layers = config.BackboneLayers });
+        try
+        {
+            if (backbone.HiddenSize != config.Dim)
+                throw new InvalidDataException($"{Path.Combine(directory, StudentConfig.FileName)}: dim {config.Dim} does not match the backbone's hidden size {backbone.HiddenSize}");
+            var heads = new StudentHeads(config.HeadsOptions());
+            LoadHeads(Path.Combine(directory, StudentConfig.HeadsFile), heads);
+            return new StudentModel(config, backbone, heads, directory);
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes a student folder: config and heads (atomically, each file written beside and moved in).</summary>
+    public static void Save(string directory, StudentConfig config, StudentHeads heads)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        SafetensorsWriter.Write(Path.Combine(directory, StudentConfig.HeadsFile),
+            heads.Parameters.Select(p => SafetensorsEntry.FromFloats(p.Name, p.Shape, p.Value)));
+        config.Save(directory);
+    }
+
+    /// <summary>Embeddings [texts, dimensions] (texts are untrusted: no special tokens; truncated to max_tokens).</summary>
+    public float[] Embed(IReadOnlyList<string> texts)
+    {
+        var ids = texts.Select(t =>
+        {
+            var e = Backbone.Encode(t, allowSpecialTokens: false);
+            if (e.Length == 0) throw new ArgumentException("cannot embed an empty text");
+            return e.Length > Config.MaxTokens ? e[..Config.MaxTokens] : e;
+        }).ToList();
+        var batch = TokenBatch.Pack(ids);
+        var hidden = Backbone.Forward(batch);
+        var host = new float[hidden.Length];
+        Backbone.Kernels.CopyTo(hidden, host);
+        return Heads.Embed(host, batch.Starts).Data;
+    }
+
+    /// <summary>IEM logits of one query embedding against passage embeddings [n, dimensions].</summary>
+    public float[] Score(float[] query, float[] passages)
+    {
+        int n = passages.Length / Dimensions;
+        return Heads.Iem.Forward(Tensor.Wrap(query, 1, Dimensions), Tensor.Wrap(passages, n, Dimensions),
+            new int[n], Enumerable.Range(0, n).ToArray(), Config.IemTask);
+    }
+
+    private static void LoadHeads(string path, StudentHeads heads)
+    {
+        using var file = SafetensorsFile.Open(path);
+        foreach (var p in heads.Parameters)
+        {
+            if (!file.Contains(p.Name)) throw new InvalidDataException($"{path}: missing tensor '{p.Name}'");
+            var info = file.Info(p.Name);
+            if (!info.Shape.SequenceEqual(p.Shape))
+                throw new InvalidDataException($"{path}: tensor '{p.Name}' has shape {info.ShapeText}, expected [{string.Join(", ", p.Shape)}]");
+            file.ReadFloats(p.Name).CopyTo(p.Value, 0);
+        }
+    }
+
+    public void Dispose() => Backbone.Dispose();
+}
