@@ -67,3 +67,49 @@ public class DistillationTests
             return Correlation.Spearman(logits.Select(x => (double)x).ToList(), candidates.Select(c => teacher[p.Query, c].Probability).ToList());
         });
 }
+
+public class JudgementStoreTests
+{
+    [Fact]
+    public void AKilledRun_ResumesWithEverythingStored_AndScoresNoPairTwice()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
+        using var dir = new TempDirectory();
+        string path = dir.File("judgements.bin");
+        var groups = Enumerable.Range(0, 6).Select(i => ($"query {i}", (IReadOnlyList<string>)new[] { $"passage {i} a", $"passage {i} b", "shared passage" })).ToList();
+
+        long afterFour;
+        using (var first = TeacherJudgements.Open(path, teacher))
+        {
+            first.Fill(teacher, groups.Take(4));
+            Assert.Equal(12, first.Scored);
+            afterFour = new FileInfo(path).Length;
+        }
+
+        // A crash in the middle of writing the fifth group: a torn record at the end of the file.
+        using (var f = new FileStream(path, FileMode.Append)) f.Write(new byte[] { 200, 1, 0, 0, 7, 7, 7 });
+
+        using (var second = TeacherJudgements.Open(path, teacher))
+        {
+            Assert.Equal(12, second.Count);
+            Assert.Equal(afterFour, new FileInfo(path).Length);
+            second.Fill(teacher, groups);
+            Assert.Equal(6, second.Scored);
+            var fresh = teacher.ScoreCandidates("query 2", groups[2].Item2, withFeatures: true);
+            Assert.Equal(fresh[1].YesLogit, second["query 2", "passage 2 b"].YesLogit);
+            Assert.Equal(fresh[1].Feature, second["query 2", "passage 2 b"].Feature);
+        }
+
+        using (var third = TeacherJudgements.Open(path, teacher))
+        {
+            third.Fill(teacher, groups);
+            Assert.Equal(0, third.Scored);
+            Assert.Equal(18, third.Count);
+        }
+
+        var other = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-sym"));
+        Assert.Contains("another teacher or prompt", Assert.Throws<InvalidDataException>(() => TeacherJudgements.Open(path, other)).Message);
+    }
+}

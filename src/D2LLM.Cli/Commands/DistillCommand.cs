@@ -76,10 +76,12 @@ internal static class DistillCommand
             states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query))));
             Log($"backbone states for {states.Count} texts");
 
-            var judgements = new TeacherJudgements();
+            Directory.CreateDirectory(r.GetValue(output)!);
+            using var judgements = TeacherJudgements.Open(Path.Combine(r.GetValue(output)!, "teacher-judgements.bin"), judge);
+            if (judgements.Count > 0) Log($"resuming with {judgements.Count} stored teacher judgements");
             judgements.Fill(judge, plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))),
                 (done, total) => { if (done % 200 == 0 || done == total) Log($"teacher: {done}/{total} queries"); });
-            Log($"teacher judgements: {judgements.Count} pairs");
+            Log($"teacher judgements: {judgements.Count} pairs ({judgements.Scored} scored in this run)");
 
             var heads = new StudentHeads(new HeadsOptions(backboneModel.HiddenSize, PmaHeads: 8, IemHidden: 512,
                 Variant: r.GetValue(variant) == "standard" ? PmaVariant.Standard : PmaVariant.Reference));

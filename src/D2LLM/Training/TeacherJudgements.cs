@@ -4,13 +4,36 @@ namespace D2LLM.Training;
 
 /// <summary>
 /// Teacher scores (P(yes)) and features for (query, passage) pairs, computed once per pair and looked up by the
-/// trainer. Kept in memory for now (not yet persisted between runs).
+/// trainer. With a <see cref="JudgementStore"/> they persist: a run that was killed resumes with every pair
+/// already judged, and scores only the rest.
 /// </summary>
-public sealed class TeacherJudgements
+public sealed class TeacherJudgements : IDisposable
 {
     private readonly Dictionary<(string Query, string Passage), TeacherScore> _scores = new();
+    private readonly JudgementStore? _store;
+
+    public TeacherJudgements()
+    {
+    }
+
+    private TeacherJudgements(JudgementStore store, IEnumerable<(string Query, string Passage, TeacherScore Score)> existing)
+    {
+        _store = store;
+        foreach (var (q, p, s) in existing) _scores[(q, p)] = s;
+    }
+
+    /// <summary>Judgements backed by a file at <paramref name="path"/>, loading what an earlier run stored.</summary>
+    public static TeacherJudgements Open(string path, TeacherModel teacher)
+    {
+        string identity = $"{teacher.Model.Directory}|{teacher.Prompt.Template.Text}|{teacher.Prompt.YesWord}|{teacher.Prompt.NoWord}|{teacher.Temperature}";
+        var (store, existing) = JudgementStore.Open(path, identity, teacher.Temperature);
+        return new TeacherJudgements(store, existing);
+    }
 
     public int Count => _scores.Count;
+
+    /// <summary>Pairs the teacher scored in this process (not loaded from the store).</summary>
+    public int Scored { get; private set; }
 
     /// <summary>Scores every missing pair, one shared-prefix pass per query.</summary>
     public void Fill(TeacherModel teacher, IEnumerable<(string Query, IReadOnlyList<string> Passages)> groups, Action<int, int>? progress = null)
@@ -23,7 +46,14 @@ public sealed class TeacherJudgements
             if (missing.Count > 0)
             {
                 var scores = teacher.ScoreCandidates(query, missing, withFeatures: true);
-                for (int i = 0; i < missing.Count; i++) _scores[(query, missing[i])] = scores[i];
+                for (int i = 0; i < missing.Count; i++)
+                {
+                    _scores[(query, missing[i])] = scores[i];
+                    _store?.Append(query, missing[i], scores[i]);
+                }
+
+                _store?.Flush();
+                Scored += missing.Count;
             }
 
             progress?.Invoke(g + 1, list.Count);
@@ -31,4 +61,6 @@ public sealed class TeacherJudgements
     }
 
     public TeacherScore this[string query, string passage] => _scores[(query, passage)];
+
+    public void Dispose() => _store?.Dispose();
 }
