@@ -6,5 +6,6 @@ root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(DistillCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();
