@@ -113,3 +113,38 @@ public class JudgementStoreTests
         Assert.Contains("another teacher or prompt", Assert.Throws<InvalidDataException>(() => TeacherJudgements.Open(path, other)).Message);
     }
 }
+
+public class TrainerResumeTests
+{
+    [Fact]
+    public void AStoppedRun_ContinuesFromItsCheckpoint_ExactlyAsIfUninterrupted()
+    {
+        using var backboneFolder = new FixtureModel("tiny-qwen3-a");
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var backbone = QwenModel.Load(backboneFolder.Path);
+        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
+        var examples = Enumerable.Range(0, 12).Select(i => new TrainingExample($"query {i}", $"answer {i}", new[] { $"other {i}", $"more {i * 7}" })).ToList();
+        var batches = HeadsOnlyTrainer.Batches(examples, 3, seed: 1);
+        var plan = HeadsOnlyTrainer.Plan(batches).ToList();
+        var states = new TokenStates(backbone, 32);
+        states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)));
+        using var judgements = new TeacherJudgements();
+        judgements.Fill(teacher, plan);
+        DistillationOptions Options(int steps) => new() { BatchQueries = 3, HardNegatives = 2, MaxSteps = steps, CheckpointEvery = 7, ValidateEvery = 5, WarmupSteps = 4 };
+        StudentHeads Heads() => new(new HeadsOptions(16, PmaHeads: 2, IemHidden: 8));
+        var validation = batches.Take(1).ToList();
+
+        var straight = Heads();
+        new HeadsOnlyTrainer(straight, states, judgements, Options(30)).Train(batches, validation);
+
+        using var dir = new TempDirectory();
+        string checkpoint = dir.File("trainer.safetensors");
+        var first = Heads();
+        Assert.Equal(18, new HeadsOnlyTrainer(first, states, judgements, Options(18)).Train(batches, validation, checkpoint).Count);
+        var resumed = Heads();
+        Assert.Equal(12, new HeadsOnlyTrainer(resumed, states, judgements, Options(30)).Train(batches, validation, checkpoint).Count);
+
+        foreach (var (a, b) in straight.Parameters.Zip(resumed.Parameters)) Assert.Equal(a.Value, b.Value);
+    }
+}

@@ -71,8 +71,11 @@ internal static class DistillCommand
             var judge = new TeacherModel(teacherModel, TeacherPrompt.Named(r.GetValue(template)!));
             using var backboneModel = QwenModel.Load(r.GetValue(backbone)!);
             var states = new TokenStates(backboneModel, maxTokens: 250);
-            var batches = HeadsOnlyTrainer.Batches(examples, options.BatchQueries, options.Seed);
-            var plan = HeadsOnlyTrainer.Plan(batches).ToList();
+            var all = HeadsOnlyTrainer.Batches(examples, options.BatchQueries, options.Seed);
+            int held = Math.Max(1, all.Count / 20);
+            var batches = all.Take(all.Count - held).ToList();
+            var validation = all.Skip(all.Count - held).ToList();
+            var plan = HeadsOnlyTrainer.Plan(all).ToList();
             states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query))));
             Log($"backbone states for {states.Count} texts");
 
@@ -88,7 +91,11 @@ internal static class DistillCommand
             double before = Agreement(heads, states, judgements, evaluation, options.Task);
             double baseline = BackboneAgreement(states, judgements, evaluation);
             var trainer = new HeadsOnlyTrainer(heads, states, judgements, options);
-            var history = trainer.Train(batches, s => { if (s.Step % 100 == 0) Log($"step {s.Step}: loss {s.Total:F4} (in-batch {s.InBatch:F4}, CI {s.Contrastive:F4}, Pearson {s.Pearson:F4})"); });
+            string checkpoint = Path.Combine(r.GetValue(output)!, "trainer.safetensors");
+            if (File.Exists(checkpoint)) Log($"resuming training from {checkpoint}");
+            var history = trainer.Train(batches, validation, checkpoint,
+                s => { if (s.Step % 500 == 0) Log($"step {s.Step}: loss {s.Total:F4} (in-batch {s.InBatch:F4}, CI {s.Contrastive:F4}, Pearson {s.Pearson:F4})"); },
+                (step, loss) => Log($"step {step}: validation in-batch loss {loss:F4}"));
             double after = Agreement(heads, states, judgements, evaluation, options.Task);
             Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {history.Count} steps");
 

@@ -21,6 +21,15 @@ public sealed class DistillationOptions
     public float Lambda { get; set; } = 1f;
     public float ClipNorm { get; set; } = 1f;
     public IemTask Task { get; set; } = IemTask.Asymmetric;
+
+    /// <summary>Save a checkpoint every this many steps (with a checkpoint path).</summary>
+    public int CheckpointEvery { get; set; } = 500;
+
+    /// <summary>Compute the validation (in-batch) loss every this many steps.</summary>
+    public int ValidateEvery { get; set; } = 250;
+
+    /// <summary>Stop after this many validations without improvement; the best parameters are kept.</summary>
+    public int Patience { get; set; } = 5;
 }
 
 /// <summary>One training query: its positive passage and mined hard negatives.</summary>

@@ -48,24 +48,72 @@ public sealed class HeadsOnlyTrainer
         batches.SelectMany(batch => batch.Select(e =>
             (e.Query, (IReadOnlyList<string>)new[] { e.Positive }.Concat(e.Negatives).Concat(batch.Select(o => o.Positive)).ToList())));
 
-    /// <summary>Trains over the batches (cycling) until the step limit or the time budget; returns per-step losses.</summary>
-    public List<StepLosses> Train(IReadOnlyList<TrainingExample[]> batches, Action<StepLosses>? onStep = null)
+    /// <summary>
+    /// Trains over the batches (cycling) until the step limit, the time budget or early stopping. Every
+    /// <see cref="DistillationOptions.ValidateEvery"/> steps the in-batch loss on <paramref name="validation"/> is
+    /// measured; the best parameters are restored at the end. With a <paramref name="checkpointPath"/>, state is saved
+    /// every <see cref="DistillationOptions.CheckpointEvery"/> steps and a run resumes from it.
+    /// </summary>
+    public List<StepLosses> Train(IReadOnlyList<TrainingExample[]> batches, IReadOnlyList<TrainingExample[]>? validation = null,
+        string? checkpointPath = null, Action<StepLosses>? onStep = null, Action<int, double>? onValidation = null)
     {
+        var parameters = _heads.Parameters.ToList();
         var schedule = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, _options.MaxSteps, DecayShape.Constant);
         var history = new List<StepLosses>();
         var clock = Stopwatch.StartNew();
-        for (int step = 0; step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
+        int start = 0, sinceBest = 0;
+        bool stopEarly = false;
+        double best = double.PositiveInfinity;
+        List<float[]>? bestValues = null;
+        if (checkpointPath is not null && File.Exists(checkpointPath))
+            (start, best, bestValues) = TrainerCheckpoint.Load(checkpointPath, parameters, _optimizer);
+
+        for (int step = start; step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
         {
-            foreach (var p in _heads.Parameters) p.ZeroGrad();
+            foreach (var p in parameters) p.ZeroGrad();
             var losses = Step(batches[step % batches.Count], step);
-            GradientClipping.ClipGlobalNorm(_heads.Parameters, _options.ClipNorm);
+            GradientClipping.ClipGlobalNorm(parameters, _options.ClipNorm);
             _optimizer.Step(schedule.At(step));
             history.Add(losses);
             onStep?.Invoke(losses);
+
+            bool last = step + 1 == _options.MaxSteps;
+            if (validation is { Count: > 0 } && ((step + 1) % _options.ValidateEvery == 0 || last))
+            {
+                double loss = Validate(validation);
+                onValidation?.Invoke(step + 1, loss);
+                if (loss < best)
+                {
+                    (best, sinceBest) = (loss, 0);
+                    bestValues = parameters.Select(p => (float[])p.Value.Clone()).ToList();
+                }
+                else
+                {
+                    stopEarly = ++sinceBest >= _options.Patience;
+                }
+            }
+
+            if (checkpointPath is not null && ((step + 1) % _options.CheckpointEvery == 0 || last || stopEarly))
+                TrainerCheckpoint.Save(checkpointPath, parameters, _optimizer, stopEarly ? _options.MaxSteps : step + 1, best, bestValues);
+            if (stopEarly) break;
         }
 
+        if (bestValues is not null)
+            for (int i = 0; i < parameters.Count; i++) bestValues[i].CopyTo(parameters[i].Value, 0);
         return history;
     }
+
+    /// <summary>Mean in-batch loss (the reference's validation loss) over held-out batches.</summary>
+    public double Validate(IReadOnlyList<TrainingExample[]> batches) => batches.Average(batch =>
+    {
+        var (qs, qStarts) = _states.Pack(batch.Select(e => e.Query).ToList());
+        var (ps, pStarts) = _states.Pack(batch.Select(e => e.Positive).ToList());
+        int b = batch.Length;
+        var qi = Enumerable.Range(0, b * b).Select(x => x / b).ToArray();
+        var di = Enumerable.Range(0, b * b).Select(x => x % b).ToArray();
+        var zin = _heads.Iem.Forward(_heads.Embed(qs, qStarts), _heads.Embed(ps, pStarts), qi, di, _options.Task);
+        return InBatchContrastive.Compute(zin, b, _options.TauInBatch, default);
+    });
 
     private StepLosses Step(TrainingExample[] batch, int step)
     {
