@@ -14,18 +14,20 @@ public class DistillationTests
     public void BatchesAndPlan_AreDeterministic_AndCoverEveryPairTheLossesNeed()
     {
         var examples = Enumerable.Range(0, 10).Select(i => new TrainingExample($"q{i}", $"p{i}", new[] { $"n{i}a", $"n{i}b" })).ToList();
-        var a = HeadsOnlyTrainer.Batches(examples, 4, seed: 7);
-        var b = HeadsOnlyTrainer.Batches(examples, 4, seed: 7);
+        var a = StudentTrainer.Batches(examples, 4, seed: 7);
+        var b = StudentTrainer.Batches(examples, 4, seed: 7);
         Assert.Equal(2, a.Count);
         Assert.Equal(a.SelectMany(x => x).Select(e => e.Query), b.SelectMany(x => x).Select(e => e.Query));
-        var plan = HeadsOnlyTrainer.Plan(a).ToList();
+        var plan = StudentTrainer.Plan(a).ToList();
         Assert.Equal(8, plan.Count);
         var first = a[0][0];
         Assert.Equal(new[] { first.Positive }.Concat(first.Negatives).Concat(a[0].Select(e => e.Positive)), plan[0].Passages);
     }
 
-    [Fact]
-    public void HeadsOnlyTraining_RaisesAgreementWithTheTeacher()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Training_RaisesAgreementWithTheTeacher(bool lora)
     {
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
@@ -38,31 +40,34 @@ public class DistillationTests
         string Sentence() => string.Join(' ', Enumerable.Range(0, 3 + rng.Next(4)).Select(_ => words[rng.Next(words.Length)]));
         var examples = Enumerable.Range(0, 24).Select(_ => new TrainingExample(Sentence(), Sentence(), new[] { Sentence(), Sentence(), Sentence() })).ToList();
         var options = new DistillationOptions { BatchQueries = 4, HardNegatives = 3, MaxSteps = 300, WarmupSteps = 10, LearningRate = 1e-2f, Budget = TimeSpan.FromMinutes(2) };
-        var batches = HeadsOnlyTrainer.Batches(examples, options.BatchQueries, options.Seed);
-        var plan = HeadsOnlyTrainer.Plan(batches).ToList();
+        var batches = StudentTrainer.Batches(examples, options.BatchQueries, options.Seed);
+        var plan = StudentTrainer.Plan(batches).ToList();
         var states = new TokenStates(backbone, maxTokens: 64);
         states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)));
         var judgements = new TeacherJudgements();
         judgements.Fill(teacher, plan);
 
         var heads = new StudentHeads(new HeadsOptions(backbone.HiddenSize, PmaHeads: 2, IemHidden: 32));
-        double before = Agreement(heads, states, judgements, plan, options.Task);
-        var history = new HeadsOnlyTrainer(heads, states, judgements, options).Train(batches);
-        double after = Agreement(heads, states, judgements, plan, options.Task);
+        ITokenEncoder encoder = lora ? new LoraEncoder(backbone, new LoraOptions { Rank = 4, Alpha = 4, Dropout = 0 }, 64, seed: 3) : states;
+        double before = Agreement(heads, encoder, judgements, plan, options.Task);
+        var trainer = new StudentTrainer(heads, encoder, judgements, options);
+        var history = trainer.Train(batches);
+        double after = Agreement(heads, encoder, judgements, plan, options.Task);
+        if (lora) Assert.Contains(backbone.LoraParameters(), p => p.Name.EndsWith("lora_B.weight") && p.Value.Any(x => x != 0));
 
         Assert.Equal(300, history.Count);
         Assert.True(history.TakeLast(20).Average(s => s.Total) < history.Take(20).Average(s => s.Total), "training loss did not fall");
         Assert.True(after > before + 0.2 && after > 0.25, $"agreement {before:F3} → {after:F3}");
     }
 
-    private static double Agreement(StudentHeads heads, TokenStates states, TeacherJudgements teacher,
+    private static double Agreement(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher,
         List<(string Query, IReadOnlyList<string> Passages)> plan, IemTask task) =>
         plan.Average(p =>
         {
             var candidates = p.Passages.Distinct().ToList();
-            var (qs, qStarts) = states.Pack(new[] { p.Query });
-            var (ps, pStarts) = states.Pack(candidates);
-            var logits = heads.Iem.Forward(heads.Embed(qs, qStarts), heads.Embed(ps, pStarts), new int[candidates.Count],
+            var q = encoder.Encode(new[] { p.Query }, training: false);
+            var c = encoder.Encode(candidates, training: false);
+            var logits = heads.Iem.Forward(heads.Pma.Forward(q.States, q.Starts), heads.Pma.Forward(c.States, c.Starts), new int[candidates.Count],
                 Enumerable.Range(0, candidates.Count).ToArray(), task);
             return Correlation.Spearman(logits.Select(x => (double)x).ToList(), candidates.Select(c => teacher[p.Query, c].Probability).ToList());
         });
@@ -125,8 +130,8 @@ public class TrainerResumeTests
         using var teacherModel = QwenModel.Load(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         var examples = Enumerable.Range(0, 12).Select(i => new TrainingExample($"query {i}", $"answer {i}", new[] { $"other {i}", $"more {i * 7}" })).ToList();
-        var batches = HeadsOnlyTrainer.Batches(examples, 3, seed: 1);
-        var plan = HeadsOnlyTrainer.Plan(batches).ToList();
+        var batches = StudentTrainer.Batches(examples, 3, seed: 1);
+        var plan = StudentTrainer.Plan(batches).ToList();
         var states = new TokenStates(backbone, 32);
         states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)));
         using var judgements = new TeacherJudgements();
@@ -136,14 +141,14 @@ public class TrainerResumeTests
         var validation = batches.Take(1).ToList();
 
         var straight = Heads();
-        new HeadsOnlyTrainer(straight, states, judgements, Options(30)).Train(batches, validation);
+        new StudentTrainer(straight, states, judgements, Options(30)).Train(batches, validation);
 
         using var dir = new TempDirectory();
         string checkpoint = dir.File("trainer.safetensors");
         var first = Heads();
-        Assert.Equal(18, new HeadsOnlyTrainer(first, states, judgements, Options(18)).Train(batches, validation, checkpoint).Count);
+        Assert.Equal(18, new StudentTrainer(first, states, judgements, Options(18)).Train(batches, validation, checkpoint).Count);
         var resumed = Heads();
-        Assert.Equal(12, new HeadsOnlyTrainer(resumed, states, judgements, Options(30)).Train(batches, validation, checkpoint).Count);
+        Assert.Equal(12, new StudentTrainer(resumed, states, judgements, Options(30)).Train(batches, validation, checkpoint).Count);
 
         foreach (var (a, b) in straight.Parameters.Zip(resumed.Parameters)) Assert.Equal(a.Value, b.Value);
     }

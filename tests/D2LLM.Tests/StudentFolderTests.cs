@@ -13,7 +13,7 @@ public class StudentFolderTests
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
         using var dir = new TempDirectory();
         var heads = new StudentHeads(new HeadsOptions(16, PmaHeads: 2, IemHidden: 8, Seed: 4));
-        var config = new StudentConfig { Backbone = backboneFolder.Path, Dim = 16, PmaHeads = 2, PmaVariant = "reference", IemHidden = 8 };
+        var config = new StudentConfig { Backbone = backboneFolder.Path, Dim = 16, PmaHeads = 2, PmaVariant = "standard", IemHidden = 8 };
         string folder = Path.Combine(dir.Path, "student");
         StudentModel.Save(folder, config, heads);
 

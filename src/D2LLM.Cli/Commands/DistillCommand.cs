@@ -30,12 +30,14 @@ internal static class DistillCommand
         var trainQueries = new Option<int>("--train-queries") { Description = "training queries used", DefaultValueFactory = _ => 1500 };
         var evalQueries = new Option<int>("--eval-queries") { Description = "held-out queries evaluated", DefaultValueFactory = _ => 200 };
         var lr = new Option<float>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3f };
-        var variant = new Option<string>("--pma") { Description = "reference | standard", DefaultValueFactory = _ => "reference" };
-        var hardNegatives = new Option<int>("--hard-negatives") { Description = "K mined negatives per query", DefaultValueFactory = _ => 8 };
+        var variant = new Option<string>("--pma") { Description = "standard (default: trains better here) | reference (the D2LLM code's form)", DefaultValueFactory = _ => "standard" };
+        var hardNegatives = new Option<int>("--hard-negatives") { Description = "K mined negatives per query", DefaultValueFactory = _ => 15 };
         var batchQueries = new Option<int>("--batch-queries") { Description = "B queries per batch", DefaultValueFactory = _ => 16 };
+        var mode = new Option<string>("--mode") { Description = "heads (frozen backbone, cached states) | lora (LoRA + heads, the paper's setting)", DefaultValueFactory = _ => "heads" };
+        var loraRank = new Option<int>("--lora-rank") { Description = "LoRA rank (alpha = rank)", DefaultValueFactory = _ => 8 };
         var cmd = new Command("distill", "Distil a teacher into D2LLM heads over a frozen backbone (heads-only) and report agreement with the teacher.")
         {
-            teacher, backbone, data, output, budget, template, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries,
+            teacher, backbone, data, output, budget, template, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
@@ -71,32 +73,47 @@ internal static class DistillCommand
             var judge = new TeacherModel(teacherModel, TeacherPrompt.Named(r.GetValue(template)!));
             using var backboneModel = QwenModel.Load(r.GetValue(backbone)!);
             var states = new TokenStates(backboneModel, maxTokens: 250);
-            var all = HeadsOnlyTrainer.Batches(examples, options.BatchQueries, options.Seed);
+            var all = StudentTrainer.Batches(examples, options.BatchQueries, options.Seed);
             int held = Math.Max(1, all.Count / 20);
             var batches = all.Take(all.Count - held).ToList();
             var validation = all.Skip(all.Count - held).ToList();
-            var plan = HeadsOnlyTrainer.Plan(all).ToList();
-            states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query))));
+            var plan = StudentTrainer.Plan(all).ToList();
+            var texts = plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query)))
+                .Distinct(StringComparer.Ordinal).ToList();
+            ProgressDisplay.Run("backbone states", report => states.Add(texts, progress: done => report(done, texts.Count)));
             Log($"backbone states for {states.Count} texts");
 
             Directory.CreateDirectory(r.GetValue(output)!);
             using var judgements = TeacherJudgements.Open(Path.Combine(r.GetValue(output)!, "teacher-judgements.bin"), judge);
             if (judgements.Count > 0) Log($"resuming with {judgements.Count} stored teacher judgements");
-            judgements.Fill(judge, plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))),
-                (done, total) => { if (done % 200 == 0 || done == total) Log($"teacher: {done}/{total} queries"); });
+            ProgressDisplay.Run("teacher judgements (queries)", report =>
+                judgements.Fill(judge, plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))), report));
             Log($"teacher judgements: {judgements.Count} pairs ({judgements.Scored} scored in this run)");
 
             var heads = new StudentHeads(new HeadsOptions(backboneModel.HiddenSize, PmaHeads: 8, IemHidden: 512,
-                Variant: r.GetValue(variant) == "standard" ? PmaVariant.Standard : PmaVariant.Reference));
-            double before = Agreement(heads, states, judgements, evaluation, options.Task);
+                Variant: r.GetValue(variant) switch
+                {
+                    "standard" => PmaVariant.Standard,
+                    "reference" => PmaVariant.Reference,
+                    var other => throw new ArgumentException($"--pma: unknown form '{other}' (standard, reference)"),
+                }));
+            bool lora = r.GetValue(mode) switch
+            {
+                "heads" => false,
+                "lora" => true,
+                var other => throw new ArgumentException($"--mode: unknown mode '{other}' (heads, lora)"),
+            };
+            var loraOptions = new Models.Qwen.LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraRank), Dropout = 0.05f };
+            ITokenEncoder encoder = lora ? new LoraEncoder(backboneModel, loraOptions, maxTokens: 250, options.Seed) : states;
+            double before = Agreement(heads, encoder, judgements, evaluation, options.Task);
             double baseline = BackboneAgreement(states, judgements, evaluation);
-            var trainer = new HeadsOnlyTrainer(heads, states, judgements, options);
+            var trainer = new StudentTrainer(heads, encoder, judgements, options);
             string checkpoint = Path.Combine(r.GetValue(output)!, "trainer.safetensors");
             if (File.Exists(checkpoint)) Log($"resuming training from {checkpoint}");
             var history = trainer.Train(batches, validation, checkpoint,
                 s => { if (s.Step % 500 == 0) Log($"step {s.Step}: loss {s.Total:F4} (in-batch {s.InBatch:F4}, CI {s.Contrastive:F4}, Pearson {s.Pearson:F4})"); },
                 (step, loss) => Log($"step {step}: validation in-batch loss {loss:F4}"));
-            double after = Agreement(heads, states, judgements, evaluation, options.Task);
+            double after = Agreement(heads, encoder, judgements, evaluation, options.Task);
             Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {history.Count} steps");
 
             string outDir = r.GetValue(output)!;
@@ -104,12 +121,13 @@ internal static class DistillCommand
             {
                 Backbone = Path.GetFullPath(r.GetValue(backbone)!), Dim = backboneModel.HiddenSize, PmaHeads = heads.Options.PmaHeads,
                 PmaVariant = heads.Options.Variant == PmaVariant.Standard ? "standard" : "reference", IemHidden = heads.Options.IemHidden,
-                Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = history.Count, ["mode"] = "heads-only" },
+                LoraRank = lora ? loraOptions.Rank : null, LoraAlpha = lora ? loraOptions.Alpha : null,
+                Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = history.Count, ["mode"] = r.GetValue(mode) },
             };
-            StudentModel.Save(outDir, studentConfig, heads);
+            StudentModel.Save(outDir, studentConfig, heads, lora ? backboneModel.LoraParameters() : null);
             var report = new
             {
-                method = "d2llm", mode = "heads-only", teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
+                method = "d2llm", mode = r.GetValue(mode), teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
                 train_examples = examples.Count, steps = history.Count, eval_queries = evaluation.Count,
                 spearman_vs_teacher = after, spearman_vs_teacher_untrained = before, spearman_vs_teacher_backbone_mean_cosine = baseline,
                 final_loss = history.Count > 0 ? history[^1].Total : double.NaN, seconds = clock.Elapsed.TotalSeconds,
@@ -122,16 +140,16 @@ internal static class DistillCommand
     }
 
     /// <summary>Mean over queries of Spearman(student IEM logits, teacher P(yes)) over each query's candidates.</summary>
-    private static double Agreement(StudentHeads heads, TokenStates states, TeacherJudgements teacher,
+    private static double Agreement(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher,
         List<(string Query, List<string> Candidates)> evaluation, IemTask task)
     {
         var correlations = new List<double>();
         foreach (var (query, candidates) in evaluation)
         {
-            var (qs, qStarts) = states.Pack(new[] { query });
-            var (ps, pStarts) = states.Pack(candidates);
-            var u = heads.Embed(qs, qStarts);
-            var v = heads.Embed(ps, pStarts);
+            var q = encoder.Encode(new[] { query }, training: false);
+            var p = encoder.Encode(candidates, training: false);
+            var u = heads.Pma.Forward(q.States, q.Starts);
+            var v = heads.Pma.Forward(p.States, p.Starts);
             var logits = heads.Iem.Forward(u, v, new int[candidates.Count], Enumerable.Range(0, candidates.Count).ToArray(), task);
             correlations.Add(Correlation.Spearman(logits.Select(x => (double)x).ToList(), candidates.Select(c => teacher[query, c].Probability).ToList()));
         }

@@ -11,6 +11,7 @@ public sealed record StudentConfig
 {
     public const string FileName = "student.json";
     public const string HeadsFile = "heads.safetensors";
+    public const string LoraFile = "lora.safetensors";
     public const string FormatName = "d2llm-student";
 
     [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
@@ -21,6 +22,8 @@ public sealed record StudentConfig
     [JsonPropertyName("pma_heads")] public required int PmaHeads { get; init; }
     [JsonPropertyName("pma_variant")] public required string PmaVariant { get; init; }
     [JsonPropertyName("iem_hidden")] public required int IemHidden { get; init; }
+    [JsonPropertyName("lora_rank")] public int? LoraRank { get; init; }
+    [JsonPropertyName("lora_alpha")] public float? LoraAlpha { get; init; }
     [JsonPropertyName("task")] public string Task { get; init; } = "asymmetric";
     [JsonPropertyName("max_tokens")] public int MaxTokens { get; init; } = 250;
     [JsonPropertyName("provenance")] public Dictionary<string, object?> Provenance { get; init; } = new();

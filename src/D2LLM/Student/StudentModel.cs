@@ -34,7 +34,13 @@ public sealed class StudentModel : IDisposable
             if (backbone.HiddenSize != config.Dim)
                 throw new InvalidDataException($"{Path.Combine(directory, StudentConfig.FileName)}: dim {config.Dim} does not match the backbone's hidden size {backbone.HiddenSize}");
             var heads = new StudentHeads(config.HeadsOptions());
-            LoadHeads(Path.Combine(directory, StudentConfig.HeadsFile), heads);
+            LoadParameters(Path.Combine(directory, StudentConfig.HeadsFile), heads.Parameters);
+            if (config.LoraRank is int rank)
+            {
+                backbone.AddLora(new LoraOptions { Rank = rank, Alpha = config.LoraAlpha ?? rank, Dropout = 0 }, seed: 0);
+                LoadParameters(Path.Combine(directory, StudentConfig.LoraFile), backbone.LoraParameters());
+            }
+
             return new StudentModel(config, backbone, heads, directory);
         }
         catch
@@ -45,11 +51,13 @@ public sealed class StudentModel : IDisposable
     }
 
     /// <summary>Writes a student folder: config and heads (atomically, each file written beside and moved in).</summary>
-    public static void Save(string directory, StudentConfig config, StudentHeads heads)
+    public static void Save(string directory, StudentConfig config, StudentHeads heads, IEnumerable<Tensors.Optim.Parameter>? lora = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         SafetensorsWriter.Write(Path.Combine(directory, StudentConfig.HeadsFile),
             heads.Parameters.Select(p => SafetensorsEntry.FromFloats(p.Name, p.Shape, p.Value)));
+        if (lora is not null)
+            SafetensorsWriter.Write(Path.Combine(directory, StudentConfig.LoraFile), lora.Select(p => SafetensorsEntry.FromFloats(p.Name, p.Shape, p.Value)));
         config.Save(directory);
     }
 
@@ -77,10 +85,10 @@ public sealed class StudentModel : IDisposable
             new int[n], Enumerable.Range(0, n).ToArray(), Config.IemTask);
     }
 
-    private static void LoadHeads(string path, StudentHeads heads)
+    private static void LoadParameters(string path, IEnumerable<Tensors.Optim.Parameter> parameters)
     {
         using var file = SafetensorsFile.Open(path);
-        foreach (var p in heads.Parameters)
+        foreach (var p in parameters)
         {
             if (!file.Contains(p.Name)) throw new InvalidDataException($"{path}: missing tensor '{p.Name}'");
             var info = file.Info(p.Name);

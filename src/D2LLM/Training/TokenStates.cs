@@ -6,7 +6,7 @@ namespace D2LLM.Training;
 /// Frozen backbone outputs, computed once per text: the final-normed token states [tokens, hidden]. Heads-only
 /// training (the fast path on a CPU) reads these instead of running the backbone every step.
 /// </summary>
-public sealed class TokenStates
+public sealed class TokenStates : ITokenEncoder
 {
     private readonly Dictionary<string, float[]> _states = new(StringComparer.Ordinal);
 
@@ -56,6 +56,19 @@ public sealed class TokenStates
     }
 
     public float[] this[string text] => _states.TryGetValue(text, out var s) ? s : throw new KeyNotFoundException("no backbone states for a text");
+
+    public IEnumerable<Tensors.Optim.Parameter> Parameters => Array.Empty<Tensors.Optim.Parameter>();
+
+    public EncodedTexts Encode(IReadOnlyList<string> texts, bool training)
+    {
+        var (states, starts) = Pack(texts);
+        return new EncodedTexts(Tensors.Tensor.Wrap(states, starts[^1], Dim), starts, null);
+    }
+
+    /// <summary>Frozen: nothing to train.</summary>
+    public void Backward(EncodedTexts encoded, Tensors.Tensor dStates)
+    {
+    }
 
     /// <summary>The states of several texts packed end to end, with their starts (the input of PMA).</summary>
     public (float[] States, int[] Starts) Pack(IReadOnlyList<string> texts)

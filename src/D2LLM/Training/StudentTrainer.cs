@@ -13,27 +13,31 @@ public sealed record StepLosses(int Step, double InBatch, double Contrastive, do
 }
 
 /// <summary>
-/// Heads-only D2LLM training: the backbone is frozen and its token states cached, so each step runs only PMA and
-/// IEM. Batches are deterministic (seeded shuffle, B queries each with its positive and K hard negatives, one task).
+/// D2LLM training of the heads (PMA + IEM) over an <see cref="ITokenEncoder"/>: heads-only on cached states of a
+/// frozen backbone (the fast path on a CPU), or LoRA + heads through the backbone (the paper's setting).
+/// Batches are deterministic (seeded shuffle, B queries each with its positive and K hard negatives, one task).
 /// Per step: Zin = IEM(query i, positive j) for all i, j; Zh = IEM(query i, candidate c); the five losses of
 /// method.md A.5 against the teacher's judgements; backward through IEM and PMA; clipping; AdamW.
 /// </summary>
-public sealed class HeadsOnlyTrainer
+public sealed class StudentTrainer
 {
     private readonly StudentHeads _heads;
-    private readonly TokenStates _states;
+    private readonly ITokenEncoder _encoder;
     private readonly TeacherJudgements _teacher;
     private readonly DistillationOptions _options;
     private readonly AdamW _optimizer;
 
-    public HeadsOnlyTrainer(StudentHeads heads, TokenStates states, TeacherJudgements teacher, DistillationOptions options)
+    public StudentTrainer(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher, DistillationOptions options)
     {
         _heads = heads;
-        _states = states;
+        _encoder = encoder;
         _teacher = teacher;
         _options = options;
-        _optimizer = new AdamW(heads.Parameters, new AdamWOptions { Beta1 = 0.8f, Beta2 = 0.999f, Epsilon = 1e-6f, WeightDecay = 0.01f });
+        _optimizer = new AdamW(Parameters, new AdamWOptions { Beta1 = 0.8f, Beta2 = 0.999f, Epsilon = 1e-6f, WeightDecay = 0.01f });
     }
+
+    /// <summary>Everything trained: the heads, then the encoder's own parameters (LoRA).</summary>
+    public IEnumerable<Tensors.Optim.Parameter> Parameters => _heads.Parameters.Concat(_encoder.Parameters);
 
     /// <summary>The fixed batch sequence: examples shuffled with the seed, cut into groups of B (a short tail is dropped).</summary>
     public static List<TrainingExample[]> Batches(IReadOnlyList<TrainingExample> examples, int batchQueries, int seed)
@@ -57,7 +61,7 @@ public sealed class HeadsOnlyTrainer
     public List<StepLosses> Train(IReadOnlyList<TrainingExample[]> batches, IReadOnlyList<TrainingExample[]>? validation = null,
         string? checkpointPath = null, Action<StepLosses>? onStep = null, Action<int, double>? onValidation = null)
     {
-        var parameters = _heads.Parameters.ToList();
+        var parameters = Parameters.ToList();
         var schedule = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, _options.MaxSteps, DecayShape.Constant);
         var history = new List<StepLosses>();
         var clock = Stopwatch.StartNew();
@@ -106,12 +110,12 @@ public sealed class HeadsOnlyTrainer
     /// <summary>Mean in-batch loss (the reference's validation loss) over held-out batches.</summary>
     public double Validate(IReadOnlyList<TrainingExample[]> batches) => batches.Average(batch =>
     {
-        var (qs, qStarts) = _states.Pack(batch.Select(e => e.Query).ToList());
-        var (ps, pStarts) = _states.Pack(batch.Select(e => e.Positive).ToList());
+        var q = _encoder.Encode(batch.Select(e => e.Query).ToList(), training: false);
+        var p = _encoder.Encode(batch.Select(e => e.Positive).ToList(), training: false);
         int b = batch.Length;
         var qi = Enumerable.Range(0, b * b).Select(x => x / b).ToArray();
         var di = Enumerable.Range(0, b * b).Select(x => x % b).ToArray();
-        var zin = _heads.Iem.Forward(_heads.Embed(qs, qStarts), _heads.Embed(ps, pStarts), qi, di, _options.Task);
+        var zin = _heads.Iem.Forward(_heads.Pma.Forward(q.States, q.Starts), _heads.Pma.Forward(p.States, p.Starts), qi, di, _options.Task);
         return InBatchContrastive.Compute(zin, b, _options.TauInBatch, default);
     });
 
@@ -124,10 +128,10 @@ public sealed class HeadsOnlyTrainer
 
         var queryCache = new PmaCache();
         var passageCache = new PmaCache();
-        var (qs, qStarts) = _states.Pack(queries);
-        var (ps, pStarts) = _states.Pack(passages);
-        var u = _heads.Embed(qs, qStarts, queryCache);
-        var v = _heads.Embed(ps, pStarts, passageCache);
+        var encodedQueries = _encoder.Encode(queries, training: true);
+        var encodedPassages = _encoder.Encode(passages, training: true);
+        var u = _heads.Pma.Forward(encodedQueries.States, encodedQueries.Starts, null, queryCache);
+        var v = _heads.Pma.Forward(encodedPassages.States, encodedPassages.Starts, null, passageCache);
 
         // Pairs: b·b in-batch (query i, positive j), then b·(k+1) candidates (positive, then negatives).
         var qi = new int[b * b + b * n];
@@ -175,8 +179,8 @@ public sealed class HeadsOnlyTrainer
         var dFeatures = new float[qi.Length * h];
         dF.CopyTo(dFeatures, b * b * h);
         var (du, dv) = _heads.Iem.Backward(dLogits, Tensor.Wrap(dFeatures, qi.Length, h), iemCache);
-        _heads.Pma.Backward(du, queryCache);
-        _heads.Pma.Backward(dv, passageCache);
+        _encoder.Backward(encodedQueries, _heads.Pma.Backward(du, queryCache));
+        _encoder.Backward(encodedPassages, _heads.Pma.Backward(dv, passageCache));
         return new StepLosses(step, ib, ci, rp, rb, fi);
     }
 
