@@ -49,28 +49,16 @@ public class DistillationTests
 
         var heads = new StudentHeads(new HeadsOptions(backbone.HiddenSize, PmaHeads: 2, IemHidden: 32));
         ITokenEncoder encoder = lora ? new LoraEncoder(backbone, new LoraOptions { Rank = 4, Alpha = 4, Dropout = 0 }, 64, seed: 3) : states;
-        double before = Agreement(heads, encoder, judgements, plan, options.Task);
+        double before = TeacherAgreement.Spearman(heads, encoder, judgements, plan, options.Task);
         var trainer = new StudentTrainer(heads, encoder, judgements, options);
         var history = trainer.Train(batches);
-        double after = Agreement(heads, encoder, judgements, plan, options.Task);
+        double after = TeacherAgreement.Spearman(heads, encoder, judgements, plan, options.Task);
         if (lora) Assert.Contains(backbone.LoraParameters(), p => p.Name.EndsWith("lora_B.weight") && p.Value.Any(x => x != 0));
 
         Assert.Equal(300, history.Count);
         Assert.True(history.TakeLast(20).Average(s => s.Total) < history.Take(20).Average(s => s.Total), "training loss did not fall");
         Assert.True(after > before + 0.2 && after > 0.25, $"agreement {before:F3} → {after:F3}");
     }
-
-    private static double Agreement(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher,
-        List<(string Query, IReadOnlyList<string> Passages)> plan, IemTask task) =>
-        plan.Average(p =>
-        {
-            var candidates = p.Passages.Distinct().ToList();
-            var q = encoder.Encode(new[] { p.Query }, training: false);
-            var c = encoder.Encode(candidates, training: false);
-            var logits = heads.Iem.Forward(heads.Pma.Forward(q.States, q.Starts), heads.Pma.Forward(c.States, c.Starts), new int[candidates.Count],
-                Enumerable.Range(0, candidates.Count).ToArray(), task);
-            return Correlation.Spearman(logits.Select(x => (double)x).ToList(), candidates.Select(c => teacher[p.Query, c].Probability).ToList());
-        });
 }
 
 public class JudgementStoreTests

@@ -13,29 +13,44 @@ using D2LLM.Training;
 namespace D2LLM.Cli.Commands;
 
 /// <summary>
-/// <c>d2llm distill</c>: BEIR data → BM25 hard negatives → frozen backbone states → teacher judgements for every
-/// pair the losses need → heads-only D2LLM training within a time budget → agreement with the teacher on held-out
-/// queries. Writes the heads and a report. (LoRA training, resume and the other data formats are not yet here.)
+/// <c>d2llm distill</c>: BEIR data → BM25 hard negatives → backbone states → teacher judgements for every pair the
+/// losses need → D2LLM training (heads-only or LoRA + heads) within a time budget → agreement with the teacher on
+/// held-out queries. Writes a student folder and a report. (Pair and triplet files, dense mining, shards and
+/// Rank-DistiLLM are not here yet.)
 /// </summary>
 internal static class DistillCommand
 {
     public static Command Create()
     {
         var teacher = new Option<string>("--teacher") { Description = "teacher model folder", Required = true };
-        var backbone = new Option<string>("--backbone") { Description = "student backbone folder (frozen)", Required = true };
+        var backbone = new Option<string>("--backbone") { Description = "student backbone folder (Qwen2/Qwen3)", Required = true };
         var data = new Option<string>("--data") { Description = "BEIR folder with qrels/train.tsv and qrels/test.tsv", Required = true };
         var output = new Option<string>("--out") { Description = "student folder to write", Required = true };
         var budget = new Option<double>("--budget-minutes") { Description = "training time budget", DefaultValueFactory = _ => 8 };
         var template = new Option<string>("--template") { Description = "teacher prompt (built-in name)", DefaultValueFactory = _ => "d2llm-zh-asym" };
-        var trainQueries = new Option<int>("--train-queries") { Description = "training queries used", DefaultValueFactory = _ => 1500 };
+        var trainQueries = new Option<int>("--train-queries") { Description = "use at most this many training queries (default: all)", DefaultValueFactory = _ => int.MaxValue };
         var evalQueries = new Option<int>("--eval-queries") { Description = "held-out queries evaluated", DefaultValueFactory = _ => 200 };
         var lr = new Option<float>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3f };
         var variant = new Option<string>("--pma") { Description = "standard (default: trains better here) | reference (the D2LLM code's form)", DefaultValueFactory = _ => "standard" };
         var hardNegatives = new Option<int>("--hard-negatives") { Description = "K mined negatives per query", DefaultValueFactory = _ => 15 };
         var batchQueries = new Option<int>("--batch-queries") { Description = "B queries per batch", DefaultValueFactory = _ => 16 };
-        var mode = new Option<string>("--mode") { Description = "heads (frozen backbone, cached states) | lora (LoRA + heads, the paper's setting)", DefaultValueFactory = _ => "heads" };
+        var mode = new Option<string>("--mode") { Description = "lora (LoRA + heads, the paper's setting; default) | heads (frozen backbone, cached states: faster, weaker)", DefaultValueFactory = _ => "lora" };
         var loraRank = new Option<int>("--lora-rank") { Description = "LoRA rank (alpha = rank)", DefaultValueFactory = _ => 8 };
-        var cmd = new Command("distill", "Distil a teacher into D2LLM heads over a frozen backbone (heads-only) and report agreement with the teacher.")
+        var cmd = new Command("distill", """
+            Distil a local Qwen teacher into a D2LLM student (backbone + PMA + IEM) on a BEIR folder, then report how
+            well the student agrees with the teacher on held-out queries. The stages:
+              1. mine   - BM25 top-K hard negatives for each training query (known positives removed);
+              2. states - the backbone's token states for every text (computed once in --mode heads);
+              3. judge  - the teacher scores every (query, passage) pair the losses need: each query's positive,
+                          its K negatives and the other positives of its batch; one shared-prefix pass per query;
+                          stored in OUT/teacher-judgements.bin, so an interrupted run never scores a pair twice;
+              4. train  - the five D2LLM losses (contrastive, teacher-weighted contrastive, Pearson and BPR rank
+                          imitation, feature imitation) within --budget-minutes, validation on 5% of batches,
+                          early stopping, checkpoints in OUT/trainer.safetensors (rerun the command to resume);
+              5. report - Spearman(student, teacher) over each held-out query's 16 BM25 candidates, next to the
+                          backbone's mean-pooled cosine; OUT/report.json.
+            OUT becomes a student folder: embed with `d2llm embed --model OUT`.
+            """)
         {
             teacher, backbone, data, output, budget, template, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
         };
@@ -105,7 +120,7 @@ internal static class DistillCommand
             };
             var loraOptions = new Models.Qwen.LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraRank), Dropout = 0.05f };
             ITokenEncoder encoder = lora ? new LoraEncoder(backboneModel, loraOptions, maxTokens: 250, options.Seed) : states;
-            double before = Agreement(heads, encoder, judgements, evaluation, options.Task);
+            double before = TeacherAgreement.Spearman(heads, encoder, judgements, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)), options.Task);
             double baseline = BackboneAgreement(states, judgements, evaluation);
             var trainer = new StudentTrainer(heads, encoder, judgements, options);
             string checkpoint = Path.Combine(r.GetValue(output)!, "trainer.safetensors");
@@ -113,7 +128,7 @@ internal static class DistillCommand
             var history = trainer.Train(batches, validation, checkpoint,
                 s => { if (s.Step % 500 == 0) Log($"step {s.Step}: loss {s.Total:F4} (in-batch {s.InBatch:F4}, CI {s.Contrastive:F4}, Pearson {s.Pearson:F4})"); },
                 (step, loss) => Log($"step {step}: validation in-batch loss {loss:F4}"));
-            double after = Agreement(heads, encoder, judgements, evaluation, options.Task);
+            double after = TeacherAgreement.Spearman(heads, encoder, judgements, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)), options.Task);
             Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {history.Count} steps");
 
             string outDir = r.GetValue(output)!;
@@ -137,24 +152,6 @@ internal static class DistillCommand
             return 0;
         }));
         return cmd;
-    }
-
-    /// <summary>Mean over queries of Spearman(student IEM logits, teacher P(yes)) over each query's candidates.</summary>
-    private static double Agreement(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher,
-        List<(string Query, List<string> Candidates)> evaluation, IemTask task)
-    {
-        var correlations = new List<double>();
-        foreach (var (query, candidates) in evaluation)
-        {
-            var q = encoder.Encode(new[] { query }, training: false);
-            var p = encoder.Encode(candidates, training: false);
-            var u = heads.Pma.Forward(q.States, q.Starts);
-            var v = heads.Pma.Forward(p.States, p.Starts);
-            var logits = heads.Iem.Forward(u, v, new int[candidates.Count], Enumerable.Range(0, candidates.Count).ToArray(), task);
-            correlations.Add(Correlation.Spearman(logits.Select(x => (double)x).ToList(), candidates.Select(c => teacher[query, c].Probability).ToList()));
-        }
-
-        return correlations.Average();
     }
 
     /// <summary>The same agreement for the backbone alone: cosine of mean-pooled token states.</summary>
