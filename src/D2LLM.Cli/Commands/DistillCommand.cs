@@ -27,7 +27,8 @@ internal static class DistillCommand
         var data = new Option<string>("--data") { Description = "BEIR folder with qrels/train.tsv and qrels/test.tsv", Required = true };
         var output = new Option<string>("--out") { Description = "student folder to write", Required = true };
         var budget = new Option<double>("--budget-minutes") { Description = "training time budget", DefaultValueFactory = _ => 8 };
-        var template = new Option<string>("--template") { Description = "teacher prompt (built-in name)", DefaultValueFactory = _ => "d2llm-zh-asym" };
+        var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-asym");
+        var backboneLayers = new Option<int?>("--backbone-layers") { Description = "use only the backbone's first N layers (faster student)" };
         var trainQueries = new Option<int>("--train-queries") { Description = "use at most this many training queries (default: all)", DefaultValueFactory = _ => int.MaxValue };
         var evalQueries = new Option<int>("--eval-queries") { Description = "held-out queries evaluated", DefaultValueFactory = _ => 200 };
         var lr = new Option<float>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3f };
@@ -52,8 +53,9 @@ internal static class DistillCommand
             OUT becomes a student folder: embed with `d2llm embed --model OUT`.
             """)
         {
-            teacher, backbone, data, output, budget, template, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
+            teacher, backbone, backboneLayers, data, output, budget, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
         };
+        prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -85,8 +87,8 @@ internal static class DistillCommand
             Log($"mined {examples.Count} training examples, {evaluation.Count} evaluation queries × 16 BM25 candidates");
 
             using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
-            var judge = new TeacherModel(teacherModel, TeacherPrompt.Named(r.GetValue(template)!));
-            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!);
+            var judge = new TeacherModel(teacherModel, prompt.Resolve(r));
+            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
             var states = new TokenStates(backboneModel, maxTokens: 250);
             var all = StudentTrainer.Batches(examples, options.BatchQueries, options.Seed);
             int held = Math.Max(1, all.Count / 20);
@@ -134,7 +136,7 @@ internal static class DistillCommand
             string outDir = r.GetValue(output)!;
             var studentConfig = new StudentConfig
             {
-                Backbone = Path.GetFullPath(r.GetValue(backbone)!), Dim = backboneModel.HiddenSize, PmaHeads = heads.Options.PmaHeads,
+                Backbone = Path.GetFullPath(r.GetValue(backbone)!), BackboneLayers = r.GetValue(backboneLayers), Dim = backboneModel.HiddenSize, PmaHeads = heads.Options.PmaHeads,
                 PmaVariant = heads.Options.Variant == PmaVariant.Standard ? "standard" : "reference", IemHidden = heads.Options.IemHidden,
                 LoraRank = lora ? loraOptions.Rank : null, LoraAlpha = lora ? loraOptions.Alpha : null,
                 Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = history.Count, ["mode"] = r.GetValue(mode) },

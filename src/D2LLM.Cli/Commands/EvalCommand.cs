@@ -27,13 +27,14 @@ internal static class EvalCommand
         var split = new Option<string>("--split") { Description = "qrels split", DefaultValueFactory = _ => "test" };
         var output = new Option<string?>("--output") { Description = "JSON file for the metrics" };
         var teacher = new Option<string?>("--teacher") { Description = "teacher folder: also evaluate its reranking and the agreement with it" };
-        var template = new Option<string>("--template") { Description = "teacher prompt (built-in name)", DefaultValueFactory = _ => "d2llm-zh-asym" };
+        var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-asym");
         var pooling = new Option<string>("--pooling") { Description = "last | mean, for a plain model", DefaultValueFactory = _ => "mean" };
         var depth = new Option<int>("--depth") { Description = "BM25 candidates reranked per query", DefaultValueFactory = _ => 100 };
         var cmd = new Command("eval", "Retrieval quality on a BEIR folder (nDCG@10, MRR@10, Recall@10/100, MAP), BM25 or reranking BM25's candidates.")
         {
-            model, data, split, output, teacher, template, pooling, depth,
+            model, data, split, output, teacher, pooling, depth,
         };
+        prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var dataset = BeirDataset.Load(r.GetValue(data)!);
@@ -75,7 +76,7 @@ internal static class EvalCommand
             if (r.GetValue(teacher) is { } teacherDir)
             {
                 using var teacherModel = QwenModel.Load(teacherDir);
-                var judge = new TeacherModel(teacherModel, TeacherPrompt.Named(r.GetValue(template)!));
+                var judge = new TeacherModel(teacherModel, prompt.Resolve(r));
                 columns["teacher"] = Rerank(dataset, qrels, lists, r.GetValue(depth), (q, docs) =>
                     judge.ScoreCandidates(q, docs).Select(s => s.Probability).ToArray(), "teacher");
                 if (scorer is not null) AddAgreement(result, dataset, lists, scorer, judge);

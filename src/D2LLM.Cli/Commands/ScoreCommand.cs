@@ -13,22 +13,20 @@ internal static class ScoreCommand
     public static Command Create()
     {
         var teacher = new Option<string>("--teacher") { Description = "teacher model folder (Qwen2/Qwen3 causal LM)", Required = true };
-        var template = new Option<string?>("--template") { Description = $"built-in prompt: {string.Join(", ", TeacherPrompt.BuiltIn.Keys)}" };
-        var templateFile = new Option<string?>("--template-file") { Description = "prompt with {query} and {passage}, used verbatim" };
-        var yes = new Option<string?>("--yes-token") { Description = "the 'yes' word; its first token's logit is read" };
-        var no = new Option<string?>("--no-token") { Description = "the 'no' word; its first token's logit is read" };
+        var prompt = new TeacherPromptOptions();
         var input = CommonOptions.Input();
         var output = CommonOptions.Output();
         var batchTokens = CommonOptions.BatchTokens();
         var cmd = new Command("score", "Teacher relevance: P(yes) for each {\"query\", \"passage\"} line under a yes/no prompt.")
         {
-            teacher, template, templateFile, yes, no, input, output, batchTokens,
+            teacher, input, output, batchTokens,
         };
+        prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var prompt = TeacherPrompt.Resolve(r.GetValue(template), r.GetValue(templateFile), r.GetValue(yes), r.GetValue(no));
+            var teacherPrompt = prompt.Resolve(r);
             using var qwen = QwenModel.Load(r.GetValue(teacher)!);
-            var judge = new TeacherModel(qwen, prompt);
+            var judge = new TeacherModel(qwen, teacherPrompt);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var prompts = lines.Read().Select(l => (l.Line, Ids: judge.Encode(
                 lines.RequireString(l.Json, l.Line, "query"), lines.RequireString(l.Json, l.Line, "passage"))));
