@@ -110,7 +110,7 @@ public class JudgementStoreTests
 public class TrainerResumeTests
 {
     [Fact]
-    public void AStoppedRun_ContinuesFromItsCheckpoint_ExactlyAsIfUninterrupted()
+    public void AStoppedRun_ContinuesFromItsCheckpoint_WithStoredJudgements_ExactlyAsIfUninterrupted()
     {
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
@@ -122,21 +122,33 @@ public class TrainerResumeTests
         var plan = StudentTrainer.Plan(batches).ToList();
         var states = new TokenStates(backbone, 32);
         states.Add(plan.SelectMany(p => p.Passages.Prepend(p.Query)));
-        using var judgements = new TeacherJudgements();
-        judgements.Fill(teacher, plan);
+        using var dir = new TempDirectory();
+        string store = dir.File("judgements.bin"), checkpoint = dir.File("trainer.safetensors");
         DistillationOptions Options(int steps) => new() { BatchQueries = 3, HardNegatives = 2, MaxSteps = steps, CheckpointEvery = 7, ValidateEvery = 5, WarmupSteps = 4 };
         StudentHeads Heads() => new(new HeadsOptions(16, PmaHeads: 2, IemHidden: 8));
         var validation = batches.Take(1).ToList();
 
-        var straight = Heads();
-        new StudentTrainer(straight, states, judgements, Options(30)).Train(batches, validation);
+        // The interrupted run: judges half the plan, is stopped, judges the rest, trains 18 of 30 steps.
+        using (var firstJudgements = TeacherJudgements.Open(store, teacher))
+        {
+            firstJudgements.Fill(teacher, plan.Take(plan.Count / 2));
+        }
 
-        using var dir = new TempDirectory();
-        string checkpoint = dir.File("trainer.safetensors");
+        using var judgements = TeacherJudgements.Open(store, teacher);
+        judgements.Fill(teacher, plan);
+        Assert.Equal(plan.Skip(plan.Count / 2).Sum(p => p.Passages.Distinct().Count()), judgements.Scored);
         var first = Heads();
         Assert.Equal(18, new StudentTrainer(first, states, judgements, Options(18)).Train(batches, validation, checkpoint).Count);
+
+        // Started again: nothing is judged twice, training continues at step 18.
+        using var reopened = TeacherJudgements.Open(store, teacher);
+        reopened.Fill(teacher, plan);
+        Assert.Equal(0, reopened.Scored);
         var resumed = Heads();
-        Assert.Equal(12, new StudentTrainer(resumed, states, judgements, Options(30)).Train(batches, validation, checkpoint).Count);
+        Assert.Equal(12, new StudentTrainer(resumed, states, reopened, Options(30)).Train(batches, validation, checkpoint).Count);
+
+        var straight = Heads();
+        new StudentTrainer(straight, states, judgements, Options(30)).Train(batches, validation);
 
         foreach (var (a, b) in straight.Parameters.Zip(resumed.Parameters)) Assert.Equal(a.Value, b.Value);
     }
