@@ -7,5 +7,6 @@ root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(DistillCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(TeacherScoreCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

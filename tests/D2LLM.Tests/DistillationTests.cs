@@ -153,3 +153,45 @@ public class TrainerResumeTests
         foreach (var (a, b) in straight.Parameters.Zip(resumed.Parameters)) Assert.Equal(a.Value, b.Value);
     }
 }
+
+public class ShardTests
+{
+    [Fact]
+    public void TwoShardsMerged_EqualOneProcess()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
+        using var dir = new TempDirectory();
+        var groups = Enumerable.Range(0, 9).Select(i => ($"question {i}?", (IReadOnlyList<string>)new[] { $"answer {i}", $"unrelated {i}", "a shared passage" })).ToList();
+
+        using (var single = TeacherJudgements.Open(dir.File("single.bin"), teacher)) single.Fill(teacher, groups);
+        for (int shard = 1; shard <= 2; shard++)
+        {
+            using var part = TeacherJudgements.Open(dir.File($"shard{shard}.bin"), teacher);
+            part.Fill(teacher, groups.Where(g => TeacherJudgements.OwnsQuery(g.Item1, shard, 2)));
+            Assert.InRange(part.Scored, 3, 24);
+        }
+
+        Assert.Equal(27, JudgementStore.Merge(new[] { dir.File("shard1.bin"), dir.File("shard2.bin") }, dir.File("merged.bin"), 1f));
+        using var expected = TeacherJudgements.Open(dir.File("single.bin"), teacher);
+        using var merged = TeacherJudgements.Open(dir.File("merged.bin"), teacher);
+        Assert.Equal(27, merged.Count);
+        foreach (var (query, passages) in groups)
+        {
+            foreach (var passage in passages)
+            {
+                Assert.Equal(expected[query, passage].YesLogit, merged[query, passage].YesLogit);
+                Assert.Equal(expected[query, passage].NoLogit, merged[query, passage].NoLogit);
+                Assert.Equal(expected[query, passage].Feature, merged[query, passage].Feature);
+            }
+        }
+
+        var other = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-sym"));
+        using (var o = TeacherJudgements.Open(dir.File("other.bin"), other)) o.Fill(other, groups.Take(1));
+        Assert.Contains("another teacher or prompt", Assert.Throws<InvalidDataException>(() =>
+            JudgementStore.Merge(new[] { dir.File("shard1.bin"), dir.File("other.bin") }, dir.File("bad.bin"), 1f)).Message);
+        Assert.False(File.Exists(dir.File("bad.bin")));
+        Assert.False(File.Exists(dir.File("bad.bin.partial")));
+    }
+}

@@ -57,6 +57,51 @@ public sealed class JudgementStore : IDisposable
         return (new JudgementStore(stream, path), existing);
     }
 
+    /// <summary>The teacher identity a store was written for (its header), or a clear error for another file.</summary>
+    public static string ReadIdentity(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        if (reader.ReadLine() != Magic) throw new InvalidDataException($"{path}: not a teacher judgement file");
+        return reader.ReadLine() ?? throw new InvalidDataException($"{path}: truncated header");
+    }
+
+    /// <summary>
+    /// Merges stores of one teacher (e.g. the shards of a split run) into <paramref name="output"/>, each pair once;
+    /// returns the number of pairs.
+    /// </summary>
+    public static int Merge(IReadOnlyList<string> inputs, string output, float temperature)
+    {
+        if (inputs.Count == 0) throw new ArgumentException("merge needs at least one input");
+        string identity = ReadIdentity(inputs[0]);
+        string temp = output + ".partial";
+        File.Delete(temp);
+        var seen = new HashSet<(string, string)>();
+        try
+        {
+            var (store, _) = Open(temp, identity, temperature);
+            using (store)
+            {
+                foreach (var input in inputs)
+                {
+                    if (ReadIdentity(input) != identity) throw new InvalidDataException($"{input}: judgements of another teacher or prompt than {inputs[0]}");
+                    var (source, records) = Open(input, identity, temperature);
+                    source.Dispose();
+                    foreach (var (q, p, score) in records)
+                        if (seen.Add((q, p))) store.Append(q, p, score);
+                }
+            }
+
+            File.Move(temp, output, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        return seen.Count;
+    }
+
     public void Append(string query, string passage, TeacherScore score)
     {
         using var buffer = new MemoryStream();

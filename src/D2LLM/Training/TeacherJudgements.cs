@@ -25,10 +25,17 @@ public sealed class TeacherJudgements : IDisposable
     /// <summary>Judgements backed by a file at <paramref name="path"/>, loading what an earlier run stored.</summary>
     public static TeacherJudgements Open(string path, TeacherModel teacher)
     {
-        string identity = $"{teacher.Model.Directory}|{teacher.Prompt.Template.Text}|{teacher.Prompt.YesWord}|{teacher.Prompt.NoWord}|{teacher.Temperature}";
-        var (store, existing) = JudgementStore.Open(path, identity, teacher.Temperature);
+        var (store, existing) = JudgementStore.Open(path, Identity(teacher), teacher.Temperature);
         return new TeacherJudgements(store, existing);
     }
+
+    /// <summary>What makes judgements comparable: the teacher folder, prompt, yes/no words and temperature.</summary>
+    public static string Identity(TeacherModel teacher) =>
+        $"{Path.GetFullPath(teacher.Model.Directory ?? "")}|{teacher.Prompt.Template.Text.Replace("\n", "\\n")}|{teacher.Prompt.YesWord}|{teacher.Prompt.NoWord}|{teacher.Temperature}";
+
+    /// <summary>Whether shard <paramref name="index"/> (1-based) of <paramref name="count"/> owns a query: a stable hash, so a query's pairs stay together.</summary>
+    public static bool OwnsQuery(string query, int index, int count) =>
+        count <= 1 || System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(query)) % (uint)count == (uint)(index - 1);
 
     public int Count => _scores.Count;
 
