@@ -20,6 +20,7 @@ internal sealed class JsonLines : IDisposable
         Source = inputPath ?? "<stdin>";
         if (inputPath is not null && !File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: file not found", inputPath);
         _reader = inputPath is null ? new StreamReader(Console.OpenStandardInput(), Encoding.UTF8) : new StreamReader(inputPath, Encoding.UTF8);
+
         _outputPath = outputPath;
         if (outputPath is null)
         {
@@ -64,7 +65,10 @@ internal sealed class JsonLines : IDisposable
         throw new InvalidDataException($"{Source}:{line}: field \"{field}\" is missing or not a string");
     }
 
-    public void Write(object value) => _writer.WriteLine(JsonSerializer.Serialize(value));
+    // Non-ASCII text (Chinese passages) is written as is, not as \uXXXX escapes; output is UTF-8 JSON either way.
+    private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public void Write(object value) => _writer.WriteLine(JsonSerializer.Serialize(value, Options));
 
     /// <summary>Flushes, and moves a file output into place.</summary>
     public void Complete()
