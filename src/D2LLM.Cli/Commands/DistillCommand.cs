@@ -15,8 +15,8 @@ namespace D2LLM.Cli.Commands;
 /// <summary>
 /// <c>d2llm distill</c>: BEIR data → BM25 hard negatives → backbone states → teacher judgements for every pair the
 /// losses need → D2LLM training (heads-only or LoRA + heads) within a time budget → agreement with the teacher on
-/// held-out queries. Writes a student folder and a report. (Pair and triplet files, dense mining, shards and
-/// Rank-DistiLLM are not here yet.)
+/// held-out queries. Writes a student folder and a report. (Pair and triplet files, dense mining and
+/// Rank-DistiLLM are not here yet; sharded teacher scoring is `teacher-score`.)
 /// </summary>
 internal static class DistillCommand
 {
