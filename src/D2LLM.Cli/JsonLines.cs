@@ -20,7 +20,6 @@ internal sealed class JsonLines : IDisposable
         Source = inputPath ?? "<stdin>";
         if (inputPath is not null && !File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: file not found", inputPath);
         _reader = inputPath is null ? new StreamReader(Console.OpenStandardInput(), Encoding.UTF8) : new StreamReader(inputPath, Encoding.UTF8);
-
         _outputPath = outputPath;
         if (outputPath is null)
         {

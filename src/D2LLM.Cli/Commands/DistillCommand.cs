@@ -162,10 +162,9 @@ internal static class DistillCommand
         float[] Mean(string text)
         {
             var s = states[text];
-            var m = new float[states.Dim];
-            for (int t = 0; t < s.Length / states.Dim; t++)
-                for (int j = 0; j < states.Dim; j++) m[j] += s[t * states.Dim + j];
-            return m;
+            var mean = new float[states.Dim];
+            Tensors.Kernels.Pooling.MeanForward(s, new[] { 0, s.Length / states.Dim }, mean, states.Dim);
+            return mean;
         }
 
         return evaluation.Average(e =>

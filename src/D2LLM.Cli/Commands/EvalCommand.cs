@@ -148,7 +148,7 @@ internal static class EvalCommand
 
     private static double[] Cosines(QwenModel model, PoolingMode mode, string query, List<string> docs)
     {
-        var texts = docs.Prepend(query).Select(t => model.Encode(t, allowSpecialTokens: false)).Select(ids => ids.Length > 0 ? ids : model.Encode(" ")).ToList();
+        var texts = docs.Prepend(query).Select(t => model.EncodeUntrusted(t, model.Config.MaxPositions)).ToList();
         var batch = TokenBatch.Pack(texts);
         var pooled = model.Pool(model.Forward(batch), batch, mode);
         int h = model.HiddenSize;

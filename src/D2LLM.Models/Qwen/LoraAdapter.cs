@@ -58,8 +58,8 @@ public sealed class LoraAdapter
         }
 
         var t = k.Allocate(x.Length / A.Shape[1], Options.Rank);
-        k.Linear(input, Weight.FromArray(A.Value, A.Shape), null, t);
-        k.LinearAccumulate(t, Weight.FromArray(B.Value, B.Shape), Scale, y);
+        k.Linear(input, A.AsWeight(), null, t);
+        k.LinearAccumulate(t, B.AsWeight(), Scale, y);
         if (cache is not null) (cache.Input, cache.Keep, cache.T) = (input, keep, t);
     }
 
@@ -68,17 +68,17 @@ public sealed class LoraAdapter
         var scaled = k.Allocate(dy.Shape);
         k.Scale(dy, Scale, scaled);
         var dt = k.Allocate(cache.T!.Shape);
-        var dB = Tensor.Wrap(B.Grad, B.Shape);
-        var dA = Tensor.Wrap(A.Grad, A.Shape);
-        k.LinearBackward(scaled, cache.T, Weight.FromArray(B.Value, B.Shape), dt, dB, null);
+        var dB = B.GradTensor();
+        var dA = A.GradTensor();
+        k.LinearBackward(scaled, cache.T, B.AsWeight(), dt, dB, null);
         if (dx is null)
         {
-            k.LinearBackward(dt, cache.Input!, Weight.FromArray(A.Value, A.Shape), null, dA, null);
+            k.LinearBackward(dt, cache.Input!, A.AsWeight(), null, dA, null);
             return;
         }
 
         var dInput = k.Allocate(cache.Input!.Shape);
-        k.LinearBackward(dt, cache.Input, Weight.FromArray(A.Value, A.Shape), dInput, dA, null);
+        k.LinearBackward(dt, cache.Input, A.AsWeight(), dInput, dA, null);
         if (cache.Keep is null) k.AddInPlace(dx, dInput);
         else k.DropoutBackward(dInput, cache.Keep, Options.Dropout, dx);
     }

@@ -121,6 +121,17 @@ public sealed class QwenModel : IDisposable
         (Tokenizer ?? throw new InvalidOperationException("this model has no tokenizer")).Encode(text, allowSpecialTokens);
 
     /// <summary>
+    /// Ids of user text to embed: never special tokens, at most <paramref name="maxTokens"/> (the rest is cut), and an
+    /// empty text reads as one space so that every text has a state.
+    /// </summary>
+    public int[] EncodeUntrusted(string text, int maxTokens)
+    {
+        var ids = Encode(text, allowSpecialTokens: false);
+        if (ids.Length == 0) ids = Encode(" ");
+        return ids.Length > maxTokens ? ids[..maxTokens] : ids;
+    }
+
+    /// <summary>
     /// Final-normed hidden states [tokens, hidden] of the batch. With a <paramref name="pass"/>, the activations
     /// its backward pass needs are kept in it (training); without, buffers are reused across layers.
     /// </summary>

@@ -20,4 +20,10 @@ public sealed class Parameter
     public int Length => Value.Length;
 
     public void ZeroGrad() => Array.Clear(Grad);
+
+    /// <summary>The values as a read-only float32 weight (no copy), for the kernels.</summary>
+    public Weight AsWeight() => Weight.FromArray(Value, Shape);
+
+    /// <summary>The gradient as a tensor (no copy) that backward kernels add into.</summary>
+    public Tensor GradTensor() => Tensor.Wrap(Grad, Shape);
 }

@@ -62,7 +62,7 @@ public sealed class Iem
     public Tensor ProjectQueries(Tensor u)
     {
         var pu = _k.Allocate(u.Dim(0), Hidden);
-        _k.Linear(u, Pma.W(W1u), null, pu);
+        _k.Linear(u, W1u.AsWeight(), null, pu);
         return pu;
     }
 
@@ -70,7 +70,7 @@ public sealed class Iem
     public Tensor ProjectPassages(Tensor v)
     {
         var pv = _k.Allocate(v.Dim(0), Hidden);
-        _k.Linear(v, Pma.W(W1v), Pma.W(C1), pv);
+        _k.Linear(v, W1v.AsWeight(), C1.AsWeight(), pv);
         return pv;
     }
 
@@ -84,11 +84,11 @@ public sealed class Iem
         var g = k.Allocate(pairs, Hidden);
         k.Relu(pre, g);
         var fPre = k.Allocate(pairs, Hidden);
-        k.Linear(g, Pma.W(Branch[t]), Pma.W(BranchBias[t]), fPre);
+        k.Linear(g, Branch[t].AsWeight(), BranchBias[t].AsWeight(), fPre);
         var f = k.Allocate(pairs, Hidden);
         k.Relu(fPre, f);
         var z = k.Allocate(pairs, 1);
-        k.Linear(f, Pma.W(W2), Pma.W(C2), z);
+        k.Linear(f, W2.AsWeight(), C2.AsWeight(), z);
         if (cache is not null) (cache.Q, cache.D, cache.Task, cache.Pre, cache.G, cache.FPre, cache.F) = (q, d, task, pre, g, fPre, f);
         var logits = new float[pairs];
         k.CopyTo(z, logits);
@@ -120,11 +120,11 @@ public sealed class Iem
         k.CopyFrom(dLogits, dz);
         var dF = k.Allocate(pairs, Hidden);
         if (dFeatures is not null) k.Copy(dFeatures, dF);
-        k.LinearBackward(dz, c.F!, Pma.W(W2), dF, Pma.G(W2), Pma.G(C2));
+        k.LinearBackward(dz, c.F!, W2.AsWeight(), dF, W2.GradTensor(), C2.GradTensor());
         var dFPre = k.Allocate(pairs, Hidden);
         k.ReluBackward(c.FPre!, dF, dFPre);
         var dG = k.Allocate(pairs, Hidden);
-        k.LinearBackward(dFPre, c.G!, Pma.W(Branch[t]), dG, Pma.G(Branch[t]), Pma.G(BranchBias[t]));
+        k.LinearBackward(dFPre, c.G!, Branch[t].AsWeight(), dG, Branch[t].GradTensor(), BranchBias[t].GradTensor());
         var dPre = k.Allocate(pairs, Hidden);
         k.ReluBackward(c.Pre!, dG, dPre);
         var dPU = k.Allocate(c.PU!.Shape);
@@ -132,8 +132,8 @@ public sealed class Iem
         k.PairSumBackward(dPre, c.Q, c.D!, dPU, dPV);
         var dU = k.Allocate(c.U!.Shape);
         var dV = k.Allocate(c.V!.Shape);
-        k.LinearBackward(dPU, c.U, Pma.W(W1u), dU, Pma.G(W1u), null);
-        k.LinearBackward(dPV, c.V!, Pma.W(W1v), dV, Pma.G(W1v), Pma.G(C1));
+        k.LinearBackward(dPU, c.U, W1u.AsWeight(), dU, W1u.GradTensor(), null);
+        k.LinearBackward(dPV, c.V!, W1v.AsWeight(), dV, W1v.GradTensor(), C1.GradTensor());
         return (dU, dV);
     }
 

@@ -80,11 +80,11 @@ public sealed class Pma
         int d = Options.Dim, seeds = Options.Seeds, texts = starts.Length - 1, rows = texts * seeds, tokens = starts[^1];
         var seed = Tensor.Wrap(Seed.Value, seeds, d);
         var q = k.Allocate(seeds, d);
-        k.Linear(seed, W(Wq), W(Bq), q);
+        k.Linear(seed, Wq.AsWeight(), Bq.AsWeight(), q);
         var keys = k.Allocate(tokens, d);
         var values = k.Allocate(tokens, d);
-        k.Linear(x, W(Wk), W(Bk), keys);
-        k.Linear(x, W(Wv), W(Bv), values);
+        k.Linear(x, Wk.AsWeight(), Bk.AsWeight(), keys);
+        k.Linear(x, Wv.AsWeight(), Bv.AsWeight(), values);
         var probs = k.Allocate(seeds * Options.Heads * tokens);
         var o = k.Allocate(rows, d);
         k.SeedAttention(q, keys, values, o, probs, starts, Options.Heads, Scale, keyMask);
@@ -95,16 +95,16 @@ public sealed class Pma
         var r = k.Allocate(rows, d);
         var mean0 = k.Allocate(rows);
         var rstd0 = k.Allocate(rows);
-        k.LayerNorm(r0, W(Ln0W), W(Ln0B), r, mean0, rstd0, d, Options.LayerNormEps);
+        k.LayerNorm(r0, Ln0W.AsWeight(), Ln0B.AsWeight(), r, mean0, rstd0, d, Options.LayerNormEps);
         var z = k.Allocate(rows, d);
-        k.Linear(r, W(Wo), W(Bo), z);
+        k.Linear(r, Wo.AsWeight(), Bo.AsWeight(), z);
         var y = k.Allocate(rows, d);
         k.Relu(z, y);
         k.AddInPlace(y, r);
         var e = k.Allocate(texts, seeds * d);
         var mean1 = k.Allocate(rows);
         var rstd1 = k.Allocate(rows);
-        k.LayerNorm(y, W(Ln1W), W(Ln1B), e, mean1, rstd1, d, Options.LayerNormEps);
+        k.LayerNorm(y, Ln1W.AsWeight(), Ln1B.AsWeight(), e, mean1, rstd1, d, Options.LayerNormEps);
         if (cache is not null)
         {
             (cache.X, cache.Starts, cache.Q, cache.K, cache.V, cache.Probs) = (x, starts, q, keys, values, probs);
@@ -120,17 +120,17 @@ public sealed class Pma
         var k = _k;
         int d = Options.Dim, seeds = Options.Seeds, texts = c.Starts!.Length - 1, rows = texts * seeds, tokens = c.Starts[^1];
         var seed = Tensor.Wrap(Seed.Value, seeds, d);
-        var dSeed = Tensor.Wrap(Seed.Grad, seeds, d);
+        var dSeed = Seed.GradTensor();
 
         var dY = k.Allocate(rows, d);
-        k.LayerNormBackward(dEmbedding, c.Y!, W(Ln1W), c.Mean1!, c.Rstd1!, dY, G(Ln1W), G(Ln1B), d);
+        k.LayerNormBackward(dEmbedding, c.Y!, Ln1W.AsWeight(), c.Mean1!, c.Rstd1!, dY, Ln1W.GradTensor(), Ln1B.GradTensor(), d);
         var dZ = k.Allocate(rows, d);
         k.ReluBackward(c.Z!, dY, dZ);
         var dR = k.Allocate(rows, d);
         k.Copy(dY, dR);
-        k.LinearBackward(dZ, c.R!, W(Wo), dR, G(Wo), G(Bo));
+        k.LinearBackward(dZ, c.R!, Wo.AsWeight(), dR, Wo.GradTensor(), Bo.GradTensor());
         var dR0 = k.Allocate(rows, d);
-        k.LayerNormBackward(dR, c.R0!, W(Ln0W), c.Mean0!, c.Rstd0!, dR0, G(Ln0W), G(Ln0B), d);
+        k.LayerNormBackward(dR, c.R0!, Ln0W.AsWeight(), c.Mean0!, c.Rstd0!, dR0, Ln0W.GradTensor(), Ln0B.GradTensor(), d);
 
         var dQ = k.Allocate(seeds, d);
         var dO = k.Allocate(rows, d);
@@ -139,10 +139,10 @@ public sealed class Pma
         var dK = k.Allocate(tokens, d);
         var dV = k.Allocate(tokens, d);
         k.SeedAttentionBackward(dO, c.Q!, c.K!, c.V!, c.Probs!, dQ, dK, dV, c.Starts, Options.Heads, Scale);
-        k.LinearBackward(dQ, seed, W(Wq), dSeed, G(Wq), G(Bq));
+        k.LinearBackward(dQ, seed, Wq.AsWeight(), dSeed, Wq.GradTensor(), Bq.GradTensor());
         var dX = k.Allocate(tokens, d);
-        k.LinearBackward(dK, c.X!, W(Wk), dX, G(Wk), G(Bk));
-        k.LinearBackward(dV, c.X!, W(Wv), dX, G(Wv), G(Bv));
+        k.LinearBackward(dK, c.X!, Wk.AsWeight(), dX, Wk.GradTensor(), Bk.GradTensor());
+        k.LinearBackward(dV, c.X!, Wv.AsWeight(), dX, Wv.GradTensor(), Bv.GradTensor());
         return dX;
     }
 
@@ -167,10 +167,6 @@ public sealed class Pma
         Init.LinearDefault(b.Value, inF, rng);
         return (w, b);
     }
-
-    internal static Weight W(Parameter p) => Weight.FromArray(p.Value, p.Shape);
-
-    internal static Tensor G(Parameter p) => Tensor.Wrap(p.Grad, p.Shape);
 }
 
 /// <summary>What a PMA forward pass keeps for its backward pass.</summary>

@@ -64,12 +64,9 @@ public sealed class StudentModel : IDisposable
     /// <summary>Embeddings [texts, dimensions] (texts are untrusted: no special tokens; truncated to max_tokens).</summary>
     public float[] Embed(IReadOnlyList<string> texts)
     {
-        var ids = texts.Select(t =>
-        {
-            var e = Backbone.Encode(t, allowSpecialTokens: false);
-            if (e.Length == 0) throw new ArgumentException("cannot embed an empty text");
-            return e.Length > Config.MaxTokens ? e[..Config.MaxTokens] : e;
-        }).ToList();
+        var ids = texts.Select(t => t.Length > 0
+            ? Backbone.EncodeUntrusted(t, Config.MaxTokens)
+            : throw new ArgumentException("cannot embed an empty text")).ToList();
         var batch = TokenBatch.Pack(ids);
         var hidden = Backbone.Forward(batch);
         var host = new float[hidden.Length];

@@ -37,10 +37,7 @@ public sealed class LoraEncoder : ITokenEncoder
 
     private int[] Ids(string text)
     {
-        if (_ids.TryGetValue(text, out var ids)) return ids;
-        ids = Backbone.Encode(text, allowSpecialTokens: false);
-        if (ids.Length == 0) ids = Backbone.Encode(" ");
-        if (ids.Length > MaxTokens) ids = ids[..MaxTokens];
-        return _ids[text] = ids;
+        if (!_ids.TryGetValue(text, out var ids)) _ids[text] = ids = Backbone.EncodeUntrusted(text, MaxTokens);
+        return ids;
     }
 }

@@ -29,9 +29,7 @@ public sealed class TokenStates : ITokenEncoder
         int tokens = 0, done = 0;
         foreach (var text in pending)
         {
-            var ids = Backbone.Encode(text, allowSpecialTokens: false);
-            if (ids.Length == 0) ids = Backbone.Encode(" ");
-            if (ids.Length > MaxTokens) ids = ids[..MaxTokens];
+            var ids = Backbone.EncodeUntrusted(text, MaxTokens);
             if (batch.Count > 0 && tokens + ids.Length > batchTokens) Flush();
             batch.Add((text, ids));
             tokens += ids.Length;
