@@ -28,17 +28,24 @@ public sealed class BeirDataset
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: data folder not found");
         var corpus = new List<TextItem>();
-        foreach (var (line, e, path) in JsonLines(Path.Combine(directory, "corpus.jsonl")))
+        string corpusPath = Path.Combine(directory, "corpus.jsonl");
+        foreach (var (line, e) in DataLines.ReadJson(corpusPath))
         {
-            string id = Field(e, "_id", path, line);
+            string id = DataLines.String(e, "_id", corpusPath, line);
             string title = e.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
-            string text = Field(e, "text", path, line);
+            string text = DataLines.String(e, "text", corpusPath, line);
             corpus.Add(new TextItem(id, title.Length > 0 ? title + " " + text : text));
         }
 
         var queries = new Dictionary<string, string>();
-        foreach (var (line, e, path) in JsonLines(Path.Combine(directory, "queries.jsonl")))
-            queries[Field(e, "_id", path, line)] = Field(e, "text", path, line);
+        // queries.jsonl, plus split-specific files such as SciFact's queries-train.jsonl.
+        var queryFiles = System.IO.Directory.GetFiles(directory, "queries*.jsonl").Order(StringComparer.Ordinal).ToList();
+        if (queryFiles.Count == 0) throw new FileNotFoundException($"{Path.Combine(directory, "queries.jsonl")}: file not found");
+        foreach (var queriesPath in queryFiles)
+        {
+            foreach (var (line, e) in DataLines.ReadJson(queriesPath))
+                queries[DataLines.String(e, "_id", queriesPath, line)] = DataLines.String(e, "text", queriesPath, line);
+        }
         return new BeirDataset(directory, corpus, queries);
     }
 
@@ -62,31 +69,4 @@ public sealed class BeirDataset
 
         return qrels;
     }
-
-    private static IEnumerable<(int Line, JsonElement Json, string Path)> JsonLines(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        int number = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonElement e;
-            try
-            {
-                e = JsonDocument.Parse(line).RootElement;
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidDataException($"{path}:{number}: not valid JSON ({ex.Message})");
-            }
-
-            yield return (number, e, path);
-        }
-    }
-
-    private static string Field(JsonElement e, string name, string path, int line) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString()!
-            : throw new InvalidDataException($"{path}:{line}: field \"{name}\" is missing or not a string");
 }

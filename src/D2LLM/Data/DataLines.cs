@@ -1,0 +1,77 @@
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace D2LLM.Data;
+
+/// <summary>
+/// Line-by-line reading of data files (plain or .gz), streaming: JSON Lines objects and tab-separated rows, each
+/// with its 1-based line number so that a bad line is reported as <c>file:line: field "…" …</c>.
+/// </summary>
+internal static class DataLines
+{
+    /// <summary>Non-blank lines of a file, decompressed when its name ends in .gz.</summary>
+    public static IEnumerable<(int Line, string Text)> Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        using var stream = File.OpenRead(path);
+        using var reader = new StreamReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream);
+        int number = 0;
+        string? line;
+        while (true)
+        {
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{path}:{number + 1}: the compressed file is damaged ({e.Message})");
+            }
+
+            if (line is null) yield break;
+            number++;
+            if (!string.IsNullOrWhiteSpace(line)) yield return (number, line);
+        }
+    }
+
+    /// <summary>Each non-blank line parsed as a JSON object.</summary>
+    public static IEnumerable<(int Line, JsonElement Json)> ReadJson(string path)
+    {
+        foreach (var (number, line) in Read(path))
+        {
+            JsonElement e;
+            try
+            {
+                e = JsonDocument.Parse(line).RootElement;
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"{path}:{number}: not valid JSON ({ex.Message})");
+            }
+
+            if (e.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}:{number}: expected a JSON object");
+            yield return (number, e);
+        }
+    }
+
+    /// <summary>A required string field.</summary>
+    public static string String(JsonElement e, string name, string path, int line) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+            ? v.GetString()!
+            : throw new InvalidDataException($"{path}:{line}: field \"{name}\" is missing or not a string");
+
+    /// <summary>The first of several accepted names present on the object, or null.</summary>
+    public static string? FirstPresent(JsonElement e, IEnumerable<string> names) => names.FirstOrDefault(n => e.TryGetProperty(n, out _));
+
+    /// <summary>A field holding a string or an array of strings, as a list.</summary>
+    public static List<string> Strings(JsonElement e, string name, string path, int line)
+    {
+        if (!e.TryGetProperty(name, out var v)) throw new InvalidDataException($"{path}:{line}: field \"{name}\" is missing");
+        if (v.ValueKind == JsonValueKind.String) return new List<string> { v.GetString()! };
+        if (v.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}:{line}: field \"{name}\" must be a string or an array of strings");
+        var result = new List<string>();
+        foreach (var item in v.EnumerateArray())
+            result.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new InvalidDataException($"{path}:{line}: field \"{name}\" holds a non-string element"));
+        return result;
+    }
+}

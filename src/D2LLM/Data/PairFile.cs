@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace D2LLM.Data;
+
+/// <summary>Two texts and their label: a similarity score (STS) or a class (1 = match / entailment, 0 = not).</summary>
+public sealed record TextPair(string Text1, string Text2, double Label);
+
+/// <summary>
+/// Pair files (STS, NLI, paraphrase sets), read as a stream:
+/// <list type="bullet">
+/// <item>TSV without a header: <c>text1 TAB text2 TAB label</c> (LCQMC, Chinese STS-B, Chinese SNLI);</item>
+/// <item>TSV with a header naming the columns (sentence1/sentence2/score, s1/s2/label, …) and optionally a
+/// <c>split</c> column (the sentence-transformers STS Benchmark file); .gz files are read as they are;</item>
+/// <item>JSON Lines with text1/text2 (or sentence1/sentence2, s1/s2, query/passage, premise/hypothesis) and label
+/// or score.</item>
+/// </list>
+/// NLI labels map to entailment 1, contradiction 0; neutral pairs are left out (they are neither).
+/// </summary>
+public static class PairFile
+{
+    private static readonly string[] FirstNames = { "text1", "sentence1", "s1", "query", "premise" };
+    private static readonly string[] SecondNames = { "text2", "sentence2", "s2", "passage", "hypothesis" };
+    private static readonly string[] LabelNames = { "label", "score" };
+
+    /// <summary>True when the path looks like a pair file (a .tsv, .tsv.gz, .jsonl or .jsonl.gz file).</summary>
+    public static bool Recognises(string path) =>
+        File.Exists(path) && (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tsv.gz", StringComparison.OrdinalIgnoreCase) || IsJsonLines(path));
+
+    /// <summary>The pairs of a file; <paramref name="split"/> keeps only that split's rows where the file has a split column.</summary>
+    public static IEnumerable<TextPair> Read(string path, string? split = null) => IsJsonLines(path) ? ReadJson(path) : ReadTsv(path, split);
+
+    /// <summary>True when every label is 0 or 1 (pair classification rather than graded similarity).</summary>
+    public static bool IsBinary(IEnumerable<TextPair> pairs) => pairs.All(p => p.Label is 0 or 1);
+
+    private static bool IsJsonLines(string path) =>
+        path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase);
+
+    private static IEnumerable<TextPair> ReadTsv(string path, string? split)
+    {
+        int first = 0, second = 1, label = 2, splitColumn = -1, width = 3;
+        bool header = true;
+        foreach (var (number, line) in DataLines.Read(path))
+        {
+            var parts = line.Split('\t');
+            if (header)
+            {
+                header = false;
+                var names = parts.Select(p => p.Trim().ToLowerInvariant()).ToList();
+                int Column(string[] candidates) => candidates.Select(c => names.IndexOf(c)).FirstOrDefault(i => i >= 0, -1);
+                if (Column(FirstNames) >= 0 && Column(LabelNames) >= 0)
+                {
+                    (first, second, label, splitColumn, width) = (Column(FirstNames), Column(SecondNames), Column(LabelNames), names.IndexOf("split"), parts.Length);
+                    if (second < 0) throw new InvalidDataException($"{path}:{number}: the header names no second text column ({string.Join(", ", SecondNames)})");
+                    continue;
+                }
+            }
+
+            if (parts.Length < width) throw new InvalidDataException($"{path}:{number}: expected {width} tab-separated fields, found {parts.Length}");
+            if (splitColumn >= 0 && split is not null && parts[splitColumn] != split) continue;
+            if (ParseLabel(parts[label], path, number) is { } value) yield return new TextPair(parts[first], parts[second], value);
+        }
+    }
+
+    private static IEnumerable<TextPair> ReadJson(string path)
+    {
+        foreach (var (number, e) in DataLines.ReadJson(path))
+        {
+            string? a = DataLines.FirstPresent(e, FirstNames), b = DataLines.FirstPresent(e, SecondNames), l = DataLines.FirstPresent(e, LabelNames);
+            if (a is null || b is null) throw new InvalidDataException($"{path}:{number}: field \"{(a is null ? "text1" : "text2")}\" is missing (also accepted: {string.Join(", ", a is null ? FirstNames : SecondNames)})");
+            if (l is null) throw new InvalidDataException($"{path}:{number}: field \"label\" is missing (or \"score\")");
+            var value = e.GetProperty(l);
+            double? parsed = value.ValueKind switch
+            {
+                JsonValueKind.Number => value.GetDouble(),
+                JsonValueKind.True => 1,
+                JsonValueKind.False => 0,
+                JsonValueKind.String => ParseLabel(value.GetString()!, path, number),
+                _ => throw new InvalidDataException($"{path}:{number}: field \"{l}\" must be a number or a label name"),
+            };
+            if (parsed is { } label) yield return new TextPair(DataLines.String(e, a, path, number), DataLines.String(e, b, path, number), label);
+        }
+    }
+
+    private static double? ParseLabel(string text, string path, int line)
+    {
+        text = text.Trim();
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)) return value;
+        return text.ToLowerInvariant() switch
+        {
+            "entailment" => 1,
+            "contradiction" => 0,
+            "neutral" => null,
+            _ => throw new InvalidDataException($"{path}:{line}: field \"label\": '{text}' is neither a number nor entailment/neutral/contradiction"),
+        };
+    }
+}

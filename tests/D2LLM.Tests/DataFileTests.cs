@@ -1,0 +1,83 @@
+using System.IO.Compression;
+using System.Text;
+using D2LLM.Data;
+using D2LLM.Evaluation;
+using D2LLM.Models.Tests;
+
+namespace D2LLM.Tests;
+
+public class DataFileTests
+{
+    [Fact]
+    public void PairFile_ReadsHeaderlessTsvWithNliLabels_LeavingNeutralOut()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("nli.tsv"), "甲\t乙\tentailment\n甲\t丙\tneutral\n\n甲\t丁\tcontradiction\n");
+        var pairs = PairFile.Read(dir.File("nli.tsv")).ToList();
+        Assert.Equal(new[] { new TextPair("甲", "乙", 1), new TextPair("甲", "丁", 0) }, pairs);
+        Assert.True(PairFile.IsBinary(pairs));
+    }
+
+    [Fact]
+    public void PairFile_ReadsAGzippedTsvWithAHeaderAndASplitColumn()
+    {
+        using var dir = new TempDirectory();
+        using (var gz = new GZipStream(File.Create(dir.File("sts.tsv.gz")), CompressionLevel.Fastest))
+            gz.Write(Encoding.UTF8.GetBytes("split\tgenre\tscore\tsentence1\tsentence2\ntrain\tx\t5.000\tA\tB\ntest\tx\t3.800\tC\tD\n"));
+        Assert.Equal(new[] { new TextPair("C", "D", 3.8) }, PairFile.Read(dir.File("sts.tsv.gz"), "test"));
+        Assert.Equal(2, PairFile.Read(dir.File("sts.tsv.gz")).Count());
+        Assert.False(PairFile.IsBinary(PairFile.Read(dir.File("sts.tsv.gz"))));
+    }
+
+    [Fact]
+    public void PairFile_ReadsJsonLinesUnderAnyAcceptedFieldNames()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("p.jsonl"), "{\"sentence1\":\"a\",\"sentence2\":\"b\",\"score\":2.5}\n{\"text1\":\"c\",\"text2\":\"d\",\"label\":true}\n");
+        Assert.Equal(new[] { new TextPair("a", "b", 2.5), new TextPair("c", "d", 1) }, PairFile.Read(dir.File("p.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("p.tsv", "a\tb\t1\nc\td\n", "p.tsv:2: expected 3 tab-separated fields, found 2")]
+    [InlineData("p.tsv", "a\tb\t1\nc\td\tmaybe\n", "p.tsv:2: field \"label\": 'maybe'")]
+    [InlineData("p.jsonl", "{\"text1\":\"a\",\"text2\":\"b\",\"label\":1}\n{\"text1\":\"a\",\"label\":1}\n", "p.jsonl:2: field \"text2\" is missing")]
+    [InlineData("p.jsonl", "{\"text1\":\"a\",\"text2\":\"b\",\"label\":1}\n{\"text1\":\"a\",\n", "p.jsonl:2: not valid JSON")]
+    [InlineData("p.jsonl", "{\"text1\":\"a\",\"text2\":7,\"label\":1}\n", "p.jsonl:1: field \"text2\" is missing or not a string")]
+    public void PairFile_NamesFileLineAndFieldOfABadLine(string name, string content, string expected)
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File(name), content);
+        var e = Assert.Throws<InvalidDataException>(() => PairFile.Read(dir.File(name)).ToList());
+        Assert.StartsWith(dir.File(expected.Split(':')[0]), e.Message);
+        Assert.Contains(expected[(expected.IndexOf(':') + 1)..], e.Message);
+    }
+
+    [Fact]
+    public void TripletFile_StreamsQueriesWithPositivesAndNegatives_AndNamesBadLines()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("t.jsonl"), "{\"query\":\"q\",\"pos\":[\"p\"],\"neg\":[\"n1\",\"n2\"]}\n{\"query\":\"r\",\"pos\":\"s\"}\n{\"query\":\"x\",\"pos\":[]}\n");
+        Assert.True(TripletFile.Recognises(dir.File("t.jsonl")));
+        var triplets = TripletFile.Read(dir.File("t.jsonl")).Take(2).ToList();
+        Assert.Equal(new[] { "n1", "n2" }, triplets[0].Negatives);
+        Assert.Equal(new[] { "s" }, triplets[1].Positives);
+        Assert.Empty(triplets[1].Negatives);
+        var e = Assert.Throws<InvalidDataException>(() => TripletFile.Read(dir.File("t.jsonl")).ToList());
+        Assert.Equal($"{dir.File("t.jsonl")}:3: field \"pos\" is empty", e.Message);
+    }
+
+    [Fact]
+    public void PairClassification_MatchesHandComputedAccuracyAndAveragePrecision_WithTies()
+    {
+        double[] scores = { 0.9, 0.8, 0.8, 0.3, 0.1 }, labels = { 1, 0, 1, 0, 1 };
+        // Predicting "positive when ≥ t": t above all → 2/5; t in (0.8, 0.9) → 3/5 (first best); the tied pair at 0.8
+        // moves together (+1 −1); t in (0.1, 0.3) → 2/5; t below all → 3/5.
+        var (accuracy, threshold) = PairMetrics.BestAccuracy(scores, labels);
+        Assert.Equal(0.6, accuracy, 12);
+        Assert.Equal(0.85, threshold, 12);
+        // AP: at 0.9 recall 1/3 precision 1; at the tied 0.8 recall 2/3 precision 2/3; at 0.1 recall 1 precision 3/5.
+        Assert.Equal(1.0 / 3 + 1.0 / 3 * 2 / 3 + 1.0 / 3 * 3 / 5, PairMetrics.AveragePrecision(scores, labels), 12);
+        Assert.Equal(0, PairMetrics.AveragePrecision(scores, new double[5]));
+        Assert.Equal(1.0, PairMetrics.Classification(new[] { 3.0, 2, 1 }, new[] { 1.0, 1, 0 })["accuracy"], 12);
+    }
+}
