@@ -1,5 +1,6 @@
 using System.CommandLine;
 using D2LLM.Cli.Commands;
+using D2LLM.Cli.Commands.Eval;
 
 var root = new RootCommand("d2llm: distil local Qwen LLMs into fast retrieval students, and run them.");
 root.Subcommands.Add(TokenizeCommand.Create());

@@ -54,3 +54,31 @@ public class MiningAndMetricTests
         Assert.EndsWith("corpus.jsonl:3: field \"text\" is missing or not a string", e.Message);
     }
 }
+
+public class DenseIndexTests
+{
+    private sealed class TableEncoder : D2LLM.Retrieval.IDenseEncoder
+    {
+        public Dictionary<string, float[]> Vectors { get; } = new();
+        public int Dimensions => 3;
+        public float[] Embed(IReadOnlyList<string> texts) => texts.SelectMany(t => Vectors[t]).ToArray();
+    }
+
+    [Fact]
+    public void Search_RanksByCosineInFloat64Order_SkipsExcluded_AndBreaksTiesByDocumentOrder()
+    {
+        var encoder = new TableEncoder();
+        var rng = new Random(7);
+        var docs = Enumerable.Range(0, 40).Select(i => $"d{i}").ToList();
+        foreach (var d in docs) encoder.Vectors[d] = new[] { (float)rng.NextDouble() - 0.5f, (float)rng.NextDouble() - 0.5f, (float)rng.NextDouble() - 0.5f };
+        encoder.Vectors["d39"] = encoder.Vectors["d3"].Select(x => x * 2).ToArray(); // same direction as d3: a tie
+        var index = D2LLM.Retrieval.DenseIndex.Build(encoder, docs, batchSize: 7);
+        float[] query = { 0.3f, -0.2f, 0.9f };
+        double Cos(float[] v) => v.Zip(query, (a, b) => (double)a * b).Sum() / Math.Sqrt(v.Sum(x => (double)x * x) * query.Sum(x => (double)x * x));
+        var expected = Enumerable.Range(0, 40).OrderByDescending(i => Math.Round(Cos(encoder.Vectors[docs[i]]), 6)).ThenBy(i => i).Where(i => i != 5).Take(10).ToList();
+        var hits = index.Search(query, 10, new HashSet<int> { 5 });
+        Assert.Equal(expected, hits.Select(h => h.Doc));
+        Assert.All(hits, h => Assert.Equal(Cos(encoder.Vectors[docs[h.Doc]]), h.Score, 5));
+        Assert.Throws<ArgumentException>(() => index.Search(new float[4], 1));
+    }
+}

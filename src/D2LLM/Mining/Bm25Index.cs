@@ -39,20 +39,33 @@ public sealed class Bm25Index
     {
         var scores = new float[_lengths.Length];
         var touched = new List<int>();
+        Accumulate(query, scores, touched, onlyDoc: -1);
+        return touched.Where(d => exclude is null || !exclude.Contains(d))
+            .OrderByDescending(d => scores[d]).ThenBy(d => d)
+            .Take(top).Select(d => (d, scores[d])).ToList();
+    }
+
+    /// <summary>The BM25 score of one document for a query (0 when they share no term).</summary>
+    public float Score(string query, int doc)
+    {
+        var scores = new float[_lengths.Length];
+        Accumulate(query, scores, new List<int>(), doc);
+        return scores[doc];
+    }
+
+    private void Accumulate(string query, float[] scores, List<int> touched, int onlyDoc)
+    {
         foreach (var term in Analyzer.Terms(query))
         {
             if (!_postings.TryGetValue(term, out var postings)) continue;
             double idf = Math.Log(1 + (Count - postings.Count + 0.5) / (postings.Count + 0.5));
             foreach (var (doc, tf) in postings)
             {
+                if (onlyDoc >= 0 && doc != onlyDoc) continue;
                 if (scores[doc] == 0) touched.Add(doc);
                 double norm = K1 * (1 - B + B * _lengths[doc] / _averageLength);
                 scores[doc] += (float)(idf * tf * (K1 + 1) / (tf + norm));
             }
         }
-
-        return touched.Where(d => exclude is null || !exclude.Contains(d))
-            .OrderByDescending(d => scores[d]).ThenBy(d => d)
-            .Take(top).Select(d => (d, scores[d])).ToList();
     }
 }

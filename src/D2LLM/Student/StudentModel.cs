@@ -8,7 +8,7 @@ namespace D2LLM.Student;
 /// A distilled D2LLM student loaded from its folder: backbone → PMA embeddings, and IEM scores over embeddings
 /// (so stored passages are reranked without another backbone pass).
 /// </summary>
-public sealed class StudentModel : IDisposable
+public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder
 {
     private StudentModel(StudentConfig config, QwenModel backbone, StudentHeads heads, string directory)
     {
@@ -80,6 +80,15 @@ public sealed class StudentModel : IDisposable
         int n = passages.Length / Dimensions;
         return Heads.Iem.Forward(Tensor.Wrap(query, 1, Dimensions), Tensor.Wrap(passages, n, Dimensions),
             new int[n], Enumerable.Range(0, n).ToArray(), Config.IemTask);
+    }
+
+    /// <summary>IEM logits of aligned pairs: row i of <paramref name="first"/> with row i of <paramref name="second"/>.</summary>
+    public float[] ScorePairs(float[] first, float[] second)
+    {
+        int n = first.Length / Dimensions;
+        if (second.Length != first.Length) throw new ArgumentException("one second embedding per first embedding");
+        var rows = Enumerable.Range(0, n).ToArray();
+        return Heads.Iem.Forward(Tensor.Wrap(first, n, Dimensions), Tensor.Wrap(second, n, Dimensions), rows, rows, Config.IemTask);
     }
 
     private static void LoadParameters(string path, IEnumerable<Tensors.Optim.Parameter> parameters)

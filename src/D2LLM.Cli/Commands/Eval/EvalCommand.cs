@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using D2LLM.Data;
+using D2LLM.Models.Qwen;
+using D2LLM.Teacher;
+using Spectre.Console;
+
+namespace D2LLM.Cli.Commands.Eval;
+
+/// <summary>
+/// <c>d2llm eval --model bm25|DIR --data DIR|FILE [--split test] [--teacher DIR] [--output FILE.json]</c>: on a BEIR
+/// folder, retrieval metrics (nDCG@10, MRR@10, Recall@10/100, MAP) of BM25, the model reranking the first stage (or
+/// retrieving densely), and the teacher, with agreement figures; on a pair file, STS correlations or
+/// pair-classification accuracy and AP. A readable table goes to stderr, the JSON to stdout and --output.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "bm25, a student folder, or a plain model folder (with --pooling)", Required = true };
+        var data = new Option<string>("--data") { Description = "a BEIR folder, or a pair file (.tsv, .tsv.gz, .jsonl)", Required = true };
+        var split = new Option<string>("--split") { Description = "qrels split (BEIR), or the split column's value in a pair file that has one", DefaultValueFactory = _ => "test" };
+        var output = new Option<string?>("--output") { Description = "JSON file for the metrics" };
+        var teacher = new Option<string?>("--teacher") { Description = "teacher folder: also evaluate its reranking and the agreement with it" };
+        var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-asym");
+        var pooling = new Option<string>("--pooling") { Description = "last | mean, for a plain model", DefaultValueFactory = _ => "mean" };
+        var depth = new Option<int>("--depth") { Description = "first-stage candidates reranked per query", DefaultValueFactory = _ => 100 };
+        var firstStage = new Option<string>("--first-stage") { Description = "bm25 | dense (exact cosine search over the model's embeddings of the corpus)", DefaultValueFactory = _ => "bm25" };
+        var limit = new Option<int>("--limit") { Description = "evaluate at most this many pairs (pair files)", DefaultValueFactory = _ => int.MaxValue };
+        var cmd = new Command("eval", """
+            Measure a model on a BEIR folder (nDCG@10, MRR@10, Recall@10/100, MAP: BM25, the model reranking BM25's top
+            --depth or retrieving densely with --first-stage dense, and the teacher reranking) or on a pair file (STS:
+            Spearman/Pearson; 0/1 labels: accuracy and average precision at the best threshold).
+            """)
+        {
+            model, data, split, output, teacher, pooling, depth, firstStage, limit,
+        };
+        prompt.AddTo(cmd);
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            string dataPath = r.GetValue(data)!;
+            var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
+            using var evaluated = new EvalModel(r.GetValue(model)!, r.GetValue(pooling)!);
+            using var teacherModel = r.GetValue(teacher) is { } teacherDir ? QwenModel.Load(teacherDir) : null;
+            var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r));
+            var columns = Directory.Exists(dataPath)
+                ? RetrievalEvaluation.Run(BeirDataset.Load(dataPath), r.GetValue(split)!, r.GetValue(firstStage)!, r.GetValue(depth), evaluated, judge, result)
+                : PairFile.Recognises(dataPath)
+                    ? PairEvaluation.Run(dataPath, r.GetValue(split)!, r.GetValue(limit), evaluated, judge, result)
+                    : throw new FileNotFoundException($"{dataPath}: neither a BEIR folder nor a pair file (.tsv, .tsv.gz, .jsonl)");
+
+            // The headline figures are the model's own: its reranking, else its dense retrieval, else BM25.
+            string headline = new[] { "model", "dense", "bm25" }.First(columns.ContainsKey);
+            foreach (var (key, value) in columns[headline]) result[key] = Math.Round(value, 5);
+            result["columns"] = columns.ToDictionary(c => c.Key, c => c.Value.ToDictionary(e => e.Key, e => Math.Round(e.Value, 5)));
+            var table = new Table().AddColumn("metric");
+            foreach (var column in columns.Keys) table.AddColumn(new TableColumn(column).RightAligned());
+            foreach (var metric in columns["bm25"].Keys)
+                table.AddRow(new[] { metric }.Concat(columns.Values.Select(c => c[metric].ToString("F4", CultureInfo.InvariantCulture))).ToArray());
+            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Write(table);
+            string json = JsonSerializer.Serialize(result);
+            if (r.GetValue(output) is { } path) File.WriteAllText(path, json);
+            Console.WriteLine(json);
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,69 @@
+using D2LLM.Data;
+using D2LLM.Models.Qwen;
+using D2LLM.Retrieval;
+using D2LLM.Student;
+
+namespace D2LLM.Cli.Commands.Eval;
+
+/// <summary>
+/// The model under evaluation, whatever its kind: <c>bm25</c> (no neural model), a student folder (PMA embeddings,
+/// IEM scores) or a plain Qwen folder (pooled states, cosine). Gives an encoder for dense retrieval and scorers for
+/// reranking and for pairs.
+/// </summary>
+internal sealed class EvalModel : IDisposable
+{
+    private readonly StudentModel? _student;
+    private readonly QwenModel? _plain;
+
+    public EvalModel(string name, string pooling)
+    {
+        Name = name;
+        if (name == "bm25") return;
+        if (StudentConfig.IsStudentFolder(name))
+        {
+            _student = StudentModel.Load(name);
+            Encoder = _student;
+        }
+        else
+        {
+            _plain = QwenModel.Load(name);
+            Encoder = new PooledEncoder(_plain, pooling switch
+            {
+                "last" => PoolingMode.Last,
+                "mean" => PoolingMode.Mean,
+                _ => throw new ArgumentException($"--pooling: unknown mode '{pooling}' (last, mean)"),
+            });
+        }
+    }
+
+    public string Name { get; }
+    public IDenseEncoder? Encoder { get; }
+    public bool IsBm25 => Encoder is null;
+
+    /// <summary>Scores of one query against candidate texts: IEM logits for a student, cosine for a plain model.</summary>
+    public double[] Rerank(string query, IReadOnlyList<string> candidates)
+    {
+        if (_student is not null) return _student.Score(_student.Embed(new[] { query }), _student.Embed(candidates)).Select(x => (double)x).ToArray();
+        var vectors = Encoder!.Embed(candidates.Prepend(query).ToList());
+        int d = Encoder.Dimensions;
+        return Enumerable.Range(0, candidates.Count)
+            .Select(i => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(vectors.AsSpan(0, d), vectors.AsSpan((i + 1) * d, d))).ToArray();
+    }
+
+    /// <summary>Scores of aligned pairs (text1 with text2).</summary>
+    public double[] ScorePairs(IReadOnlyList<TextPair> pairs)
+    {
+        var first = Encoder!.Embed(pairs.Select(p => p.Text1).ToList());
+        var second = Encoder.Embed(pairs.Select(p => p.Text2).ToList());
+        if (_student is not null) return _student.ScorePairs(first, second).Select(x => (double)x).ToArray();
+        int d = Encoder.Dimensions;
+        return Enumerable.Range(0, pairs.Count)
+            .Select(i => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(first.AsSpan(i * d, d), second.AsSpan(i * d, d))).ToArray();
+    }
+
+    public void Dispose()
+    {
+        _student?.Dispose();
+        _plain?.Dispose();
+    }
+}
