@@ -10,5 +10,6 @@ root.Subcommands.Add(DistillCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TeacherScoreCommand.Create());
 root.Subcommands.Add(MineCommand.Create());
+root.Subcommands.Add(FinetuneTeacherCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

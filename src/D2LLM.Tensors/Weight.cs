@@ -44,6 +44,9 @@ public sealed unsafe class Weight
         return _array is not null ? MemoryMarshal.Cast<byte, T>(MemoryMarshal.AsBytes(ArraySpan())) : new ReadOnlySpan<T>(_pointer, Length);
     }
 
+    /// <summary>The stored little-endian bytes (for writing the tensor back out unchanged).</summary>
+    public ReadOnlySpan<byte> Bytes() => _array is not null ? MemoryMarshal.AsBytes(ArraySpan()) : new ReadOnlySpan<byte>(_pointer, Length * DTypes.SizeOf(DType));
+
     /// <summary>Element i widened to float32.</summary>
     public float this[int i] => DType switch
     {

@@ -29,6 +29,35 @@ public class LoraTests
         foreach (var adapter in model.Lora.Values)
             for (int i = 0; i < adapter.B.Length; i++) adapter.B.Value[i] = (float)(rng.NextDouble() - 0.5) * 0.5f;
 
+        var checkedParams = model.Lora.Where(e => e.Key.Layer == 0 || e.Key.Layer == model.LayerCount - 1)
+            .SelectMany(e => new[] { e.Value.A, e.Value.B }).ToList();
+        double error = GradientError(model, checkedParams, rng, perParameter: 3);
+        Assert.True(error <= 2e-3, $"relative error {error:E3}");
+    }
+
+    [Theory]
+    [InlineData("tiny-qwen2-a")]
+    [InlineData("tiny-qwen3-a")]
+    public void FullFineTuning_BackwardMatchesFiniteDifferences_ForEveryKindOfTensor(string name)
+    {
+        using var folder = new FixtureModel(name);
+        using var model = QwenModel.Load(folder.Path);
+        var parameters = model.MakeTrainable();
+        Assert.Equal(parameters.Select(p => p.Name), model.TrainableParameters().Select(p => p.Name));
+        Assert.DoesNotContain(parameters, p => p.Name == "model.embed_tokens.weight");
+        // Matrices, biases (Qwen2), q/k norms (Qwen3), layer norms and the final norm.
+        var checkedParams = parameters.Where(p => p.Name.StartsWith("model.layers.0.", StringComparison.Ordinal) || p.Name == "model.norm.weight").ToList();
+        Assert.Contains(checkedParams, p => p.Name.EndsWith(name.Contains("qwen2") ? "q_proj.bias" : "q_norm.weight", StringComparison.Ordinal));
+        double error = GradientError(model, checkedParams, new Random(9), perParameter: 2);
+        Assert.True(error <= 2e-3, $"relative error {error:E3}");
+    }
+
+    /// <summary>
+    /// Relative error (norm-wise) of the analytic gradient of L = Σ r ⊙ Forward(batch) against central differences,
+    /// at a few random entries of each parameter.
+    /// </summary>
+    private static double GradientError(QwenModel model, IReadOnlyList<D2LLM.Tensors.Optim.Parameter> parameters, Random rng, int perParameter)
+    {
         var batch = TokenBatch.Pack(new[] { model.Encode("gradients flow"), model.Encode("穿过整个解码器") });
         var r = new float[batch.Tokens * model.HiddenSize];
         for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
@@ -43,14 +72,10 @@ public class LoraTests
         var pass = new DecoderPass(batch);
         model.Forward(batch, pass);
         model.Backward(pass, Tensor.Wrap(r, batch.Tokens, model.HiddenSize));
-
-        // Every adapter of the first and last layer, a few entries each, by central differences.
-        var checkedParams = model.Lora.Where(e => e.Key.Layer == 0 || e.Key.Layer == model.LayerCount - 1)
-            .SelectMany(e => new[] { e.Value.A, e.Value.B }).ToList();
         double diff = 0, norm = 0;
-        foreach (var p in checkedParams)
+        foreach (var p in parameters)
         {
-            for (int n = 0; n < 3; n++)
+            for (int n = 0; n < perParameter; n++)
             {
                 int i = rng.Next(p.Length);
                 float keep = p.Value[i];
@@ -67,7 +92,7 @@ public class LoraTests
         }
 
         Assert.True(norm > 0);
-        Assert.True(Math.Sqrt(diff / norm) <= 2e-3, $"relative error {Math.Sqrt(diff / norm):E3}");
+        return Math.Sqrt(diff / norm);
     }
 
     [Fact]

@@ -38,6 +38,9 @@ public sealed class QwenModel : IDisposable
     private readonly Checkpoint? _checkpoint;
     private readonly Dictionary<(int Layer, LoraTarget Target), LoraAdapter> _lora = new();
 
+    // Full fine-tuning: each trainable weight (a float32 view of a Parameter) mapped to its Parameter.
+    private readonly Dictionary<Weight, Parameter> _trainable = new(ReferenceEqualityComparer.Instance);
+
     // One inference workspace kept between calls: repeated batches of one size allocate nothing large. Taken
     // with an atomic exchange, so a concurrent caller simply allocates its own.
     private LayerActivations? _spare;
@@ -54,7 +57,7 @@ public sealed class QwenModel : IDisposable
     }
 
     public ModelConfig Config { get; }
-    public QwenWeights Weights { get; }
+    public QwenWeights Weights { get; private set; }
     public BpeTokenizer? Tokenizer { get; }
     public IKernels Kernels { get; }
     public Rope Rope { get; }
@@ -103,6 +106,31 @@ public sealed class QwenModel : IDisposable
     public IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter> Lora => _lora;
 
     public IEnumerable<Parameter> LoraParameters() => _lora.OrderBy(e => e.Key).SelectMany(e => new[] { e.Value.A, e.Value.B });
+
+    /// <summary>
+    /// Full fine-tuning: every layer tensor and the final norm become float32 parameters that <see cref="Backward"/>
+    /// fills with gradients (decay on matrices only). The embedding and the (tied) output head stay frozen: the
+    /// objectives here read a few rows of the head, and moving the shared matrix would shift every other token.
+    /// </summary>
+    public IReadOnlyList<Parameter> MakeTrainable()
+    {
+        if (_trainable.Count > 0) throw new InvalidOperationException("the model is already trainable");
+        var parameters = new List<Parameter>();
+        Weights = Weights.With((name, w) =>
+        {
+            if (name is "model.embed_tokens.weight" or "lm_head.weight") return w;
+            var p = new Parameter(name, w.Shape, weightDecay: w.Shape.Length == 2);
+            for (int r = 0; r < w.Rows; r++) w.ReadRow(r, p.Value.AsSpan(r * w.Columns, w.Columns));
+            var view = p.AsWeight();
+            _trainable[view] = p;
+            parameters.Add(p);
+            return view;
+        });
+        return parameters;
+    }
+
+    /// <summary>The parameters of full fine-tuning, in checkpoint order (empty unless <see cref="MakeTrainable"/> ran).</summary>
+    public IEnumerable<Parameter> TrainableParameters() => Weights.Named().Where(n => _trainable.ContainsKey(n.Weight)).Select(n => _trainable[n.Weight]);
 
     /// <summary>The module path of a projection, as in Hugging Face checkpoints (self_attn.q_proj, mlp.down_proj, …).</summary>
     public static string ProjectionName(LoraTarget target) => target switch
@@ -278,8 +306,8 @@ public sealed class QwenModel : IDisposable
     }
 
     /// <summary>
-    /// Back-propagates dL/d(output) of <see cref="Forward(TokenBatch, DecoderPass?)"/> through the decoder, adding into the LoRA gradients.
-    /// Base weights are frozen and get none.
+    /// Back-propagates dL/d(output) of <see cref="Forward(TokenBatch, DecoderPass?)"/> through the decoder, adding into the LoRA gradients
+    /// and, after <see cref="MakeTrainable"/>, the weights' own. Otherwise base weights are frozen and get none.
     /// </summary>
     public void Backward(DecoderPass pass, Tensor dOutput)
     {
@@ -287,7 +315,7 @@ public sealed class QwenModel : IDisposable
         var k = Kernels;
         int h = Config.HiddenSize;
         var dx = k.Allocate(pass.Batch.Tokens, h);
-        k.RmsNormBackward(dOutput, pass.FinalInput, Weights.FinalNorm, pass.FinalRstd!, dx, null, h);
+        k.RmsNormBackward(dOutput, pass.FinalInput, Weights.FinalNorm, pass.FinalRstd!, dx, GradOf(Weights.FinalNorm), h);
         for (int i = LayerCount - 1; i >= 0; i--) dx = LayerBackward(i, pass.Layers[i], pass.Batch, dx);
     }
 
@@ -300,18 +328,18 @@ public sealed class QwenModel : IDisposable
 
         // MLP: x₃ = x_mid + down(silu(gate(h₂)) ⊙ up(h₂)),  h₂ = N₂(x_mid).
         var dAct = k.Allocate(tokens, inter);
-        ProjectBackward(i, LoraTarget.Down, dx, a.Act, w.Down, dAct, a);
+        ProjectBackward(i, LoraTarget.Down, dx, a.Act, w.Down, null, dAct, a);
         var dGate = k.Allocate(tokens, inter);
         var dUp = k.Allocate(tokens, inter);
         k.SwiGluBackward(a.Gate, a.Up, dAct, dGate, dUp);
         var dH2 = k.Allocate(tokens, h);
-        ProjectBackward(i, LoraTarget.Gate, dGate, a.H2, w.Gate, dH2, a);
-        ProjectBackward(i, LoraTarget.Up, dUp, a.H2, w.Up, dH2, a);
-        k.RmsNormBackward(dH2, a.XMid!, w.PostAttentionNorm, a.Rstd2!, dx, null, h);
+        ProjectBackward(i, LoraTarget.Gate, dGate, a.H2, w.Gate, null, dH2, a);
+        ProjectBackward(i, LoraTarget.Up, dUp, a.H2, w.Up, null, dH2, a);
+        k.RmsNormBackward(dH2, a.XMid!, w.PostAttentionNorm, a.Rstd2!, dx, GradOf(w.PostAttentionNorm), h);
 
         // Attention: x_mid = x_in + o(A(R(q), R(k), v)),  q, k, v projections of h₁ = N₁(x_in).
         var dAttn = k.Allocate(tokens, qd);
-        ProjectBackward(i, LoraTarget.O, dx, a.Attn, w.O, dAttn, a);
+        ProjectBackward(i, LoraTarget.O, dx, a.Attn, w.O, w.OBias, dAttn, a);
         var dQ = k.Allocate(tokens, qd);
         var dK = k.Allocate(tokens, kvd);
         var dV = k.Allocate(tokens, kvd);
@@ -324,24 +352,26 @@ public sealed class QwenModel : IDisposable
         {
             var dQPre = k.Allocate(tokens, qd);
             var dKPre = k.Allocate(tokens, kvd);
-            k.RmsNormBackward(dQr, a.QPre!, w.QNorm, a.RstdQ!, dQPre, null, hd);
-            k.RmsNormBackward(dKr, a.KPre!, w.KNorm!, a.RstdK!, dKPre, null, hd);
+            k.RmsNormBackward(dQr, a.QPre!, w.QNorm, a.RstdQ!, dQPre, GradOf(w.QNorm), hd);
+            k.RmsNormBackward(dKr, a.KPre!, w.KNorm!, a.RstdK!, dKPre, GradOf(w.KNorm), hd);
             (dQr, dKr) = (dQPre, dKPre);
         }
 
         var dH1 = k.Allocate(tokens, h);
-        ProjectBackward(i, LoraTarget.Q, dQr, a.H1, w.Q, dH1, a);
-        ProjectBackward(i, LoraTarget.K, dKr, a.H1, w.K, dH1, a);
-        ProjectBackward(i, LoraTarget.V, dV, a.H1, w.V, dH1, a);
-        k.RmsNormBackward(dH1, a.XIn!, w.InputNorm, a.Rstd1!, dx, null, h);
+        ProjectBackward(i, LoraTarget.Q, dQr, a.H1, w.Q, w.QBias, dH1, a);
+        ProjectBackward(i, LoraTarget.K, dKr, a.H1, w.K, w.KBias, dH1, a);
+        ProjectBackward(i, LoraTarget.V, dV, a.H1, w.V, w.VBias, dH1, a);
+        k.RmsNormBackward(dH1, a.XIn!, w.InputNorm, a.Rstd1!, dx, GradOf(w.InputNorm), h);
         return dx;
     }
 
-    private void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Tensor dInput, LayerActivations a)
+    private void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Weight? bias, Tensor dInput, LayerActivations a)
     {
-        Kernels.LinearBackward(dy, input, w, dInput, null, null);
+        Kernels.LinearBackward(dy, input, w, dInput, GradOf(w), GradOf(bias));
         if (_lora.TryGetValue((layer, target), out var adapter)) adapter.Backward(Kernels, dy, a.Lora[target], dInput);
     }
+
+    private Tensor? GradOf(Weight? w) => w is not null && _trainable.TryGetValue(w, out var p) ? p.GradTensor() : null;
 
     /// <summary>One vector per text: [texts, hidden].</summary>
     public float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode)

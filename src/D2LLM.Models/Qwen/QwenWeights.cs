@@ -51,6 +51,53 @@ public sealed class QwenWeights
     public required Weight LmHead { get; init; }
     public required QwenLayerWeights[] Layers { get; init; }
 
+    /// <summary>Every tensor under its Hugging Face name; a tied output head is not listed apart from the embedding.</summary>
+    public IEnumerable<(string Name, Weight Weight)> Named()
+    {
+        var named = new List<(string, Weight)> { ("model.embed_tokens.weight", Embedding) };
+        for (int i = 0; i < Layers.Length; i++)
+        {
+            var l = Layers[i];
+            string p = $"model.layers.{i}.";
+            named.Add((p + "input_layernorm.weight", l.InputNorm));
+            named.Add((p + "post_attention_layernorm.weight", l.PostAttentionNorm));
+            foreach (var target in Enum.GetValues<LoraTarget>()) named.Add((p + QwenModel.ProjectionName(target) + ".weight", l.Projection(target)));
+            foreach (var (name, w) in new[] { ("self_attn.q_proj.bias", l.QBias), ("self_attn.k_proj.bias", l.KBias), ("self_attn.v_proj.bias", l.VBias),
+                         ("self_attn.o_proj.bias", l.OBias), ("self_attn.q_norm.weight", l.QNorm), ("self_attn.k_norm.weight", l.KNorm) })
+                if (w is not null) named.Add((p + name, w));
+        }
+
+        named.Add(("model.norm.weight", FinalNorm));
+        if (!ReferenceEquals(LmHead, Embedding)) named.Add(("lm_head.weight", LmHead));
+        return named;
+    }
+
+    /// <summary>A copy in which each tensor is replaced by <paramref name="map"/>(its name, itself); ties are kept.</summary>
+    public QwenWeights With(Func<string, Weight, Weight> map)
+    {
+        var embedding = map("model.embed_tokens.weight", Embedding);
+        var layers = Layers.Select((l, i) =>
+        {
+            string p = $"model.layers.{i}.";
+            Weight M(string name, Weight w) => map(p + name, w);
+            Weight? O(string name, Weight? w) => w is null ? null : map(p + name, w);
+            return new QwenLayerWeights
+            {
+                InputNorm = M("input_layernorm.weight", l.InputNorm), PostAttentionNorm = M("post_attention_layernorm.weight", l.PostAttentionNorm),
+                Q = M("self_attn.q_proj.weight", l.Q), K = M("self_attn.k_proj.weight", l.K), V = M("self_attn.v_proj.weight", l.V),
+                O = M("self_attn.o_proj.weight", l.O), Gate = M("mlp.gate_proj.weight", l.Gate), Up = M("mlp.up_proj.weight", l.Up),
+                Down = M("mlp.down_proj.weight", l.Down),
+                QBias = O("self_attn.q_proj.bias", l.QBias), KBias = O("self_attn.k_proj.bias", l.KBias), VBias = O("self_attn.v_proj.bias", l.VBias),
+                OBias = O("self_attn.o_proj.bias", l.OBias), QNorm = O("self_attn.q_norm.weight", l.QNorm), KNorm = O("self_attn.k_norm.weight", l.KNorm),
+            };
+        }).ToArray();
+        return new QwenWeights
+        {
+            Embedding = embedding, FinalNorm = map("model.norm.weight", FinalNorm),
+            LmHead = ReferenceEquals(LmHead, Embedding) ? embedding : map("lm_head.weight", LmHead), Layers = layers,
+        };
+    }
+
     /// <summary>Reads the first <paramref name="layers"/> layers (all when null) from an open checkpoint.</summary>
     public static QwenWeights Load(Checkpoint checkpoint, ModelConfig config, int? layers = null)
     {

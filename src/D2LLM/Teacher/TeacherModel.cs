@@ -37,6 +37,10 @@ public sealed class TeacherModel
         return Read(Model.Forward(batch), batch, withFeatures);
     }
 
+    /// <summary>P(yes) of each pair (text1 as the query, text2 as the passage).</summary>
+    public double[] ScorePairs(IEnumerable<Data.TextPair> pairs) =>
+        Score(pairs.Select(p => Encode(p.Text1, p.Text2)).ToList()).Select(s => s.Probability).ToArray();
+
     /// <summary>
     /// Scores one query against many passages, computing the prompt tokens they share (instruction and query)
     /// once: the longest common prefix of the encoded prompts is run into a key/value cache, and only each

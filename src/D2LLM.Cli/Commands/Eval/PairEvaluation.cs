@@ -31,12 +31,11 @@ internal static class PairEvaluation
         };
         if (!model.IsBm25) columns["model"] = Measure(Chunked(pairs, "scoring pairs with the model", model.ScorePairs));
         if (teacher is not null)
-            columns["teacher"] = Measure(Chunked(pairs, "scoring pairs with the teacher",
-                chunk => teacher.Score(chunk.Select(p => teacher.Encode(p.Text1, p.Text2)).ToList()).Select(s => s.Probability).ToArray()));
+            columns["teacher"] = Measure(Chunked(pairs, "scoring pairs with the teacher", teacher.ScorePairs));
         return columns;
     }
 
-    private static double[] Chunked(List<TextPair> pairs, string title, Func<IReadOnlyList<TextPair>, double[]> score)
+    internal static double[] Chunked(List<TextPair> pairs, string title, Func<IReadOnlyList<TextPair>, double[]> score)
     {
         const int chunk = 32;
         var scores = new double[pairs.Count];

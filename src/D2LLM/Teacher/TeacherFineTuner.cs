@@ -1,0 +1,145 @@
+using D2LLM.Data;
+using D2LLM.Models.Qwen;
+using D2LLM.Tensors;
+using D2LLM.Tensors.Optim;
+
+namespace D2LLM.Teacher;
+
+/// <summary>Which weights teacher fine-tuning moves.</summary>
+public enum TeacherTuningMode
+{
+    /// <summary>LoRA adapters on every projection (base weights frozen): for large teachers.</summary>
+    Lora,
+
+    /// <summary>Every layer tensor and the final norm (embedding and head frozen): for small teachers.</summary>
+    Full,
+}
+
+/// <summary>Options of <see cref="TeacherFineTuner"/>.</summary>
+public sealed class TeacherTuningOptions
+{
+    public TeacherTuningMode Mode { get; set; } = TeacherTuningMode.Lora;
+    public int LoraRank { get; set; } = 16;
+    public float LoraDropout { get; set; } = 0.05f;
+
+    /// <summary>Peak learning rate (default: 2e-4 for LoRA, 5e-5 for full fine-tuning).</summary>
+    public float? LearningRate { get; set; }
+
+    public int BatchSize { get; set; } = 16;
+    public int Epochs { get; set; } = 1;
+    public TimeSpan? Budget { get; set; }
+    public int Seed { get; set; } = 13;
+    public float ClipNorm { get; set; } = 1f;
+
+    internal float PeakLearningRate => LearningRate ?? (Mode == TeacherTuningMode.Lora ? 2e-4f : 5e-5f);
+}
+
+/// <summary>
+/// The paper's LLM-ce-ft: the teacher fine-tuned on labelled pairs with its own yes/no objective. With the margin
+/// m = (logit_yes − logit_no)/T at the prompt's last position and label y ∈ {0, 1},
+///   L = softplus(m) − y·m   (the binary cross-entropy of σ(m)),   dL/dm = σ(m) − y,
+/// and since the logits are rows of the output head applied to the final hidden state h,
+///   dL/dh_last = (σ(m) − y)·(W_head[yes] − W_head[no]) / T,
+/// which flows back through the decoder into the LoRA adapters or the full layer weights. AdamW, warm-up then
+/// linear decay, global-norm clipping; batches shuffled with the seed.
+/// </summary>
+public sealed class TeacherFineTuner
+{
+    private readonly TeacherModel _teacher;
+    private readonly TeacherTuningOptions _options;
+    private readonly List<Parameter> _parameters;
+    private readonly AdamW _optimizer;
+    private readonly float[] _direction;
+    private readonly Random _dropout;
+
+    public TeacherFineTuner(TeacherModel teacher, TeacherTuningOptions options)
+    {
+        _teacher = teacher;
+        _options = options;
+        var model = teacher.Model;
+        if (options.Mode == TeacherTuningMode.Lora)
+        {
+            if (model.Lora.Count == 0) model.AddLora(new LoraOptions { Rank = options.LoraRank, Alpha = options.LoraRank, Dropout = options.LoraDropout }, options.Seed);
+            _parameters = model.LoraParameters().ToList();
+        }
+        else
+        {
+            _parameters = model.MakeTrainable().ToList();
+        }
+
+        _optimizer = new AdamW(_parameters);
+        int h = model.HiddenSize;
+        var yes = new float[h];
+        var no = new float[h];
+        model.Weights.LmHead.ReadRow(teacher.YesId, yes);
+        model.Weights.LmHead.ReadRow(teacher.NoId, no);
+        _direction = yes.Zip(no, (a, b) => (a - b) / teacher.Temperature).ToArray();
+        _dropout = new Random(options.Seed + 1);
+    }
+
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>Mean loss of a batch, without gradients and without dropout.</summary>
+    public double Loss(IReadOnlyList<TextPair> batch) => Run(batch, backward: false);
+
+    /// <summary>Mean loss of a batch and its gradients (added into the parameters' Grad), with dropout.</summary>
+    public double LossAndGradient(IReadOnlyList<TextPair> batch) => Run(batch, backward: true);
+
+    private double Run(IReadOnlyList<TextPair> batch, bool backward)
+    {
+        var model = _teacher.Model;
+        var tokens = TokenBatch.Pack(batch.Select(p => _teacher.Encode(p.Text1, p.Text2)).ToList());
+        var pass = backward ? new DecoderPass(tokens, _dropout) : null;
+        var hidden = model.Forward(tokens, pass);
+        var logits = model.LastLogits(hidden, tokens, new[] { _teacher.YesId, _teacher.NoId });
+        int h = model.HiddenSize;
+        var dHidden = new float[tokens.Tokens * h];
+        double loss = 0;
+        for (int b = 0; b < batch.Count; b++)
+        {
+            double m = (logits[2 * b] - logits[2 * b + 1]) / _teacher.Temperature, y = batch[b].Label > 0 ? 1 : 0;
+            loss += Math.Max(m, 0) + Math.Log(1 + Math.Exp(-Math.Abs(m))) - y * m;
+            float g = (float)((1 / (1 + Math.Exp(-m)) - y) / batch.Count);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(_direction, g, dHidden.AsSpan(tokens.Last(b) * h, h));
+        }
+
+        if (pass is null) return loss / batch.Count;
+        var dOutput = model.Kernels.Allocate(tokens.Tokens, h);
+        model.Kernels.CopyFrom(dHidden, dOutput);
+        model.Backward(pass, dOutput);
+        return loss / batch.Count;
+    }
+
+    /// <summary>
+    /// Trains over the labelled pairs (0/1) for the configured epochs or until the budget ends; reports each step's
+    /// (step, total steps, loss). Returns the losses.
+    /// </summary>
+    public List<double> Train(IReadOnlyList<TextPair> pairs, Action<int, int, double>? onStep = null, CancellationToken cancellationToken = default)
+    {
+        if (pairs.Any(p => p.Label is not (0 or 1))) throw new ArgumentException("teacher fine-tuning needs 0/1 labels (a pair-classification file)");
+        var order = Enumerable.Range(0, pairs.Count).ToArray();
+        int perEpoch = pairs.Count / _options.BatchSize, total = perEpoch * _options.Epochs;
+        if (total == 0) throw new ArgumentException($"fewer pairs ({pairs.Count}) than one batch ({_options.BatchSize})");
+        var schedule = new LearningRateSchedule(_options.PeakLearningRate, Math.Max(1, total / 20), total, DecayShape.Linear);
+        var rng = new Random(_options.Seed);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var losses = new List<double>();
+        for (int epoch = 0; epoch < _options.Epochs; epoch++)
+        {
+            rng.Shuffle(order);
+            for (int s = 0; s < perEpoch; s++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_options.Budget is { } budget && clock.Elapsed > budget) return losses;
+                foreach (var p in _parameters) p.ZeroGrad();
+                double loss = LossAndGradient(order.Skip(s * _options.BatchSize).Take(_options.BatchSize).Select(i => pairs[i]).ToList());
+                GradientClipping.ClipGlobalNorm(_parameters, _options.ClipNorm);
+                _optimizer.Step(schedule.At(losses.Count));
+                losses.Add(loss);
+                onStep?.Invoke(losses.Count, total, loss);
+            }
+        }
+
+        return losses;
+    }
+}
