@@ -80,4 +80,43 @@ public class DataFileTests
         Assert.Equal(0, PairMetrics.AveragePrecision(scores, new double[5]));
         Assert.Equal(1.0, PairMetrics.Classification(new[] { 3.0, 2, 1 }, new[] { 1.0, 1, 0 })["accuracy"], 12);
     }
+
+    [Fact]
+    public void RetrievalTask_FromTriplets_MinesGivenNegativesFirstThenBm25WithoutPositives()
+    {
+        using var dir = new TempDirectory();
+        var lines = Enumerable.Range(0, 40).Select(i =>
+            $"{{\"query\":\"topic {i} question\",\"pos\":[\"topic {i} answer\"],\"neg\":[\"wrong {i}\"]}}");
+        File.WriteAllLines(dir.File("t.jsonl"), lines);
+        var task = RetrievalTask.Load(dir.File("t.jsonl"));
+        Assert.Equal(80, task.Corpus.Count);
+        Assert.Equal(40, task.Train.Count + task.Test.Count);
+        Assert.NotEmpty(task.Test); // ~10% held out by a stable hash of the query
+        Assert.Equal(task.Test.Select(q => q.Text), RetrievalTask.Load(dir.File("t.jsonl")).Test.Select(q => q.Text));
+
+        var examples = Mining.CandidateMiner.Examples(task, new Mining.Bm25Index(task.Corpus), hardNegatives: 3);
+        Assert.Equal(task.Train.Count, examples.Count);
+        foreach (var e in examples)
+        {
+            string n = e.Query.Split(' ')[1];
+            Assert.Equal($"topic {n} answer", e.Positive);
+            Assert.Equal($"wrong {n}", e.Negatives[0]);
+            Assert.DoesNotContain(e.Positive, e.Negatives);
+            Assert.Equal(3, e.Negatives.Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public void RetrievalTask_FromPairs_TakesLabelOneOrTopStsScoresAsRelevant()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("sts.tsv"), "a\tb\t5\na\tc\t3.9\nd\te\t4\nf\tg\t1\n");
+        var task = RetrievalTask.Load(dir.File("sts.tsv"));
+        Assert.Equal(new[] { "b", "c", "e", "g" }, task.Corpus);
+        var all = task.Train.Concat(task.Test).ToDictionary(q => q.Text);
+        Assert.Equal(new[] { "a", "d" }, all.Keys.Order());
+        Assert.Equal(new[] { 0 }, all["a"].Positives);
+        Assert.Equal(new[] { 2 }, all["d"].Positives);
+        Assert.Throws<FileNotFoundException>(() => RetrievalTask.Load(dir.File("missing.tsv")));
+    }
 }

@@ -5,6 +5,7 @@ using D2LLM.Data;
 using D2LLM.Evaluation;
 using D2LLM.Mining;
 using D2LLM.Models.Qwen;
+using D2LLM.Retrieval;
 using D2LLM.Student;
 using D2LLM.Teacher;
 using D2LLM.Tensors;
@@ -13,10 +14,10 @@ using D2LLM.Training;
 namespace D2LLM.Cli.Commands;
 
 /// <summary>
-/// <c>d2llm distill</c>: BEIR data → BM25 hard negatives → backbone states → teacher judgements for every pair the
-/// losses need → D2LLM training (heads-only or LoRA + heads) within a time budget → agreement with the teacher on
-/// held-out queries. Writes a student folder and a report. (Pair and triplet files, dense mining and
-/// Rank-DistiLLM are not here yet; sharded teacher scoring is `teacher-score`.)
+/// <c>d2llm distill</c>: data (BEIR, triplets or pairs) → BM25 or dense hard negatives → backbone states → teacher
+/// judgements for every pair the losses need → D2LLM training (heads-only or LoRA + heads) within the time budget →
+/// agreement with the teacher on held-out queries. Writes a student folder and a report. (Rank-DistiLLM is not here
+/// yet; sharded teacher scoring is `teacher-score`.)
 /// </summary>
 internal static class DistillCommand
 {
@@ -24,9 +25,10 @@ internal static class DistillCommand
     {
         var teacher = new Option<string>("--teacher") { Description = "teacher model folder", Required = true };
         var backbone = new Option<string>("--backbone") { Description = "student backbone folder (Qwen2/Qwen3)", Required = true };
-        var data = new Option<string>("--data") { Description = "BEIR folder with qrels/train.tsv and qrels/test.tsv", Required = true };
+        var data = new Option<string>("--data") { Description = "a BEIR folder (qrels/train.tsv, qrels/test.tsv), a triplet file or a pair file", Required = true };
         var output = new Option<string>("--out") { Description = "student folder to write", Required = true };
-        var budget = new Option<double>("--budget-minutes") { Description = "training time budget", DefaultValueFactory = _ => 8 };
+        var budget = new Option<double>("--budget-minutes") { Description = "time budget of the whole run; training gets what the other stages leave", DefaultValueFactory = _ => 8 };
+        var mining = new Option<string>("--mining") { Description = "bm25 | dense (the backbone's mean-pooled cosine over the whole corpus)", DefaultValueFactory = _ => "bm25" };
         var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-asym");
         var backboneLayers = new Option<int?>("--backbone-layers") { Description = "use only the backbone's first N layers (faster student)" };
         var trainQueries = new Option<int>("--train-queries") { Description = "use at most this many training queries (default: all)", DefaultValueFactory = _ => int.MaxValue };
@@ -38,57 +40,47 @@ internal static class DistillCommand
         var mode = new Option<string>("--mode") { Description = "lora (LoRA + heads, the paper's setting; default) | heads (frozen backbone, cached states: faster, weaker)", DefaultValueFactory = _ => "lora" };
         var loraRank = new Option<int>("--lora-rank") { Description = "LoRA rank (alpha = rank)", DefaultValueFactory = _ => 8 };
         var cmd = new Command("distill", """
-            Distil a local Qwen teacher into a D2LLM student (backbone + PMA + IEM) on a BEIR folder, then report how
-            well the student agrees with the teacher on held-out queries. The stages:
-              1. mine   - BM25 top-K hard negatives for each training query (known positives removed);
+            Distil a local Qwen teacher into a D2LLM student (backbone + PMA + IEM), then report how well the student
+            agrees with the teacher on held-out queries. Data: a BEIR folder (train/test qrels), a triplet file
+            ({"query", "pos", "neg"} lines; given negatives come first) or a pair file (label 1, or an STS score of at
+            least 80% of the top, marks a relevant pair); files hold out ~10% of queries by a stable hash. The stages:
+              1. mine   - top-K hard negatives for each training query (--mining bm25 | dense; known positives removed);
               2. states - the backbone's token states for every text (computed once in --mode heads);
               3. judge  - the teacher scores every (query, passage) pair the losses need: each query's positive,
                           its K negatives and the other positives of its batch; one shared-prefix pass per query;
                           stored in OUT/teacher-judgements.bin, so an interrupted run never scores a pair twice;
               4. train  - the five D2LLM losses (contrastive, teacher-weighted contrastive, Pearson and BPR rank
-                          imitation, feature imitation) within --budget-minutes, validation on 5% of batches,
+                          imitation, feature imitation) in what --budget-minutes leaves, validation on 5% of batches,
                           early stopping, checkpoints in OUT/trainer.safetensors (rerun the command to resume);
-              5. report - Spearman(student, teacher) over each held-out query's 16 BM25 candidates, next to the
+              5. report - Spearman(student, teacher) over each held-out query's 16 first-stage candidates, next to the
                           backbone's mean-pooled cosine; OUT/report.json.
             OUT becomes a student folder: embed with `d2llm embed --model OUT`.
             """)
         {
-            teacher, backbone, backboneLayers, data, output, budget, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
+            teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
             void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
-            var dataset = BeirDataset.Load(r.GetValue(data)!);
-            var train = dataset.Qrels("train");
-            var test = dataset.Qrels("test");
-            Log($"data: {dataset.Corpus.Count} documents, {train.Count} train / {test.Count} test queries");
-            var bm25 = new Bm25Index(dataset.Corpus.Select(d => d.Text).ToList());
+            var task = RetrievalTask.Load(r.GetValue(data)!);
+            Log($"data: {task.Corpus.Count} texts, {task.Train.Count} train / {task.Test.Count} held-out queries");
             var options = new DistillationOptions
             {
-                Budget = TimeSpan.FromMinutes(r.GetValue(budget)), LearningRate = r.GetValue(lr),
-                HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
+                LearningRate = r.GetValue(lr), HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
             };
-
+            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
+            var miner = Miner(r.GetValue(mining)!, task, backboneModel);
             var examples = new List<TrainingExample>();
-            foreach (var (qid, docs) in train.OrderBy(e => e.Key, StringComparer.Ordinal).Take(r.GetValue(trainQueries)))
-            {
-                var positives = docs.Keys.Where(dataset.CorpusIndex.ContainsKey).Select(d => dataset.CorpusIndex[d]).ToHashSet();
-                if (positives.Count == 0 || !dataset.Queries.TryGetValue(qid, out var query)) continue;
-                var negatives = bm25.Search(query, options.HardNegatives, positives).Select(x => dataset.Corpus[x.Doc].Text).ToList();
-                if (negatives.Count < options.HardNegatives) continue;
-                examples.Add(new TrainingExample(query, dataset.Corpus[positives.Min()].Text, negatives));
-            }
-
-            var evaluation = test.OrderBy(e => e.Key, StringComparer.Ordinal).Where(e => dataset.Queries.ContainsKey(e.Key)).Take(r.GetValue(evalQueries))
-                .Select(e => (Query: dataset.Queries[e.Key], Candidates: bm25.Search(dataset.Queries[e.Key], 16).Select(x => dataset.Corpus[x.Doc].Text).ToList()))
-                .Where(e => e.Candidates.Count >= 16).ToList();
-            Log($"mined {examples.Count} training examples, {evaluation.Count} evaluation queries × 16 BM25 candidates");
+            ProgressDisplay.Run($"mining {options.HardNegatives} hard negatives (queries)", report =>
+                examples = CandidateMiner.Examples(task, miner, options.HardNegatives, r.GetValue(trainQueries), report));
+            var evaluation = CandidateMiner.Evaluation(task, miner, depth: 16, r.GetValue(evalQueries));
+            Log($"mined {examples.Count} training examples, {evaluation.Count} evaluation queries × 16 {r.GetValue(mining)} candidates");
+            if (examples.Count < options.BatchQueries) throw new InvalidDataException($"{r.GetValue(data)}: only {examples.Count} training queries with {options.HardNegatives} negatives; at least --batch-queries {options.BatchQueries} are needed");
 
             using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
             var judge = new TeacherModel(teacherModel, prompt.Resolve(r));
-            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
             var states = new TokenStates(backboneModel, maxTokens: 250);
             var all = StudentTrainer.Batches(examples, options.BatchQueries, options.Seed);
             int held = Math.Max(1, all.Count / 20);
@@ -122,7 +114,14 @@ internal static class DistillCommand
             };
             var loraOptions = new Models.Qwen.LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraRank), Dropout = 0.05f };
             ITokenEncoder encoder = lora ? new LoraEncoder(backboneModel, loraOptions, maxTokens: 250, options.Seed) : states;
+            var measuring = Stopwatch.StartNew();
             double before = TeacherAgreement.Spearman(heads, encoder, judgements, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)), options.Task);
+            // The budget bounds the whole run: training gets what the stages so far and the closing evaluation leave
+            // (at least a tenth of it, so that a slow preparation still trains).
+            var total = TimeSpan.FromMinutes(r.GetValue(budget));
+            var left = total - clock.Elapsed - measuring.Elapsed * 1.2 - TimeSpan.FromSeconds(5);
+            options.Budget = left > total / 10 ? left : total / 10;
+            Log($"training budget {options.Budget.TotalMinutes:F1} of {total.TotalMinutes:F1} minutes");
             double baseline = BackboneAgreement(states, judgements, evaluation);
             var trainer = new StudentTrainer(heads, encoder, judgements, options);
             string checkpoint = Path.Combine(r.GetValue(output)!, "trainer.safetensors");
@@ -154,6 +153,22 @@ internal static class DistillCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static ICandidateSource Miner(string kind, RetrievalTask task, QwenModel backbone)
+    {
+        switch (kind)
+        {
+            case "bm25":
+                return new Bm25Index(task.Corpus);
+            case "dense":
+                DenseCandidates dense = null!;
+                ProgressDisplay.Run("embedding the corpus for dense mining (texts)", report =>
+                    dense = DenseCandidates.Build(new PooledEncoder(backbone, PoolingMode.Mean, maxTokens: 250), task.Corpus, report));
+                return dense;
+            default:
+                throw new ArgumentException($"--mining: unknown miner '{kind}' (bm25, dense)");
+        }
     }
 
     /// <summary>The same agreement for the backbone alone: cosine of mean-pooled token states.</summary>

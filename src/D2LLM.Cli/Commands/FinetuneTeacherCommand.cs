@@ -29,6 +29,7 @@ internal static class FinetuneTeacherCommand
         var batch = new Option<int>("--batch") { Description = "pairs per step", DefaultValueFactory = _ => 16 };
         var rank = new Option<int>("--lora-rank") { Description = "LoRA rank (alpha = rank)", DefaultValueFactory = _ => 16 };
         var budget = new Option<double?>("--budget-minutes") { Description = "stop training after this long" };
+        var initSeed = new Option<int?>("--init-seed") { Description = "start from random weights of the teacher folder's shape (this seed) instead of its trained ones: grows a small judge from scratch" };
         var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-sym");
         var cmd = new Command("finetune-teacher", """
             Fine-tune a teacher on labelled pairs with its own yes/no objective (D2LLM's LLM-ce-ft): binary cross-entropy
@@ -38,7 +39,7 @@ internal static class FinetuneTeacherCommand
             holds accuracy at 0.5, best-threshold accuracy and average precision on --eval before and after.
             """)
         {
-            teacher, data, output, mode, evalData, evalLimit, epochs, lr, batch, rank, budget,
+            teacher, data, output, mode, evalData, evalLimit, epochs, lr, batch, rank, budget, initSeed,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -48,7 +49,7 @@ internal static class FinetuneTeacherCommand
             var pairs = PairFile.Read(r.GetValue(data)!).ToList();
             if (!PairFile.IsBinary(pairs)) throw new InvalidDataException($"{r.GetValue(data)}: labels must be 0/1 (pair classification) for teacher fine-tuning");
             var evaluation = r.GetValue(evalData) is { } evalPath ? PairFile.Read(evalPath).Take(r.GetValue(evalLimit)).ToList() : null;
-            using var model = QwenModel.Load(r.GetValue(teacher)!);
+            using var model = QwenModel.Load(r.GetValue(teacher)!, new QwenLoadOptions { RandomSeed = r.GetValue(initSeed) });
             var judge = new TeacherModel(model, prompt.Resolve(r));
             var options = new TeacherTuningOptions
             {
@@ -79,7 +80,7 @@ internal static class FinetuneTeacherCommand
             QwenExport.Save(model, outDir);
             var report = new
             {
-                teacher = r.GetValue(teacher), data = r.GetValue(data), mode = r.GetValue(mode), pairs = pairs.Count, steps = losses.Count,
+                teacher = r.GetValue(teacher), init_seed = r.GetValue(initSeed), data = r.GetValue(data), mode = r.GetValue(mode), pairs = pairs.Count, steps = losses.Count,
                 first_loss = losses.Take(20).DefaultIfEmpty(double.NaN).Average(), last_loss = losses.TakeLast(20).DefaultIfEmpty(double.NaN).Average(),
                 eval = r.GetValue(evalData), eval_pairs = evaluation?.Count, before, after, seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
             };

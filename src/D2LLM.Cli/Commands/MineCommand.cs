@@ -1,43 +1,58 @@
 using System.CommandLine;
 using D2LLM.Data;
 using D2LLM.Mining;
+using D2LLM.Models.Qwen;
+using D2LLM.Retrieval;
+using D2LLM.Student;
 
 namespace D2LLM.Cli.Commands;
 
 /// <summary>
-/// <c>d2llm mine --data DIR [--split train] [--top K] [--output FILE]</c>: BM25 candidates for each judged query,
-/// known positives removed, one JSON line per query in query-id order (deterministic), for running stages separately.
+/// <c>d2llm mine --data DIR|FILE [--split train] [--top K] [--dense MODEL] [--output FILE]</c>: first-stage candidates
+/// for each judged query (BM25, or dense with a student or a plain model), known positives removed, one JSON line
+/// per query in task order (deterministic), for running the distillation stages separately.
 /// </summary>
 internal static class MineCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "BEIR folder", Required = true };
-        var split = new Option<string>("--split") { Description = "qrels split whose queries are mined", DefaultValueFactory = _ => "train" };
+        var data = new Option<string>("--data") { Description = "a BEIR folder, a triplet file or a pair file", Required = true };
+        var split = new Option<string>("--split") { Description = "train | test: whose queries are mined", DefaultValueFactory = _ => "train" };
         var top = new Option<int>("--top") { Description = "candidates per query", DefaultValueFactory = _ => 100 };
         var k1 = new Option<double>("--k1") { Description = "BM25 k1", DefaultValueFactory = _ => 0.9 };
         var b = new Option<double>("--b") { Description = "BM25 b", DefaultValueFactory = _ => 0.4 };
+        var dense = new Option<string?>("--dense") { Description = "mine densely with this student or plain model folder instead of BM25" };
+        var pooling = new Option<string>("--pooling") { Description = "last | mean, for a plain --dense model", DefaultValueFactory = _ => "mean" };
         var output = CommonOptions.Output();
-        var cmd = new Command("mine", "BM25 hard-negative candidates per judged query (positives removed), as JSON Lines.") { data, split, top, k1, b, output };
+        var cmd = new Command("mine", "Hard-negative candidates per judged query (BM25 or dense; positives removed), as JSON Lines.") { data, split, top, k1, b, dense, pooling, output };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var dataset = BeirDataset.Load(r.GetValue(data)!);
-            var qrels = dataset.Qrels(r.GetValue(split)!);
-            var index = new Bm25Index(dataset.Corpus.Select(d => d.Text).ToList(), r.GetValue(k1), r.GetValue(b));
+            var task = RetrievalTask.Load(r.GetValue(data)!);
+            var queries = r.GetValue(split) switch
+            {
+                "train" => task.Train,
+                "test" => task.Test,
+                var other => throw new ArgumentException($"--split: unknown split '{other}' (train, test)"),
+            };
+            using var model = r.GetValue(dense) is { } dir ? (IDisposable)(StudentConfig.IsStudentFolder(dir) ? StudentModel.Load(dir) : QwenModel.Load(dir)) : null;
+            ICandidateSource source = new Bm25Index(task.Corpus, r.GetValue(k1), r.GetValue(b));
+            if (model is not null)
+            {
+                IDenseEncoder encoder = model as StudentModel ?? (IDenseEncoder)new PooledEncoder((QwenModel)model, r.GetValue(pooling) == "last" ? PoolingMode.Last : PoolingMode.Mean);
+                ProgressDisplay.Run("embedding the corpus (texts)", report => source = DenseCandidates.Build(encoder, task.Corpus, report));
+            }
+
             using var lines = new JsonLines(null, r.GetValue(output));
-            var queries = qrels.Keys.Where(dataset.Queries.ContainsKey).OrderBy(q => q, StringComparer.Ordinal).ToList();
             ProgressDisplay.Run("mine (queries)", report =>
             {
                 int done = 0;
                 foreach (var query in queries)
                 {
-                    var positives = qrels[query].Where(j => j.Value > 0).Select(j => j.Key).ToList();
-                    var exclude = positives.Where(dataset.CorpusIndex.ContainsKey).Select(id => dataset.CorpusIndex[id]).ToHashSet();
-                    var hits = index.Search(dataset.Queries[query], r.GetValue(top), exclude);
+                    var hits = source.Search(query.Text, r.GetValue(top), query.Positives.ToHashSet());
                     lines.Write(new
                     {
-                        query_id = query, query = dataset.Queries[query], positives,
-                        candidates = hits.Select(h => new { id = dataset.Corpus[h.Doc].Id, score = h.Score }),
+                        query_id = query.Id, query = query.Text, positives = query.Positives.Order().Select(p => task.CorpusIds[p]),
+                        candidates = hits.Select(h => new { id = task.CorpusIds[h.Doc], score = h.Score }),
                     });
                     report(++done, queries.Count);
                 }

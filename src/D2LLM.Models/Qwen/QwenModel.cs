@@ -23,6 +23,9 @@ public sealed class QwenLoadOptions
     public int? Layers { get; set; }
 
     public IKernels Kernels { get; set; } = CpuKernels.Instance;
+
+    /// <summary>Ignore the folder's weights and draw random ones of its shape with this seed (to train a model from scratch).</summary>
+    public int? RandomSeed { get; set; }
 }
 
 /// <summary>
@@ -72,6 +75,7 @@ public sealed class QwenModel : IDisposable
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model folder not found");
         var config = ModelConfig.Load(directory);
         var tokenizer = BpeTokenizer.Load(directory);
+        if (options.RandomSeed is int seed) return new QwenModel(config, QwenWeights.Random(config, seed), tokenizer, options.Kernels, null, directory);
         var checkpoint = Checkpoint.Open(directory);
         try
         {

@@ -5,7 +5,7 @@ namespace D2LLM.Mining;
 ///   score(d) = Σ_t idf(t)·tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl)),  idf = ln(1 + (N − df + 0.5)/(df + 0.5)).
 /// Defaults k1 = 0.9, b = 0.4 (Anserini's, used for BEIR). Ties break by document order: deterministic.
 /// </summary>
-public sealed class Bm25Index
+public sealed class Bm25Index : ICandidateSource
 {
     private readonly Dictionary<string, List<(int Doc, int Tf)>> _postings = new(StringComparer.Ordinal);
     private readonly int[] _lengths;
