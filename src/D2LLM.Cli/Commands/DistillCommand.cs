@@ -94,7 +94,8 @@ internal static class DistillCommand
 
             Directory.CreateDirectory(r.GetValue(output)!);
             using var judgements = TeacherJudgements.Open(Path.Combine(r.GetValue(output)!, "teacher-judgements.bin"), judge);
-            if (judgements.Count > 0) Log($"resuming with {judgements.Count} stored teacher judgements");
+            int storedBefore = judgements.Count;
+            if (storedBefore > 0) Log($"resuming with {storedBefore} stored teacher judgements");
             ProgressDisplay.Run("teacher judgements (queries)", report =>
                 judgements.Fill(judge, plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))), report));
             Log($"teacher judgements: {judgements.Count} pairs ({judgements.Scored} scored in this run)");
@@ -144,7 +145,8 @@ internal static class DistillCommand
             var report = new
             {
                 method = "d2llm", mode = r.GetValue(mode), teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
-                train_examples = examples.Count, steps = history.Count, eval_queries = evaluation.Count,
+                train_examples = examples.Count, steps = history.Count, eval_queries = evaluation.Count, mining = r.GetValue(mining),
+                judgements_total = judgements.Count, judgements_stored_before = storedBefore, judgements_scored_this_run = judgements.Scored,
                 spearman_vs_teacher = after, spearman_vs_teacher_untrained = before, spearman_vs_teacher_backbone_mean_cosine = baseline,
                 final_loss = history.Count > 0 ? history[^1].Total : double.NaN, seconds = clock.Elapsed.TotalSeconds,
             };

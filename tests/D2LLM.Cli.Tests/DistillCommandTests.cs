@@ -1,0 +1,74 @@
+using System.Text.Json;
+using D2LLM.Models.Tests;
+using D2LLM.Training;
+
+namespace D2LLM.Cli.Tests;
+
+public class DistillCommandTests
+{
+    /// <summary>A synthetic BEIR folder: each query's relevant document shares its two topic words.</summary>
+    private static void WriteBeir(string dir, int queries)
+    {
+        var words = "river stone cloud paper garden engine music winter bridge candle forest silver harbor meadow signal copper".Split(' ');
+        Directory.CreateDirectory(Path.Combine(dir, "qrels"));
+        using var corpus = new StreamWriter(Path.Combine(dir, "corpus.jsonl"));
+        using var queryFile = new StreamWriter(Path.Combine(dir, "queries.jsonl"));
+        using var train = new StreamWriter(Path.Combine(dir, "qrels", "train.tsv"));
+        using var test = new StreamWriter(Path.Combine(dir, "qrels", "test.tsv"));
+        train.WriteLine("query-id\tcorpus-id\tscore");
+        test.WriteLine("query-id\tcorpus-id\tscore");
+        for (int i = 0; i < queries; i++)
+        {
+            string a = words[i % words.Length], b = words[i / words.Length % words.Length], c = words[(i * 7 + 3) % words.Length];
+            corpus.WriteLine(JsonSerializer.Serialize(new { _id = $"d{i}", title = "", text = $"notes on {a} and {b} number {i}" }));
+            corpus.WriteLine(JsonSerializer.Serialize(new { _id = $"x{i}", title = "", text = $"a remark about {c} and {a} item {i}" }));
+            queryFile.WriteLine(JsonSerializer.Serialize(new { _id = $"q{i}", text = $"what about {a} {b}" }));
+            (i % 10 == 0 ? test : train).WriteLine($"q{i}\td{i}\t1");
+        }
+    }
+
+    [Fact]
+    public void Distill_KilledWhileJudging_ResumesWithoutScoringAPairTwice()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var backbone = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        WriteBeir(dir.File("data"), 1500);
+        string outDir = dir.File("student");
+        string[] args =
+        {
+            "distill", "--teacher", teacher.Path, "--backbone", backbone.Path, "--data", dir.File("data"), "--out", outDir,
+            "--template", "d2llm-en-asym", "--mode", "heads", "--budget-minutes", "0.3", "--hard-negatives", "3", "--batch-queries", "4", "--eval-queries", "20",
+        };
+
+        // First run: killed (SIGKILL) as soon as judgements reach the store.
+        string store = Path.Combine(outDir, "teacher-judgements.bin");
+        using (var first = Cli.Start(args))
+        {
+            _ = first.StandardOutput.ReadToEndAsync();
+            _ = first.StandardError.ReadToEndAsync();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!(File.Exists(store) && new FileInfo(store).Length > 4096) && !first.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(5);
+            Assert.False(first.HasExited, "distill finished before it could be killed; make the case larger");
+            first.Kill(entireProcessTree: true);
+            first.WaitForExit();
+        }
+
+        Assert.False(File.Exists(Path.Combine(outDir, "report.json")));
+        var (code, stdout, stderr) = Cli.Run(args);
+        Assert.True(code == 0, stderr);
+        var report = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        int total = report.GetProperty("judgements_total").GetInt32();
+        int before = report.GetProperty("judgements_stored_before").GetInt32();
+        int scored = report.GetProperty("judgements_scored_this_run").GetInt32();
+        Assert.True(before > 0 && scored > 0, $"stored before {before}, scored now {scored}");
+        Assert.Equal(total, before + scored);
+
+        // The store holds exactly one record per pair: nothing was scored twice across the two runs.
+        var (reopened, records) = JudgementStore.Open(store, JudgementStore.ReadIdentity(store), 1f);
+        reopened.Dispose();
+        Assert.Equal(total, records.Count);
+        Assert.Equal(total, records.Select(r => (r.Query, r.Passage)).Distinct().Count());
+        Assert.True(File.Exists(Path.Combine(outDir, "heads.safetensors")));
+    }
+}
