@@ -81,7 +81,12 @@ internal static class DistillCommand
 
             using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
             var judge = new TeacherModel(teacherModel, prompt.Resolve(r));
-            var states = new TokenStates(backboneModel, maxTokens: 250);
+            bool lora = r.GetValue(mode) switch
+            {
+                "heads" => false,
+                "lora" => true,
+                var other => throw new ArgumentException($"--mode: unknown mode '{other}' (heads, lora)"),
+            };
             var all = StudentTrainer.Batches(examples, options.BatchQueries, options.Seed);
             int held = Math.Max(1, all.Count / 20);
             var batches = all.Take(all.Count - held).ToList();
@@ -89,8 +94,13 @@ internal static class DistillCommand
             var plan = StudentTrainer.Plan(all).ToList();
             var texts = plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query)))
                 .Distinct(StringComparer.Ordinal).ToList();
-            ProgressDisplay.Run("backbone states", report => states.Add(texts, progress: done => report(done, texts.Count)));
-            Log($"backbone states for {states.Count} texts");
+            // Heads-only training reads cached token states of every text; LoRA training runs the backbone each step.
+            var states = new TokenStates(backboneModel, maxTokens: 250);
+            if (!lora)
+            {
+                ProgressDisplay.Run("backbone states (texts)", report => states.Add(texts, progress: done => report(done, texts.Count)));
+                Log($"backbone states for {states.Count} texts");
+            }
 
             Directory.CreateDirectory(r.GetValue(output)!);
             using var judgements = TeacherJudgements.Open(Path.Combine(r.GetValue(output)!, "teacher-judgements.bin"), judge);
@@ -107,12 +117,7 @@ internal static class DistillCommand
                     "reference" => PmaVariant.Reference,
                     var other => throw new ArgumentException($"--pma: unknown form '{other}' (standard, reference)"),
                 }));
-            bool lora = r.GetValue(mode) switch
-            {
-                "heads" => false,
-                "lora" => true,
-                var other => throw new ArgumentException($"--mode: unknown mode '{other}' (heads, lora)"),
-            };
+            double baseline = BackboneAgreement(new PooledEncoder(backboneModel, PoolingMode.Mean, maxTokens: 250), judgements, evaluation);
             var loraOptions = new Models.Qwen.LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraRank), Dropout = 0.05f };
             ITokenEncoder encoder = lora ? new LoraEncoder(backboneModel, loraOptions, maxTokens: 250, options.Seed) : states;
             var measuring = Stopwatch.StartNew();
@@ -123,7 +128,6 @@ internal static class DistillCommand
             var left = total - clock.Elapsed - measuring.Elapsed * 1.2 - TimeSpan.FromSeconds(5);
             options.Budget = left > total / 10 ? left : total / 10;
             Log($"training budget {options.Budget.TotalMinutes:F1} of {total.TotalMinutes:F1} minutes");
-            double baseline = BackboneAgreement(states, judgements, evaluation);
             var trainer = new StudentTrainer(heads, encoder, judgements, options);
             string checkpoint = Path.Combine(r.GetValue(output)!, "trainer.safetensors");
             if (File.Exists(checkpoint)) Log($"resuming training from {checkpoint}");
@@ -174,21 +178,13 @@ internal static class DistillCommand
     }
 
     /// <summary>The same agreement for the backbone alone: cosine of mean-pooled token states.</summary>
-    private static double BackboneAgreement(TokenStates states, TeacherJudgements teacher, List<(string Query, List<string> Candidates)> evaluation)
-    {
-        float[] Mean(string text)
+    private static double BackboneAgreement(IDenseEncoder backbone, TeacherJudgements teacher, List<(string Query, List<string> Candidates)> evaluation) =>
+        evaluation.Count == 0 ? double.NaN : evaluation.Average(e =>
         {
-            var s = states[text];
-            var mean = new float[states.Dim];
-            Tensors.Kernels.Pooling.MeanForward(s, new[] { 0, s.Length / states.Dim }, mean, states.Dim);
-            return mean;
-        }
-
-        return evaluation.Average(e =>
-        {
-            var q = Mean(e.Query);
-            return Correlation.Spearman(e.Candidates.Select(c => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(q, Mean(c))).ToList(),
+            var vectors = backbone.Embed(e.Candidates.Prepend(e.Query).ToList());
+            int d = backbone.Dimensions;
+            return Correlation.Spearman(
+                e.Candidates.Select((_, i) => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(vectors.AsSpan(0, d), vectors.AsSpan((i + 1) * d, d))).ToList(),
                 e.Candidates.Select(c => teacher[e.Query, c].Probability).ToList());
         });
-    }
 }

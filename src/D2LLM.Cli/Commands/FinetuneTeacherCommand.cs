@@ -36,7 +36,8 @@ internal static class FinetuneTeacherCommand
             of sigmoid(logit(yes) - logit(no)) at the prompt's last position against the 0/1 label. --mode lora trains
             LoRA adapters on every projection and merges them on export; --mode full trains every layer tensor (the
             embedding and the tied head stay frozen). OUT is a model folder usable as --teacher anywhere; OUT/report.json
-            holds accuracy at 0.5, best-threshold accuracy and average precision on --eval before and after.
+            holds accuracy at 0.5, best-threshold accuracy and average precision on --eval before and after. The state
+            is saved every 200 steps in OUT/finetune-state.safetensors: rerun the same command to resume.
             """)
         {
             teacher, data, output, mode, evalData, evalLimit, epochs, lr, batch, rank, budget, initSeed,
@@ -67,16 +68,19 @@ internal static class FinetuneTeacherCommand
 
             var tuner = new TeacherFineTuner(judge, options);
             Log($"training {tuner.Parameters.Sum(p => (long)p.Length):N0} parameters ({r.GetValue(mode)}) on {pairs.Count:N0} pairs");
+            string outDir = r.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+            string state = Path.Combine(outDir, "finetune-state.safetensors");
+            if (File.Exists(state)) Log($"resuming from {state}");
             var losses = new List<double>();
             ProgressDisplay.Run("fine-tuning (steps)", report => losses = tuner.Train(pairs, (step, total, loss) =>
             {
                 report(step, total);
                 if (step % 100 == 0) Log($"step {step}/{total}: loss {loss:F4}");
-            }));
+            }, state));
             var after = evaluation is null ? null : Measure(judge, evaluation, "after");
             if (after is not null) Log($"after: accuracy {after["accuracy@0.5"]:F4} (best threshold {after["accuracy"]:F4}), AP {after["ap"]:F4}");
 
-            string outDir = r.GetValue(output)!;
             QwenExport.Save(model, outDir);
             var report = new
             {
@@ -86,6 +90,7 @@ internal static class FinetuneTeacherCommand
             };
             string json = JsonSerializer.Serialize(report);
             File.WriteAllText(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            File.Delete(state); // finished: a rerun starts a new fine-tuning
             Console.WriteLine(json);
             return 0;
         }));

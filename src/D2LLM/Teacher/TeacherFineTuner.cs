@@ -50,7 +50,8 @@ public sealed class TeacherFineTuner
     private readonly List<Parameter> _parameters;
     private readonly AdamW _optimizer;
     private readonly float[] _direction;
-    private readonly Random _dropout;
+    // Replaced each step by a generator seeded with (seed, step), so a resumed run draws the same dropout masks.
+    private Random _dropout;
 
     public TeacherFineTuner(TeacherModel teacher, TeacherTuningOptions options)
     {
@@ -74,7 +75,7 @@ public sealed class TeacherFineTuner
         model.Weights.LmHead.ReadRow(teacher.YesId, yes);
         model.Weights.LmHead.ReadRow(teacher.NoId, no);
         _direction = yes.Zip(no, (a, b) => (a - b) / teacher.Temperature).ToArray();
-        _dropout = new Random(options.Seed + 1);
+        _dropout = new Random(options.Seed);
     }
 
     public IReadOnlyList<Parameter> Parameters => _parameters;
@@ -112,32 +113,48 @@ public sealed class TeacherFineTuner
 
     /// <summary>
     /// Trains over the labelled pairs (0/1) for the configured epochs or until the budget ends; reports each step's
-    /// (step, total steps, loss). Returns the losses.
+    /// (step, total steps, loss) and returns the losses of this run. With a <paramref name="checkpointPath"/>, the
+    /// state (parameters, AdamW moments, next step) is saved every <paramref name="checkpointEvery"/> steps and a run
+    /// resumes from it exactly: each epoch's order and each step's dropout are drawn from seeds of their own.
     /// </summary>
-    public List<double> Train(IReadOnlyList<TextPair> pairs, Action<int, int, double>? onStep = null, CancellationToken cancellationToken = default)
+    public List<double> Train(IReadOnlyList<TextPair> pairs, Action<int, int, double>? onStep = null, string? checkpointPath = null,
+        int checkpointEvery = 200, CancellationToken cancellationToken = default)
     {
         if (pairs.Any(p => p.Label is not (0 or 1))) throw new ArgumentException("teacher fine-tuning needs 0/1 labels (a pair-classification file)");
-        var order = Enumerable.Range(0, pairs.Count).ToArray();
         int perEpoch = pairs.Count / _options.BatchSize, total = perEpoch * _options.Epochs;
         if (total == 0) throw new ArgumentException($"fewer pairs ({pairs.Count}) than one batch ({_options.BatchSize})");
         var schedule = new LearningRateSchedule(_options.PeakLearningRate, Math.Max(1, total / 20), total, DecayShape.Linear);
-        var rng = new Random(_options.Seed);
+        int start = 0;
+        if (checkpointPath is not null && File.Exists(checkpointPath))
+            start = Training.TrainerCheckpoint.Load(checkpointPath, _parameters, _optimizer).NextStep;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var losses = new List<double>();
-        for (int epoch = 0; epoch < _options.Epochs; epoch++)
+        int[]? order = null;
+        for (int step = start; step < total; step++)
         {
-            rng.Shuffle(order);
-            for (int s = 0; s < perEpoch; s++)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_options.Budget is { } budget && clock.Elapsed > budget)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (_options.Budget is { } budget && clock.Elapsed > budget) return losses;
-                foreach (var p in _parameters) p.ZeroGrad();
-                double loss = LossAndGradient(order.Skip(s * _options.BatchSize).Take(_options.BatchSize).Select(i => pairs[i]).ToList());
-                GradientClipping.ClipGlobalNorm(_parameters, _options.ClipNorm);
-                _optimizer.Step(schedule.At(losses.Count));
-                losses.Add(loss);
-                onStep?.Invoke(losses.Count, total, loss);
+                if (checkpointPath is not null) Training.TrainerCheckpoint.Save(checkpointPath, _parameters, _optimizer, step, double.NaN, null);
+                break;
             }
+
+            int epoch = step / perEpoch, s = step % perEpoch;
+            if (order is null || s == 0)
+            {
+                order = Enumerable.Range(0, pairs.Count).ToArray();
+                new Random(_options.Seed + epoch).Shuffle(order);
+            }
+
+            foreach (var p in _parameters) p.ZeroGrad();
+            _dropout = new Random(unchecked(_options.Seed * 1_000_003 + step));
+            double loss = LossAndGradient(order.Skip(s * _options.BatchSize).Take(_options.BatchSize).Select(i => pairs[i]).ToList());
+            GradientClipping.ClipGlobalNorm(_parameters, _options.ClipNorm);
+            _optimizer.Step(schedule.At(step));
+            losses.Add(loss);
+            onStep?.Invoke(step + 1, total, loss);
+            if (checkpointPath is not null && ((step + 1) % checkpointEvery == 0 || step + 1 == total))
+                Training.TrainerCheckpoint.Save(checkpointPath, _parameters, _optimizer, step + 1, double.NaN, null);
         }
 
         return losses;
