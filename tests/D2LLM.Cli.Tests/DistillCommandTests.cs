@@ -71,4 +71,28 @@ public class DistillCommandTests
         Assert.Equal(total, records.Select(r => (r.Query, r.Passage)).Distinct().Count());
         Assert.True(File.Exists(Path.Combine(outDir, "heads.safetensors")));
     }
+
+    [Fact]
+    public void Distill_OnATripletFile_WritesAStudentAndItsReport()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var backbone = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        var words = "river stone cloud paper garden engine music winter bridge candle forest silver".Split(' ');
+        File.WriteAllLines(dir.File("triplets.jsonl"), Enumerable.Range(0, 120).Select(i => JsonSerializer.Serialize(new
+        {
+            query = $"{words[i % 12]} {words[i / 12 % 12]} question {i}", pos = new[] { $"{words[i % 12]} {words[i / 12 % 12]} answer {i}" },
+            neg = new[] { $"{words[(i + 5) % 12]} unrelated {i}" },
+        })));
+        string outDir = dir.File("student");
+        var (code, stdout, stderr) = Cli.Run("distill", "--teacher", teacher.Path, "--backbone", backbone.Path, "--data", dir.File("triplets.jsonl"),
+            "--out", outDir, "--template", "d2llm-en-asym", "--mode", "heads", "--budget-minutes", "0.1", "--hard-negatives", "3", "--batch-queries", "4");
+        Assert.True(code == 0, stderr);
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        Assert.True(report.GetProperty("train_examples").GetInt32() > 90);
+        Assert.True(report.GetProperty("steps").GetInt32() > 0);
+        Assert.True(report.GetProperty("eval_queries").GetInt32() > 0);
+        Assert.True(File.Exists(Path.Combine(outDir, "student.json")));
+        Assert.Equal(report.GetProperty("steps").GetInt32(), JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("steps").GetInt32());
+    }
 }
