@@ -106,7 +106,7 @@ internal static class DistillCommand
             using var judgements = TeacherJudgements.Open(Path.Combine(r.GetValue(output)!, "teacher-judgements.bin"), judge);
             int storedBefore = judgements.Count;
             if (storedBefore > 0) Log($"resuming with {storedBefore} stored teacher judgements");
-            ProgressDisplay.Run("teacher judgements (queries)", report =>
+            ProgressDisplay.Run("teacher judgements (pairs)", report =>
                 judgements.Fill(judge, plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))), report));
             Log($"teacher judgements: {judgements.Count} pairs ({judgements.Scored} scored in this run)");
 

@@ -40,7 +40,7 @@ internal static class TeacherScoreCommand
                 .ToList();
             using var judgements = TeacherJudgements.Open(r.GetValue(cache)!, judge);
             int before = judgements.Count;
-            ProgressDisplay.Run($"teacher-score shard {index}/{count} (queries)", report => judgements.Fill(judge, groups, report));
+            ProgressDisplay.Run($"teacher-score shard {index}/{count} (pairs)", report => judgements.Fill(judge, groups, report));
             Console.Error.WriteLine($"teacher-score: {judgements.Scored} pairs scored, {before} were already in {r.GetValue(cache)}");
             return 0;
         }));

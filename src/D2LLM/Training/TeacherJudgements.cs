@@ -42,14 +42,17 @@ public sealed class TeacherJudgements : IDisposable
     /// <summary>Pairs the teacher scored in this process (not loaded from the store).</summary>
     public int Scored { get; private set; }
 
-    /// <summary>Scores every missing pair, one shared-prefix pass per query.</summary>
+    /// <summary>
+    /// Scores every missing pair, one shared-prefix pass per query; reports (pairs done, pairs in all), counting pairs
+    /// already stored as done, so the rate and ETA are in pairs.
+    /// </summary>
     public void Fill(TeacherModel teacher, IEnumerable<(string Query, IReadOnlyList<string> Passages)> groups, Action<int, int>? progress = null)
     {
-        var list = groups.ToList();
-        for (int g = 0; g < list.Count; g++)
+        var list = groups.Select(g => (g.Query, Passages: g.Passages.Distinct(StringComparer.Ordinal).ToList())).ToList();
+        int total = list.Sum(g => g.Passages.Count), done = 0;
+        foreach (var (query, passages) in list)
         {
-            var (query, passages) = list[g];
-            var missing = passages.Distinct(StringComparer.Ordinal).Where(p => !_scores.ContainsKey((query, p))).ToList();
+            var missing = passages.Where(p => !_scores.ContainsKey((query, p))).ToList();
             if (missing.Count > 0)
             {
                 var scores = teacher.ScoreCandidates(query, missing, withFeatures: true);
@@ -63,7 +66,7 @@ public sealed class TeacherJudgements : IDisposable
                 Scored += missing.Count;
             }
 
-            progress?.Invoke(g + 1, list.Count);
+            progress?.Invoke(done += passages.Count, total);
         }
     }
 
