@@ -72,9 +72,9 @@ public class LossTests
         Check("FI", feat, (z, d) => FeatureImitation.Compute(z, tc, shape, width, 1f, d));
     }
 
-    private delegate double Loss(float[] input, Span<float> grad);
+    internal delegate double Loss(float[] input, Span<float> grad);
 
-    private static void Check(string name, float[] input, Loss loss)
+    internal static void Check(string name, float[] input, Loss loss)
     {
         var analytic = new float[input.Length];
         loss(input, analytic);
@@ -97,7 +97,7 @@ public class LossTests
         Assert.True(Math.Sqrt(diff / norm) <= 1e-4, $"{name}: relative error {Math.Sqrt(diff / norm):E2}");
     }
 
-    private static float[] Rand(Random rng, int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
+    internal static float[] Rand(Random rng, int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
 
     private static float[] Prob(Random rng, int n) => Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray();
 }
