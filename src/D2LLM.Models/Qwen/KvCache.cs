@@ -42,6 +42,23 @@ public sealed class KvCache
         return result;
     }
 
+    /// <summary>A cache of the chosen sequences only, in the given order (shared, not copied): drops finished ones.</summary>
+    public KvCache Select(IReadOnlyList<int> sequences)
+    {
+        var result = new KvCache(Layers, sequences.Count);
+        for (int i = 0; i < Layers; i++)
+        {
+            for (int b = 0; b < sequences.Count; b++)
+            {
+                result._keys[i][b] = _keys[i][sequences[b]];
+                result._values[i][b] = _values[i][sequences[b]];
+            }
+        }
+
+        for (int b = 0; b < sequences.Count; b++) result.Lengths[b] = Lengths[sequences[b]];
+        return result;
+    }
+
     internal Tensor? Keys(int layer, int sequence) => _keys[layer][sequence];
 
     internal Tensor? Values(int layer, int sequence) => _values[layer][sequence];

@@ -1,0 +1,90 @@
+using D2LLM.Models.Qwen;
+using D2LLM.Tensors;
+
+namespace D2LLM.Models.Generation;
+
+/// <summary>
+/// Text generation on a Qwen decoder with a key/value cache: the prompts are read in one packed pass (prefill), then
+/// each step feeds every unfinished sequence its last token (positions continuing from the cache) and picks the next
+/// from the full-vocabulary logits at that position. Finished sequences leave the batch. Results equal decoding
+/// without a cache (the whole text re-read each step), which the tests check against a float64 reference.
+/// </summary>
+public sealed class TextGenerator(QwenModel model)
+{
+    public QwenModel Model { get; } = model;
+
+    public IReadOnlyList<Generation> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, CancellationToken cancellationToken = default)
+    {
+        if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("every prompt needs at least one token");
+        var stopIds = (options.StopTokenIds ?? Model.Config.EosTokenIds).ToHashSet();
+        var samplers = prompts.Select((_, i) => new TokenSampler(options.Temperature, options.TopP, options.Seed + i)).ToArray();
+        var generated = prompts.Select(_ => new List<int>()).ToArray();
+        var finish = new string?[prompts.Count];
+        var texts = new string[prompts.Count];
+
+        var cache = new KvCache(Model.LayerCount, prompts.Count);
+        var batch = TokenBatch.Pack(prompts);
+        var active = Enumerable.Range(0, prompts.Count).ToList();
+        var logits = NextLogits(Model.Forward(batch, cache), batch);
+        while (active.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var still = new List<int>();
+            var nextTokens = new List<int[]>();
+            for (int a = 0; a < active.Count; a++)
+            {
+                int s = active[a];
+                int token = samplers[s].Next(logits.AsSpan(a * Vocab, Vocab));
+                if (stopIds.Contains(token))
+                {
+                    finish[s] = "stop";
+                    continue;
+                }
+
+                generated[s].Add(token);
+                if (Decode(generated[s]) is var text && options.StopStrings.FirstOrDefault(text.Contains) is { } stop)
+                {
+                    texts[s] = text[..text.IndexOf(stop, StringComparison.Ordinal)];
+                    finish[s] = "stop";
+                    continue;
+                }
+
+                if (generated[s].Count >= options.MaxNewTokens)
+                {
+                    finish[s] = "length";
+                    continue;
+                }
+
+                still.Add(a);
+                nextTokens.Add(new[] { token });
+            }
+
+            if (still.Count == 0) break;
+            cache = cache.Select(still);
+            active = still.Select(a => active[a]).ToList();
+            batch = TokenBatch.Pack(nextTokens, cache.Lengths.ToArray());
+            logits = NextLogits(Model.Forward(batch, cache), batch);
+        }
+
+        return Enumerable.Range(0, prompts.Count)
+            .Select(s => new Generation(generated[s].ToArray(), texts[s] ?? Decode(generated[s]), finish[s] ?? "length")).ToList();
+    }
+
+    private int Vocab => Model.Weights.LmHead.Rows;
+
+    /// <summary>Logits over the whole vocabulary at each sequence's last position: [sequences, vocab].</summary>
+    private float[] NextLogits(Tensor hidden, TokenBatch batch)
+    {
+        var k = Model.Kernels;
+        int h = Model.HiddenSize;
+        var last = k.Allocate(batch.Count, h);
+        for (int b = 0; b < batch.Count; b++) k.CopyRows(hidden, batch.Last(b), last, b, 1);
+        var logits = k.Allocate(batch.Count, Vocab);
+        k.Linear(last, Model.Weights.LmHead, null, logits);
+        var host = new float[logits.Length];
+        k.CopyTo(logits, host);
+        return host;
+    }
+
+    private string Decode(IEnumerable<int> ids) => Model.Tokenizer?.Decode(ids, skipSpecialTokens: true) ?? "";
+}

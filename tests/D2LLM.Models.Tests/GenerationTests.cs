@@ -1,0 +1,81 @@
+using System.Text.Json;
+using D2LLM.Models.Generation;
+using D2LLM.Models.Qwen;
+
+namespace D2LLM.Models.Tests;
+
+public class GenerationTests
+{
+    private static IEnumerable<(int[] Prompt, int[] Greedy)> Expected(string model) =>
+        File.ReadLines(Fixtures.Path($"expected/generate/{model}.jsonl")).Select(line =>
+        {
+            var e = JsonDocument.Parse(line).RootElement;
+            return (e.GetProperty("prompt").EnumerateArray().Select(x => x.GetInt32()).ToArray(), e.GetProperty("greedy").EnumerateArray().Select(x => x.GetInt32()).ToArray());
+        });
+
+    [Theory]
+    [InlineData("tiny-qwen2-a")]
+    [InlineData("tiny-qwen3-a")]
+    [InlineData("mqa-untied")]
+    [InlineData("sharded-hd")]
+    public void Greedy_ReproducesTheFloat64ReferenceTokenByToken_BatchedOrAlone(string name)
+    {
+        using var folder = new FixtureModel(name);
+        using var model = QwenModel.Load(folder.Path);
+        var generator = new TextGenerator(model);
+        var options = new GenerationOptions { MaxNewTokens = 12, StopTokenIds = Array.Empty<int>() };
+        var cases = Expected(name).ToList();
+        var batched = generator.Generate(cases.Select(c => c.Prompt).ToList(), options);
+        for (int i = 0; i < cases.Count; i++)
+        {
+            Assert.Equal(cases[i].Greedy, batched[i].Ids);
+            Assert.Equal("length", batched[i].FinishReason);
+            Assert.Equal(cases[i].Greedy, generator.Generate(new[] { cases[i].Prompt }, options)[0].Ids);
+        }
+    }
+
+    [Fact]
+    public void KvCachedDecoding_EqualsRereadingTheWholeTextEachStep()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        var prompt = model.Encode("The cache must not change the answer:");
+        var cached = new TextGenerator(model).Generate(new[] { prompt }, new GenerationOptions { MaxNewTokens = 10, StopTokenIds = Array.Empty<int>() })[0].Ids;
+        var ids = prompt.ToList();
+        var vocab = Enumerable.Range(0, model.Config.VocabSize).ToArray();
+        for (int step = 0; step < 10; step++)
+        {
+            var batch = TokenBatch.Pack(new[] { ids.ToArray() });
+            ids.Add(TokenSampler.Argmax(model.LastLogits(model.Forward(batch), batch, vocab)));
+        }
+
+        Assert.Equal(ids.Skip(prompt.Length), cached);
+    }
+
+    [Fact]
+    public void Sampling_IsSeededAndStopsAtStopTokensAndStrings()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        using var model = QwenModel.Load(folder.Path);
+        var generator = new TextGenerator(model);
+        var prompt = new[] { model.Encode("Once upon a time") };
+        var sampling = new GenerationOptions { MaxNewTokens = 8, Temperature = 0.9f, TopP = 0.9f, Seed = 5, StopTokenIds = Array.Empty<int>() };
+        var a = generator.Generate(prompt, sampling)[0];
+        Assert.Equal(a.Ids, generator.Generate(prompt, sampling)[0].Ids);
+        sampling.Seed = 6;
+        Assert.NotEqual(a.Ids, generator.Generate(prompt, sampling)[0].Ids);
+
+        // The greedy continuation's third token as a stop token: generation ends before it.
+        var greedy = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 6, StopTokenIds = Array.Empty<int>() })[0];
+        var stopped = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 6, StopTokenIds = new[] { greedy.Ids[2] } })[0];
+        Assert.Equal(greedy.Ids[..Array.IndexOf(greedy.Ids, greedy.Ids[2])], stopped.Ids);
+        Assert.Equal("stop", stopped.FinishReason);
+
+        // A stop string taken from the greedy text: the text is cut before it.
+        string text = greedy.Text;
+        string stop = text.Substring(text.Length / 2, Math.Min(2, text.Length - text.Length / 2));
+        var cut = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 6, StopTokenIds = Array.Empty<int>(), StopStrings = new[] { stop } })[0];
+        Assert.Equal("stop", cut.FinishReason);
+        Assert.Equal(text[..text.IndexOf(stop, StringComparison.Ordinal)], cut.Text);
+    }
+}
