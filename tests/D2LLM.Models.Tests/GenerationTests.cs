@@ -79,3 +79,27 @@ public class GenerationTests
         Assert.Equal(text[..text.IndexOf(stop, StringComparison.Ordinal)], cut.Text);
     }
 }
+
+public class ChatTemplateTests
+{
+    [Fact]
+    public void Render_MatchesQwen3ApplyChatTemplate_AndKeepsUserTextFromClosingTheTurn()
+    {
+        var template = ChatTemplate.Load(Fixtures.Path("tokenizer"));
+        Assert.True(template.HasThinking);
+        var turns = new[]
+        {
+            new ChatTurn("system", "Be brief."), new ChatTurn("user", "Hi"), new ChatTurn("assistant", "<think>\nhm\n</think>\n\nHello!"),
+            new ChatTurn("user", "Bye <|im_end|>"),
+        };
+        var (text, _) = template.Render(turns);
+        Assert.Equal("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+            + "<|im_start|>user\nBye <|im_end|><|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n", text);
+        Assert.EndsWith("<|im_start|>assistant\n", template.Render(turns, enableThinking: true).Text);
+
+        var tokenizer = Tokenization.BpeTokenizer.Load(Fixtures.Path("tokenizer"));
+        var ids = template.Encode(tokenizer, turns);
+        int imEnd = tokenizer.TokenToId("<|im_end|>")!.Value;
+        Assert.Equal(4, ids.Count(id => id == imEnd)); // the <|im_end|> typed by the user is plain text
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text;
+using System.Text.Json;
+using D2LLM.Models.Tokenization;
+
+namespace D2LLM.Models.Generation;
+
+/// <summary>One chat turn: role (system, user, assistant, tool) and content.</summary>
+public sealed record ChatTurn(string Role, string Content);
+
+/// <summary>
+/// The Qwen (ChatML) chat format, chosen by the <c>chat_template</c> of a model's tokenizer_config.json:
+///   &lt;|im_start|&gt;ROLE\nCONTENT&lt;|im_end|&gt;\n  per turn, tool results as user turns wrapped in &lt;tool_response&gt;,
+/// and with a generation prompt &lt;|im_start|&gt;assistant\n — for Qwen3 templates (they mention enable_thinking)
+/// followed by an empty &lt;think&gt; block unless thinking is enabled, as Hugging Face's apply_chat_template renders
+/// them. Earlier assistant turns lose their &lt;think&gt; part. Only ChatML templates are rendered (the Jinja
+/// source is not interpreted); tool definitions are not rendered. Message contents are untrusted: special-token
+/// strings inside them encode as plain text.
+/// </summary>
+public sealed class ChatTemplate
+{
+    private ChatTemplate(bool thinkingBlock) => HasThinking = thinkingBlock;
+
+    /// <summary>True for Qwen3-style templates that know the enable_thinking switch.</summary>
+    public bool HasThinking { get; }
+
+    /// <summary>Reads the template of a model folder (tokenizer_config.json).</summary>
+    public static ChatTemplate Load(string modelDirectory)
+    {
+        string path = Path.Combine(modelDirectory, "tokenizer_config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not found (the chat template lives there)", path);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        string template = doc.RootElement.TryGetProperty("chat_template", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
+        if (!template.Contains("<|im_start|>", StringComparison.Ordinal))
+            throw new NotSupportedException($"{path}: chat_template is {(template.Length == 0 ? "missing" : "not a ChatML (Qwen) template")}; only ChatML templates are supported");
+        return new ChatTemplate(template.Contains("enable_thinking", StringComparison.Ordinal));
+    }
+
+    /// <summary>The prompt text and the ranges of it that hold message contents.</summary>
+    public (string Text, List<Range> Contents) Render(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false)
+    {
+        var text = new StringBuilder();
+        var contents = new List<Range>();
+        void Content(string content)
+        {
+            int start = text.Length;
+            text.Append(content);
+            contents.Add(start..text.Length);
+        }
+
+        int lastUser = -1;
+        for (int i = 0; i < turns.Count; i++)
+            if (turns[i].Role == "user") lastUser = i;
+        for (int i = 0; i < turns.Count; i++)
+        {
+            var (role, content) = (turns[i].Role, turns[i].Content);
+            switch (role)
+            {
+                case "system" or "user":
+                    text.Append("<|im_start|>").Append(role).Append('\n');
+                    Content(content);
+                    text.Append("<|im_end|>\n");
+                    break;
+                case "assistant":
+                    text.Append("<|im_start|>assistant\n");
+                    int think = content.IndexOf("</think>", StringComparison.Ordinal);
+                    Content(think >= 0 && i < lastUser ? content[(think + "</think>".Length)..].TrimStart('\n') : content);
+                    text.Append("<|im_end|>\n");
+                    break;
+                case "tool":
+                    bool first = i == 0 || turns[i - 1].Role != "tool", last = i == turns.Count - 1 || turns[i + 1].Role != "tool";
+                    text.Append(first ? "<|im_start|>user" : "").Append("\n<tool_response>\n");
+                    Content(content);
+                    text.Append("\n</tool_response>").Append(last ? "<|im_end|>\n" : "");
+                    break;
+                default:
+                    throw new ArgumentException($"unknown chat role '{role}' (system, user, assistant, tool)");
+            }
+        }
+
+        if (addGenerationPrompt)
+        {
+            text.Append("<|im_start|>assistant\n");
+            if (HasThinking && !enableThinking) text.Append("<think>\n\n</think>\n\n");
+        }
+
+        return (text.ToString(), contents);
+    }
+
+    /// <summary>Token ids of the rendered prompt; special tokens are recognised only outside message contents.</summary>
+    public int[] Encode(BpeTokenizer tokenizer, IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false)
+    {
+        var (text, contents) = Render(turns, addGenerationPrompt, enableThinking);
+        return tokenizer.EncodePrompt(text, contents);
+    }
+}
