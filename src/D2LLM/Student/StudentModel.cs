@@ -34,11 +34,11 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder
             if (backbone.HiddenSize != config.Dim)
                 throw new InvalidDataException($"{Path.Combine(directory, StudentConfig.FileName)}: dim {config.Dim} does not match the backbone's hidden size {backbone.HiddenSize}");
             var heads = new StudentHeads(config.HeadsOptions());
-            LoadParameters(Path.Combine(directory, StudentConfig.HeadsFile), heads.Parameters);
+            ParameterFile.Read(Path.Combine(directory, StudentConfig.HeadsFile), heads.Parameters);
             if (config.LoraRank is int rank)
             {
                 backbone.AddLora(new LoraOptions { Rank = rank, Alpha = config.LoraAlpha ?? rank, Dropout = 0 }, seed: 0);
-                LoadParameters(Path.Combine(directory, StudentConfig.LoraFile), backbone.LoraParameters());
+                ParameterFile.Read(Path.Combine(directory, StudentConfig.LoraFile), backbone.LoraParameters());
             }
 
             return new StudentModel(config, backbone, heads, directory);
@@ -54,10 +54,9 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder
     public static void Save(string directory, StudentConfig config, StudentHeads heads, IEnumerable<Tensors.Optim.Parameter>? lora = null)
     {
         System.IO.Directory.CreateDirectory(directory);
-        SafetensorsWriter.Write(Path.Combine(directory, StudentConfig.HeadsFile),
-            heads.Parameters.Select(p => SafetensorsEntry.FromFloats(p.Name, p.Shape, p.Value)));
+        ParameterFile.Write(Path.Combine(directory, StudentConfig.HeadsFile), heads.Parameters);
         if (lora is not null)
-            SafetensorsWriter.Write(Path.Combine(directory, StudentConfig.LoraFile), lora.Select(p => SafetensorsEntry.FromFloats(p.Name, p.Shape, p.Value)));
+            ParameterFile.Write(Path.Combine(directory, StudentConfig.LoraFile), lora);
         config.Save(directory);
     }
 
@@ -89,19 +88,6 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder
         if (second.Length != first.Length) throw new ArgumentException("one second embedding per first embedding");
         var rows = Enumerable.Range(0, n).ToArray();
         return Heads.Iem.Forward(Tensor.Wrap(first, n, Dimensions), Tensor.Wrap(second, n, Dimensions), rows, rows, Config.IemTask);
-    }
-
-    private static void LoadParameters(string path, IEnumerable<Tensors.Optim.Parameter> parameters)
-    {
-        using var file = SafetensorsFile.Open(path);
-        foreach (var p in parameters)
-        {
-            if (!file.Contains(p.Name)) throw new InvalidDataException($"{path}: missing tensor '{p.Name}'");
-            var info = file.Info(p.Name);
-            if (!info.Shape.SequenceEqual(p.Shape))
-                throw new InvalidDataException($"{path}: tensor '{p.Name}' has shape {info.ShapeText}, expected [{string.Join(", ", p.Shape)}]");
-            file.ReadFloats(p.Name).CopyTo(p.Value, 0);
-        }
     }
 
     public void Dispose() => Backbone.Dispose();

@@ -41,9 +41,11 @@ public sealed class LoraEncoder : ITokenEncoder
     public int Dim => Backbone.HiddenSize;
     public IEnumerable<Parameter> Parameters => Backbone.LoraParameters();
 
-    public EncodedTexts Encode(IReadOnlyList<string> texts, bool training)
+    public EncodedTexts Encode(IReadOnlyList<string> texts, bool training) => EncodeIds(texts.Select(Ids).ToList(), training);
+
+    /// <summary>As <see cref="Encode"/>, for sequences already tokenised (a cross-encoder's query-passage pairs).</summary>
+    public EncodedTexts EncodeIds(List<int[]> ids, bool training)
     {
-        var ids = texts.Select(Ids).ToList();
         var whole = TokenBatch.Pack(ids);
         var chunks = Chunks(ids);
         var seeds = chunks.Select(_ => training ? _dropout.Next() : 0).ToArray();

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace D2LLM.CrossEncoder;
+
+/// <summary>cross-encoder.json: what a cross-encoder student folder needs besides its weights.</summary>
+public sealed record CrossEncoderConfig
+{
+    public const string FileName = "cross-encoder.json";
+    public const string HeadFile = "head.safetensors";
+    public const string LoraFile = "lora.safetensors";
+    public const string FormatName = "d2llm-cross-encoder";
+
+    [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
+    [JsonPropertyName("version")] public int Version { get; init; } = 1;
+    [JsonPropertyName("backbone")] public required string Backbone { get; init; }
+    [JsonPropertyName("backbone_layers")] public int? BackboneLayers { get; init; }
+    [JsonPropertyName("lora_rank")] public int LoraRank { get; init; } = 8;
+    [JsonPropertyName("lora_alpha")] public float LoraAlpha { get; init; } = 8;
+
+    /// <summary>Query and passage token limits before pairing (Rank-DistiLLM: 32 and 256).</summary>
+    [JsonPropertyName("query_tokens")] public int QueryTokens { get; init; } = 32;
+    [JsonPropertyName("passage_tokens")] public int PassageTokens { get; init; } = 256;
+
+    /// <summary>Text between query and passage.</summary>
+    [JsonPropertyName("separator")] public string Separator { get; init; } = "\n\n";
+    [JsonPropertyName("provenance")] public Dictionary<string, object?> Provenance { get; init; } = new();
+
+    public static bool IsFolder(string directory) => File.Exists(Path.Combine(directory, FileName));
+
+    public static CrossEncoderConfig Load(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not a cross-encoder folder (no {FileName})", path);
+        CrossEncoderConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<CrossEncoderConfig>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid cross-encoder config ({e.Message})");
+        }
+
+        if (config is null || config.Format != FormatName) throw new InvalidDataException($"{path}: format is not '{FormatName}'");
+        if (config.Version != 1) throw new InvalidDataException($"{path}: version {config.Version} is not supported (1)");
+        return config;
+    }
+
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, FileName);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}
