@@ -95,4 +95,57 @@ public class DistillCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "student.json")));
         Assert.Equal(report.GetProperty("steps").GetInt32(), JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("steps").GetInt32());
     }
+
+    [Fact]
+    public void DistillRankDistillm_TrainsACrossEncoderThatEvalCanRerankWith()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var backbone = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        WriteBeir(dir.File("data"), 120);
+        string outDir = dir.File("cross");
+        var (code, stdout, stderr) = Cli.Run("distill", "--method", "rank-distillm", "--teacher", teacher.Path, "--backbone", backbone.Path,
+            "--data", dir.File("data"), "--out", outDir, "--template", "d2llm-en-asym", "--budget-minutes", "0.25", "--depth", "8", "--eval-queries", "10");
+        Assert.True(code == 0, stderr);
+        var report = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("rank-distillm", report.GetProperty("method").GetString());
+        Assert.True(report.GetProperty("train_lists").GetInt32() > 50);
+        Assert.True(report.GetProperty("student_pairs_per_s").GetDouble() > 0);
+        Assert.Contains("stage2-teacher:", stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "cross-encoder.json")));
+
+        var eval = Cli.Run("eval", "--model", outDir, "--data", dir.File("data"), "--depth", "10");
+        Assert.True(eval.Code == 0, eval.Stderr);
+        var metrics = JsonDocument.Parse(eval.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.True(metrics.GetProperty("columns").TryGetProperty("model", out _));
+    }
+
+    [Fact]
+    public void Distill_OnACorpusWithoutQueries_WritesPseudoQueriesAndTrainsOnThem()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var backbone = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        var words = "river stone cloud paper garden engine music winter bridge candle forest silver".Split(' ');
+        File.WriteAllLines(dir.File("corpus.jsonl"), Enumerable.Range(0, 150).Select(i =>
+            JsonSerializer.Serialize(new { text = $"a note on the {words[i % 12]} and the {words[i / 12 % 12]}, number {i}" })));
+        string outDir = dir.File("student");
+        string[] args =
+        {
+            "distill", "--teacher", teacher.Path, "--backbone", backbone.Path, "--data", dir.File("corpus.jsonl"), "--out", outDir,
+            "--template", "d2llm-en-asym", "--mode", "heads", "--budget-minutes", "0.1", "--hard-negatives", "3", "--batch-queries", "4",
+            "--pseudo-queries", "120", "--pseudo-min-score", "0", "--mining", "dense", // a random judge writes random tokens: BM25 finds nothing for them
+        };
+        var (code, stdout, stderr) = Cli.Run(args);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("pseudo-queries for 120 sampled passages", stderr);
+        var queries = File.ReadAllLines(Path.Combine(outDir, "pseudo-queries.jsonl"));
+        Assert.True(queries.Length > 60, $"{queries.Length} pseudo-queries kept");
+        Assert.True(JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("train_examples").GetInt32() > 40);
+
+        // A rerun reads the queries back instead of writing new ones.
+        var again = Cli.Run(args);
+        Assert.True(again.Code == 0, again.Stderr);
+        Assert.Contains($"read {queries.Length} pseudo-queries", again.Stderr);
+    }
 }

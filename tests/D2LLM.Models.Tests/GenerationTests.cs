@@ -103,3 +103,23 @@ public class ChatTemplateTests
         Assert.Equal(4, ids.Count(id => id == imEnd)); // the <|im_end|> typed by the user is plain text
     }
 }
+
+public class TokenSamplerTests
+{
+    [Fact]
+    public void TopP_SamplesOnlyFromTheNucleus_InProportion()
+    {
+        // Probabilities 0.5, 0.3, 0.15, 0.05 (logits = log p): top-p 0.75 keeps {0, 1}, then 5:3.
+        float[] logits = { MathF.Log(0.5f), MathF.Log(0.3f), MathF.Log(0.15f), MathF.Log(0.05f) };
+        var sampler = new TokenSampler(temperature: 1, topP: 0.75f, seed: 1);
+        var counts = new int[4];
+        for (int i = 0; i < 8000; i++) counts[sampler.Next(logits)]++;
+        Assert.Equal(0, counts[2] + counts[3]);
+        Assert.InRange(counts[0] / 8000.0, 0.625 - 0.02, 0.625 + 0.02);
+        var all = new TokenSampler(1, 1, 2);
+        var seen = new HashSet<int>();
+        for (int i = 0; i < 2000; i++) seen.Add(all.Next(logits));
+        Assert.Equal(4, seen.Count);
+        Assert.Equal(1, TokenSampler.Argmax(new[] { 0f, 3, 3, 1 }));
+    }
+}

@@ -33,17 +33,27 @@ internal static class DistillCommand
         var backboneLayers = new Option<int?>("--backbone-layers") { Description = "use only the backbone's first N layers (faster student)" };
         var trainQueries = new Option<int>("--train-queries") { Description = "use at most this many training queries (default: all)", DefaultValueFactory = _ => int.MaxValue };
         var evalQueries = new Option<int>("--eval-queries") { Description = "held-out queries evaluated", DefaultValueFactory = _ => 200 };
-        var lr = new Option<float>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3f };
+        var lr = new Option<float?>("--lr") { Description = "peak learning rate (default 1e-3 for d2llm, 3e-4 for rank-distillm)" };
         var variant = new Option<string>("--pma") { Description = "standard (default: trains better here) | reference (the D2LLM code's form)", DefaultValueFactory = _ => "standard" };
         var hardNegatives = new Option<int>("--hard-negatives") { Description = "K mined negatives per query", DefaultValueFactory = _ => 15 };
         var batchQueries = new Option<int>("--batch-queries") { Description = "B queries per batch", DefaultValueFactory = _ => 16 };
         var mode = new Option<string>("--mode") { Description = "lora (LoRA + heads, the paper's setting; default) | heads (frozen backbone, cached states: faster, weaker)", DefaultValueFactory = _ => "lora" };
         var loraRank = new Option<int>("--lora-rank") { Description = "LoRA rank (alpha = rank)", DefaultValueFactory = _ => 8 };
+        var method = new Option<string>("--method") { Description = "d2llm (bi-encoder student: PMA + IEM; default) | rank-distillm (cross-encoder student, listwise)", DefaultValueFactory = _ => "d2llm" };
+        var depth = new Option<int>("--depth") { Description = "rank-distillm: candidates per training list (the positive and depth - 1 mined)", DefaultValueFactory = _ => 16 };
+        var listLoss = new Option<string>("--loss") { Description = "rank-distillm stage-2 loss: ranknet | kl | approxndcg | adr-mse | lce", DefaultValueFactory = _ => "ranknet" };
+        var labelShare = new Option<double>("--label-share") { Description = "rank-distillm: share of the training budget for stage 1 (labels, LCE)", DefaultValueFactory = _ => 0.2 };
+        var pseudoPassages = new Option<int>("--pseudo-queries") { Description = "corpus without queries: passages to write a query for", DefaultValueFactory = _ => 2000 };
+        var pseudoMinScore = new Option<double>("--pseudo-min-score") { Description = "keep a pseudo-query when the teacher's P(yes) for its passage reaches this", DefaultValueFactory = _ => 0.5 };
+        var generator = new Option<string?>("--generator") { Description = "model that writes pseudo-queries (default: the teacher)" };
+        var listsPerStep = new Option<int>("--lists-per-step") { Description = "rank-distillm: candidate lists per optimiser step", DefaultValueFactory = _ => 4 };
         var cmd = new Command("distill", """
             Distil a local Qwen teacher into a D2LLM student (backbone + PMA + IEM), then report how well the student
             agrees with the teacher on held-out queries. Data: a BEIR folder (train/test qrels), a triplet file
             ({"query", "pos", "neg"} lines; given negatives come first) or a pair file (label 1, or an STS score of at
-            least 80% of the top, marks a relevant pair); files hold out ~10% of queries by a stable hash. The stages:
+            least 80% of the top, marks a relevant pair); files hold out ~10% of queries by a stable hash. A corpus
+            alone (corpus.jsonl without queries, or {"text"} lines) gets pseudo-queries: the teacher (or --generator)
+            writes one per sampled passage and keeps those it judges relevant to their passage. The stages:
               1. mine   - top-K hard negatives for each training query (--mining bm25 | dense; known positives removed);
               2. states - the backbone's token states for every text (computed once in --mode heads);
               3. judge  - the teacher scores every (query, passage) pair the losses need: each query's positive,
@@ -55,20 +65,42 @@ internal static class DistillCommand
               5. report - Spearman(student, teacher) over each held-out query's 16 first-stage candidates, next to the
                           backbone's mean-pooled cosine; OUT/report.json.
             OUT becomes a student folder: embed with `d2llm embed --model OUT`.
+            --method rank-distillm trains a cross-encoder instead (query + separator + passage through the LoRA
+            backbone, a linear head on the last state): stage 1 on labels (LCE, the positive against 7 mined
+            negatives), stage 2 on the teacher's ranking of each query's --depth candidates (--loss, RankNet by
+            default); it reports agreement with the teacher and the student's speed next to the teacher's.
             """)
         {
             teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
+            method, depth, listLoss, labelShare, listsPerStep, pseudoPassages, pseudoMinScore, generator,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
+            switch (r.GetValue(method))
+            {
+                case "rank-distillm":
+                    return RankDistillation.Run(new RankDistillSettings(r.GetValue(teacher)!, prompt.Resolve(r), r.GetValue(backbone)!, r.GetValue(backboneLayers),
+                        r.GetValue(data)!, r.GetValue(output)!, r.GetValue(budget), r.GetValue(mining)!, r.GetValue(trainQueries), r.GetValue(evalQueries),
+                        r.GetValue(depth), Losses.Listwise.Listwise.Parse(r.GetValue(listLoss)!), r.GetValue(labelShare),
+                        r.GetValue(lr) ?? 3e-4f, r.GetValue(listsPerStep), r.GetValue(loraRank),
+                        new PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), r.GetValue(generator))));
+                case "d2llm":
+                    break;
+                default:
+                    throw new ArgumentException($"--method: unknown method '{r.GetValue(method)}' (d2llm, rank-distillm)");
+            }
+
             var clock = Stopwatch.StartNew();
             void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
-            var task = RetrievalTask.Load(r.GetValue(data)!);
+            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
+            var judge = new TeacherModel(teacherModel, prompt.Resolve(r));
+            var task = PseudoQueries.Ensure(RetrievalTask.Load(r.GetValue(data)!), r.GetValue(output)!, r.GetValue(generator), judge,
+                r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), Log);
             Log($"data: {task.Corpus.Count} texts, {task.Train.Count} train / {task.Test.Count} held-out queries");
             var options = new DistillationOptions
             {
-                LearningRate = r.GetValue(lr), HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
+                LearningRate = r.GetValue(lr) ?? 1e-3f, HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
             };
             using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
             var miner = Miner(r.GetValue(mining)!, task, backboneModel);
@@ -79,8 +111,6 @@ internal static class DistillCommand
             Log($"mined {examples.Count} training examples, {evaluation.Count} evaluation queries × 16 {r.GetValue(mining)} candidates");
             if (examples.Count < options.BatchQueries) throw new InvalidDataException($"{r.GetValue(data)}: only {examples.Count} training queries with {options.HardNegatives} negatives; at least --batch-queries {options.BatchQueries} are needed");
 
-            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
-            var judge = new TeacherModel(teacherModel, prompt.Resolve(r));
             bool lora = r.GetValue(mode) switch
             {
                 "heads" => false,
@@ -161,7 +191,7 @@ internal static class DistillCommand
         return cmd;
     }
 
-    private static ICandidateSource Miner(string kind, RetrievalTask task, QwenModel backbone)
+    internal static ICandidateSource Miner(string kind, RetrievalTask task, QwenModel backbone)
     {
         switch (kind)
         {

@@ -42,7 +42,7 @@ public sealed class TextGenerator(QwenModel model)
                 }
 
                 generated[s].Add(token);
-                if (Decode(generated[s]) is var text && options.StopStrings.FirstOrDefault(text.Contains) is { } stop)
+                if (options.StopStrings.Count > 0 && Decode(generated[s]) is var text && options.StopStrings.FirstOrDefault(text.Contains) is { } stop)
                 {
                     texts[s] = text[..text.IndexOf(stop, StringComparison.Ordinal)];
                     finish[s] = "stop";
@@ -86,5 +86,8 @@ public sealed class TextGenerator(QwenModel model)
         return host;
     }
 
-    private string Decode(IEnumerable<int> ids) => Model.Tokenizer?.Decode(ids, skipSpecialTokens: true) ?? "";
+    // The output layer is padded past the tokenizer's vocabulary (151,936 rows for 151,669 tokens); a padding id has
+    // no text, as in Hugging Face's decode.
+    private string Decode(IEnumerable<int> ids) =>
+        Model.Tokenizer is { } tokenizer ? tokenizer.Decode(ids.Where(id => id < tokenizer.VocabSize), skipSpecialTokens: true) : "";
 }

@@ -27,16 +27,7 @@ public sealed class BeirDataset
     public static BeirDataset Load(string directory)
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: data folder not found");
-        var corpus = new List<TextItem>();
-        string corpusPath = Path.Combine(directory, "corpus.jsonl");
-        foreach (var (line, e) in DataLines.ReadJson(corpusPath))
-        {
-            string id = DataLines.String(e, "_id", corpusPath, line);
-            string title = e.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
-            string text = DataLines.String(e, "text", corpusPath, line);
-            corpus.Add(new TextItem(id, title.Length > 0 ? title + " " + text : text));
-        }
-
+        var corpus = CorpusFile.Read(Path.Combine(directory, "corpus.jsonl"), requireIds: true).ToList();
         var queries = new Dictionary<string, string>();
         // queries.jsonl, plus split-specific files such as SciFact's queries-train.jsonl.
         var queryFiles = System.IO.Directory.GetFiles(directory, "queries*.jsonl").Order(StringComparer.Ordinal).ToList();

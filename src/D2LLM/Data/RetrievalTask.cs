@@ -38,13 +38,40 @@ public sealed class RetrievalTask
     public IReadOnlyList<JudgedQuery> Train { get; }
     public IReadOnlyList<JudgedQuery> Test { get; }
 
-    /// <summary>A BEIR folder, a triplet file or a pair file, recognised by its shape.</summary>
+    /// <summary>True for a corpus without queries: they have to be written (pseudo-queries) before training.</summary>
+    public bool NeedsQueries => Train.Count == 0 && Test.Count == 0;
+
+    /// <summary>
+    /// A BEIR folder, a triplet file or a pair file, recognised by its shape; or a corpus alone (a folder with only
+    /// corpus.jsonl, or a .jsonl file of {"text"} lines), which <see cref="NeedsQueries"/>.
+    /// </summary>
     public static RetrievalTask Load(string path)
     {
-        if (Directory.Exists(path)) return FromBeir(BeirDataset.Load(path));
+        if (Directory.Exists(path))
+        {
+            bool judged = File.Exists(Path.Combine(path, "qrels", "train.tsv")) && Directory.GetFiles(path, "queries*.jsonl").Length > 0;
+            return judged ? FromBeir(BeirDataset.Load(path)) : FromCorpusFile(Path.Combine(path, "corpus.jsonl"));
+        }
+
+        if (CorpusFile.Recognises(path)) return FromCorpusFile(path);
         if (TripletFile.Recognises(path)) return FromTriplets(path);
         if (PairFile.Recognises(path)) return FromPairs(path);
         throw new FileNotFoundException($"{path}: not a BEIR folder, a triplet file ({{\"query\", \"pos\", \"neg\"}} lines) or a pair file (.tsv, .tsv.gz, .jsonl)", path);
+    }
+
+    /// <summary>A corpus without queries (corpus.jsonl lines with _id/title/text, or plain {"text"} lines).</summary>
+    public static RetrievalTask FromCorpusFile(string path)
+    {
+        var items = CorpusFile.Read(path).ToList();
+        if (items.Count == 0) throw new InvalidDataException($"{path}: the corpus is empty");
+        return new RetrievalTask(path, items.Select(d => d.Text).ToList(), items.Select(d => d.Id).ToList(), new List<JudgedQuery>(), new List<JudgedQuery>());
+    }
+
+    /// <summary>This corpus with queries written for its documents (query, relevant document), split as for files.</summary>
+    public RetrievalTask WithQueries(IEnumerable<(string Query, int Doc)> queries)
+    {
+        var grouped = queries.GroupBy(q => q.Query, StringComparer.Ordinal).Select(g => (g.Key, g.Select(x => x.Doc).ToHashSet(), new List<int>()));
+        return Split(Source, Corpus, CorpusIds, grouped);
     }
 
     public static RetrievalTask FromBeir(BeirDataset data)
@@ -68,7 +95,7 @@ public sealed class RetrievalTask
             foreach (var n in t.Negatives) q.Negatives.Add(corpus.Add(n));
         }
 
-        return Split(path, corpus, queries.Select(e => (e.Key, e.Value.Positives, e.Value.Negatives.Where(n => !e.Value.Positives.Contains(n)).Distinct().ToList())));
+        return Split(path, corpus.Texts, null, queries.Select(e => (e.Key, e.Value.Positives, e.Value.Negatives.Where(n => !e.Value.Positives.Contains(n)).Distinct().ToList())));
     }
 
     public static RetrievalTask FromPairs(string path)
@@ -85,10 +112,10 @@ public sealed class RetrievalTask
             if (p.Label >= threshold) positives.Add(doc);
         }
 
-        return Split(path, corpus, queries.Where(e => e.Value.Count > 0).Select(e => (e.Key, e.Value, new List<int>())));
+        return Split(path, corpus.Texts, null, queries.Where(e => e.Value.Count > 0).Select(e => (e.Key, e.Value, new List<int>())));
     }
 
-    private static RetrievalTask Split(string path, TextSet corpus, IEnumerable<(string Query, HashSet<int> Positives, List<int> Negatives)> queries)
+    private static RetrievalTask Split(string path, IReadOnlyList<string> corpus, IReadOnlyList<string>? corpusIds, IEnumerable<(string Query, HashSet<int> Positives, List<int> Negatives)> queries)
     {
         var train = new List<JudgedQuery>();
         var test = new List<JudgedQuery>();
@@ -100,7 +127,7 @@ public sealed class RetrievalTask
         }
 
         if (train.Count == 0) throw new InvalidDataException($"{path}: no query with a relevant text to train on");
-        return new RetrievalTask(path, corpus.Texts, null, train, test);
+        return new RetrievalTask(path, corpus, corpusIds, train, test);
     }
 
     private static bool HeldOut(string hashId) => Convert.ToUInt64(hashId, 16) % 1000 < HeldOutShare * 1000;

@@ -1,3 +1,4 @@
+using D2LLM.CrossEncoder;
 using D2LLM.Data;
 using D2LLM.Models.Qwen;
 using D2LLM.Retrieval;
@@ -7,18 +8,25 @@ namespace D2LLM.Cli.Commands.Eval;
 
 /// <summary>
 /// The model under evaluation, whatever its kind: <c>bm25</c> (no neural model), a student folder (PMA embeddings,
-/// IEM scores) or a plain Qwen folder (pooled states, cosine). Gives an encoder for dense retrieval and scorers for
+/// IEM scores), a cross-encoder folder (pair scores only) or a plain Qwen folder (pooled states, cosine). Gives an encoder for dense retrieval and scorers for
 /// reranking and for pairs.
 /// </summary>
 internal sealed class EvalModel : IDisposable
 {
     private readonly StudentModel? _student;
     private readonly QwenModel? _plain;
+    private readonly CrossEncoderModel? _crossEncoder;
 
     public EvalModel(string name, string pooling)
     {
         Name = name;
         if (name == "bm25") return;
+        if (CrossEncoderConfig.IsFolder(name))
+        {
+            _crossEncoder = CrossEncoderModel.Load(name);
+            return;
+        }
+
         if (StudentConfig.IsStudentFolder(name))
         {
             _student = StudentModel.Load(name);
@@ -37,12 +45,15 @@ internal sealed class EvalModel : IDisposable
     }
 
     public string Name { get; }
+    /// <summary>The embedding side (null for BM25 and for a cross-encoder, which only scores pairs).</summary>
     public IDenseEncoder? Encoder { get; }
-    public bool IsBm25 => Encoder is null;
 
-    /// <summary>Scores of one query against candidate texts: IEM logits for a student, cosine for a plain model.</summary>
+    public bool IsBm25 => Encoder is null && _crossEncoder is null;
+
+    /// <summary>Scores of one query against candidate texts: IEM logits for a student, cosine for a plain model, the cross-encoder's score.</summary>
     public double[] Rerank(string query, IReadOnlyList<string> candidates)
     {
+        if (_crossEncoder is not null) return _crossEncoder.Score(query, candidates).Select(x => (double)x).ToArray();
         if (_student is not null) return _student.Score(_student.Embed(new[] { query }), _student.Embed(candidates)).Select(x => (double)x).ToArray();
         var vectors = Encoder!.Embed(candidates.Prepend(query).ToList());
         int d = Encoder.Dimensions;
@@ -53,6 +64,8 @@ internal sealed class EvalModel : IDisposable
     /// <summary>Scores of aligned pairs (text1 with text2).</summary>
     public double[] ScorePairs(IReadOnlyList<TextPair> pairs)
     {
+        if (_crossEncoder is not null)
+            return _crossEncoder.Forward(pairs.Select(p => _crossEncoder.EncodePair(p.Text1, p.Text2)).ToList(), training: false).Scores.Select(x => (double)x).ToArray();
         var first = Encoder!.Embed(pairs.Select(p => p.Text1).ToList());
         var second = Encoder.Embed(pairs.Select(p => p.Text2).ToList());
         if (_student is not null) return _student.ScorePairs(first, second).Select(x => (double)x).ToArray();
@@ -65,5 +78,6 @@ internal sealed class EvalModel : IDisposable
     {
         _student?.Dispose();
         _plain?.Dispose();
+        _crossEncoder?.Dispose();
     }
 }

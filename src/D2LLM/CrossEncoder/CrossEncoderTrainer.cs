@@ -1,0 +1,94 @@
+using D2LLM.Losses.Listwise;
+using D2LLM.Tensors.Optim;
+using D2LLM.Training;
+
+namespace D2LLM.CrossEncoder;
+
+/// <summary>A query with its candidate passages and the teacher's targets for them (higher is better).</summary>
+public sealed record CandidateList(string Query, IReadOnlyList<string> Passages, float[] Targets)
+{
+    /// <summary>Targets from teacher scores as Rank-DistiLLM builds them: t = n − rank + 1 (rank 1 = the best score).</summary>
+    public static float[] RankTargets(IReadOnlyList<double> teacherScores)
+    {
+        var order = Enumerable.Range(0, teacherScores.Count).OrderByDescending(i => teacherScores[i]).ToArray();
+        var targets = new float[teacherScores.Count];
+        for (int rank = 0; rank < order.Length; rank++) targets[order[rank]] = order.Length - rank;
+        return targets;
+    }
+}
+
+/// <summary>Options of <see cref="CrossEncoderTrainer"/>.</summary>
+public sealed class CrossEncoderTrainingOptions
+{
+    public ListwiseLoss Loss { get; set; } = ListwiseLoss.RankNet;
+
+    /// <summary>Candidate lists (queries) per optimiser step.</summary>
+    public int ListsPerStep { get; set; } = 4;
+
+    public float LearningRate { get; set; } = 3e-4f;
+    public int WarmupSteps { get; set; } = 20;
+    public TimeSpan Budget { get; set; } = TimeSpan.FromMinutes(5);
+    public int MaxSteps { get; set; } = int.MaxValue;
+    public int Seed { get; set; } = 42;
+    public float ClipNorm { get; set; } = 1f;
+    public int CheckpointEvery { get; set; } = 100;
+}
+
+/// <summary>
+/// Listwise training of a <see cref="CrossEncoderModel"/> (Rank-DistiLLM B.5): each step scores every (query,
+/// passage) of a few candidate lists, applies the chosen listwise loss against the targets, and back-propagates into
+/// the head and the LoRA adapters; AdamW with warm-up then a constant rate, global-norm clipping. Lists are visited
+/// in a seeded order per epoch until the budget or the step limit. With a checkpoint path the state is saved every
+/// <see cref="CrossEncoderTrainingOptions.CheckpointEvery"/> steps and at the end (marked finished), and a run resumes.
+/// All lists of one run must have the same length (shorter ones are for the caller to drop).
+/// </summary>
+public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTrainingOptions options)
+{
+    private const int Finished = int.MaxValue;
+
+    public List<double> Train(IReadOnlyList<CandidateList> lists, string? checkpointPath = null, Action<int, double>? onStep = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (lists.Count == 0) throw new ArgumentException("no candidate lists to train on");
+        int n = lists[0].Passages.Count;
+        if (lists.Any(l => l.Passages.Count != n || l.Targets.Length != n)) throw new ArgumentException("all candidate lists of a run need the same length");
+        var parameters = model.Parameters.ToList();
+        var optimizer = new AdamW(parameters);
+        var schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.MaxSteps, DecayShape.Constant);
+        int start = checkpointPath is not null && File.Exists(checkpointPath) ? TrainerCheckpoint.Load(checkpointPath, parameters, optimizer).NextStep : 0;
+        var losses = new List<double>();
+        if (start == Finished) return losses;
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int perEpoch = Math.Max(1, lists.Count / options.ListsPerStep);
+        int[]? order = null;
+        int step = start;
+        for (; step < options.MaxSteps && clock.Elapsed < options.Budget; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int epoch = step / perEpoch, s = step % perEpoch;
+            if (order is null || s == 0)
+            {
+                order = Enumerable.Range(0, lists.Count).ToArray();
+                new Random(options.Seed + epoch).Shuffle(order);
+            }
+
+            var batch = order.Skip(s * options.ListsPerStep).Take(options.ListsPerStep).Select(i => lists[i]).ToList();
+            foreach (var p in parameters) p.ZeroGrad();
+            var pairs = batch.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList();
+            var (scores, pass) = model.Forward(pairs, training: true);
+            var dScores = new float[scores.Length];
+            double loss = Listwise.Compute(options.Loss, scores, batch.SelectMany(l => l.Targets).ToArray(), new ListBatch(batch.Count, n), dScores);
+            model.Backward(pass!, dScores);
+            GradientClipping.ClipGlobalNorm(parameters, options.ClipNorm);
+            optimizer.Step(schedule.At(step));
+            losses.Add(loss);
+            onStep?.Invoke(step + 1, loss);
+            if (checkpointPath is not null && (step + 1) % options.CheckpointEvery == 0)
+                TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, step + 1, double.NaN, null);
+        }
+
+        if (checkpointPath is not null) TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, Finished, double.NaN, null);
+        return losses;
+    }
+}
