@@ -46,6 +46,7 @@ internal static class DistillCommand
         var pseudoPassages = new Option<int>("--pseudo-queries") { Description = "corpus without queries: passages to write a query for", DefaultValueFactory = _ => 2000 };
         var pseudoMinScore = new Option<double>("--pseudo-min-score") { Description = "keep a pseudo-query when the teacher's P(yes) for its passage reaches this", DefaultValueFactory = _ => 0.5 };
         var generator = new Option<string?>("--generator") { Description = "model that writes pseudo-queries (default: the teacher)" };
+        var teacherMode = new Option<string>("--teacher-mode") { Description = "rank-distillm targets: pointwise (yes/no scores; default) | listwise (the teacher's sliding-window ranking, window 20, stride 10)", DefaultValueFactory = _ => "pointwise" };
         var listsPerStep = new Option<int>("--lists-per-step") { Description = "rank-distillm: candidate lists per optimiser step", DefaultValueFactory = _ => 4 };
         var cmd = new Command("distill", """
             Distil a local Qwen teacher into a D2LLM student (backbone + PMA + IEM), then report how well the student
@@ -72,7 +73,7 @@ internal static class DistillCommand
             """)
         {
             teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
-            method, depth, listLoss, labelShare, listsPerStep, pseudoPassages, pseudoMinScore, generator,
+            method, depth, listLoss, labelShare, listsPerStep, pseudoPassages, pseudoMinScore, generator, teacherMode,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -84,7 +85,13 @@ internal static class DistillCommand
                         r.GetValue(data)!, r.GetValue(output)!, r.GetValue(budget), r.GetValue(mining)!, r.GetValue(trainQueries), r.GetValue(evalQueries),
                         r.GetValue(depth), Losses.Listwise.Listwise.Parse(r.GetValue(listLoss)!), r.GetValue(labelShare),
                         r.GetValue(lr) ?? 3e-4f, r.GetValue(listsPerStep), r.GetValue(loraRank),
-                        new PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), r.GetValue(generator))));
+                        new PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), r.GetValue(generator)),
+                        r.GetValue(teacherMode) switch
+                        {
+                            "pointwise" => false,
+                            "listwise" => true,
+                            var other => throw new ArgumentException($"--teacher-mode: unknown mode '{other}' (pointwise, listwise)"),
+                        }));
                 case "d2llm":
                     break;
                 default:

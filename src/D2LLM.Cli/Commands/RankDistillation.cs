@@ -15,7 +15,7 @@ namespace D2LLM.Cli.Commands;
 internal sealed record RankDistillSettings(
     string Teacher, TeacherPrompt Prompt, string Backbone, int? BackboneLayers, string Data, string Out, double BudgetMinutes, string Mining,
     int TrainQueries, int EvalQueries, int Depth, ListwiseLoss Loss, double LabelShare, float LearningRate, int ListsPerStep, int LoraRank,
-    PseudoQuerySettings Pseudo);
+    PseudoQuerySettings Pseudo, bool ListwiseTeacher);
 
 /// <summary>How a corpus without queries gets them (see <see cref="PseudoQueries"/>).</summary>
 internal sealed record PseudoQuerySettings(int Passages, double MinScore, string? Generator);
@@ -28,6 +28,28 @@ internal sealed record PseudoQuerySettings(int Passages, double MinScore, string
 /// </summary>
 internal static class RankDistillation
 {
+    /// <summary>The teacher's sliding-window permutations of each list as targets (stored, so a rerun ranks nothing twice).</summary>
+    private static List<CandidateList> ListwiseTargets(QwenModel teacher, List<CandidateList> lists, string path, Action<string> log)
+    {
+        var listwise = new ListwiseTeacher(ListwiseTeacher.Llm(teacher));
+        using var store = new RankingStore(path);
+        int before = store.Count;
+        var result = new List<CandidateList>();
+        ProgressDisplay.Run("listwise teacher (lists)", report =>
+        {
+            foreach (var list in lists)
+            {
+                var order = store.GetOrAdd(list.Query, list.Passages, () => listwise.Rank(list.Query, list.Passages));
+                var targets = new float[order.Length];
+                for (int rank = 0; rank < order.Length; rank++) targets[order[rank]] = order.Length - rank;
+                result.Add(list with { Targets = targets });
+                report(result.Count, lists.Count);
+            }
+        });
+        log($"listwise teacher: {store.Count} rankings ({store.Count - before} made in this run) in {path}");
+        return result;
+    }
+
     public static int Run(RankDistillSettings s)
     {
         var clock = Stopwatch.StartNew();
@@ -73,6 +95,7 @@ internal static class RankDistillation
             var passages = e.Negatives.Prepend(e.Positive).ToList();
             return new CandidateList(e.Query, passages, CandidateList.RankTargets(passages.Select(p => judgements[e.Query, p].Probability).ToList()));
         }).ToList();
+        if (s.ListwiseTeacher) teacherLists = ListwiseTargets(teacherModel, teacherLists, Path.Combine(s.Out, "listwise-rankings.jsonl"), Log);
         void Stage(string name, IReadOnlyList<CandidateList> lists, ListwiseLoss loss, TimeSpan budget)
         {
             var trainer = new CrossEncoderTrainer(student, new CrossEncoderTrainingOptions { Loss = loss, Budget = budget, LearningRate = s.LearningRate, ListsPerStep = s.ListsPerStep });
