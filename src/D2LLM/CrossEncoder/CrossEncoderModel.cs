@@ -13,7 +13,7 @@ namespace D2LLM.CrossEncoder;
 /// Training: <see cref="Forward"/> keeps what <see cref="Backward"/> needs (∂s/∂h_last = w, ∂s/∂w = h_last, ∂s/∂b = 1);
 /// memory stays bounded through the chunked <see cref="LoraEncoder"/>.
 /// </summary>
-public sealed class CrossEncoderModel : IDisposable
+public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
 {
     private readonly LoraEncoder _encoder;
     private readonly int _endId;

@@ -8,7 +8,7 @@ namespace D2LLM.Student;
 /// A distilled D2LLM student loaded from its folder: backbone → PMA embeddings, and IEM scores over embeddings
 /// (so stored passages are reranked without another backbone pass).
 /// </summary>
-public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder
+public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retrieval.IPassageScorer
 {
     private StudentModel(StudentConfig config, QwenModel backbone, StudentHeads heads, string directory)
     {
@@ -72,6 +72,9 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder
         Backbone.Kernels.CopyTo(hidden, host);
         return Heads.Embed(host, batch.Starts).Data;
     }
+
+    /// <summary>IEM logits of a query against passages, embedding both (with stored passage vectors, use the overload below).</summary>
+    public float[] Score(string query, IReadOnlyList<string> passages) => Score(Embed(new[] { query }), Embed(passages));
 
     /// <summary>IEM logits of one query embedding against passage embeddings [n, dimensions].</summary>
     public float[] Score(float[] query, float[] passages)

@@ -53,8 +53,7 @@ internal sealed class EvalModel : IDisposable
     /// <summary>Scores of one query against candidate texts: IEM logits for a student, cosine for a plain model, the cross-encoder's score.</summary>
     public double[] Rerank(string query, IReadOnlyList<string> candidates)
     {
-        if (_crossEncoder is not null) return _crossEncoder.Score(query, candidates).Select(x => (double)x).ToArray();
-        if (_student is not null) return _student.Score(_student.Embed(new[] { query }), _student.Embed(candidates)).Select(x => (double)x).ToArray();
+        if (((IPassageScorer?)_crossEncoder ?? _student) is { } scorer) return scorer.Score(query, candidates).Select(x => (double)x).ToArray();
         var vectors = Encoder!.Embed(candidates.Prepend(query).ToList());
         int d = Encoder.Dimensions;
         return Enumerable.Range(0, candidates.Count)
