@@ -12,5 +12,6 @@ root.Subcommands.Add(TeacherScoreCommand.Create());
 root.Subcommands.Add(MineCommand.Create());
 root.Subcommands.Add(FinetuneTeacherCommand.Create());
 root.Subcommands.Add(PullCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();
