@@ -1,0 +1,112 @@
+using System.Numerics.Tensors;
+
+namespace D2LLM.Storage.Embedded;
+
+/// <summary>
+/// One collection held in memory for exact search: keys, texts, metadata and a row-major vector matrix (unit rows
+/// for cosine, so a score is one dot product). Rows are removed by moving the last row into the gap.
+/// </summary>
+internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
+{
+    private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
+    private readonly List<VectorRecord> _records = new();
+    private float[] _vectors = new float[dimensions * 64];
+
+    public int Dimensions { get; } = dimensions;
+    public VectorDistance Distance { get; } = distance;
+    public int Count => _records.Count;
+
+    public void Put(VectorRecord record)
+    {
+        string key = record.Key.ToString();
+        if (!_rows.TryGetValue(key, out int row))
+        {
+            row = _records.Count;
+            _rows[key] = row;
+            _records.Add(record);
+            if (_vectors.Length < (row + 1) * Dimensions) Array.Resize(ref _vectors, Math.Max(_vectors.Length * 2, (row + 1) * Dimensions));
+        }
+
+        _records[row] = record with { Vector = null };
+        var target = _vectors.AsSpan(row * Dimensions, Dimensions);
+        record.Vector.AsSpan().CopyTo(target);
+        if (Distance == VectorDistance.Cosine) Normalise(target);
+    }
+
+    public void Remove(string key)
+    {
+        if (!_rows.Remove(key, out int row)) return;
+        int last = _records.Count - 1;
+        if (row != last)
+        {
+            _records[row] = _records[last];
+            _rows[_records[row].Key.ToString()] = row;
+            _vectors.AsSpan(last * Dimensions, Dimensions).CopyTo(_vectors.AsSpan(row * Dimensions, Dimensions));
+        }
+
+        _records.RemoveAt(last);
+    }
+
+    public VectorRecord? Get(string key, bool includeVector) => _rows.TryGetValue(key, out int row) ? WithVector(row, includeVector) : null;
+
+    public IEnumerable<VectorRecord> Where(VectorFilter? filter) => _records.Where(r => filter is null || filter.Matches(r.Metadata));
+
+    /// <summary>
+    /// The best Top rows for each query (scores: cosine or dot, higher first; Euclidean distance,
+    /// lower first), scanning the matrix once for all queries so that each row is read from memory once.
+    /// </summary>
+    public List<VectorSearchHit>[] Search(IReadOnlyList<float[]> queries, VectorSearchOptions options)
+    {
+        var prepared = queries.Select(q =>
+        {
+            if (q.Length != Dimensions) throw new ArgumentException($"the query vector has {q.Length} dimensions, the collection {Dimensions}");
+            var copy = q.ToArray();
+            if (Distance == VectorDistance.Cosine) Normalise(copy);
+            return copy;
+        }).ToArray();
+        bool lowerIsBetter = Distance == VectorDistance.Euclidean;
+        int n = _records.Count, parts = Math.Min(Environment.ProcessorCount, Math.Max(1, n / 4096));
+        var partial = new PriorityQueue<int, double>[parts, prepared.Length];
+        Parallel.For(0, parts, part =>
+        {
+            for (int q = 0; q < prepared.Length; q++) partial[part, q] = new PriorityQueue<int, double>();
+            int start = (int)((long)n * part / parts), end = (int)((long)n * (part + 1) / parts);
+            for (int row = start; row < end; row++)
+            {
+                if (options.Filter is { } filter && !filter.Matches(_records[row].Metadata)) continue;
+                var v = _vectors.AsSpan(row * Dimensions, Dimensions);
+                for (int q = 0; q < prepared.Length; q++)
+                {
+                    double score = lowerIsBetter ? TensorPrimitives.Distance(v, prepared[q]) : TensorPrimitives.Dot(v, prepared[q]);
+                    if (options.ScoreThreshold is { } t && (lowerIsBetter ? score > t : score < t)) continue;
+                    // Min-heap of the best so far keyed so that the worst kept hit is on top; ties keep the earlier row.
+                    double key = lowerIsBetter ? -score : score;
+                    var heap = partial[part, q];
+                    if (heap.Count < options.Top) heap.Enqueue(row, key);
+                    else if (heap.TryPeek(out _, out double worst) && key > worst) heap.DequeueEnqueue(row, key);
+                }
+            }
+        });
+
+        var result = new List<VectorSearchHit>[prepared.Length];
+        for (int q = 0; q < prepared.Length; q++)
+        {
+            var hits = new List<(int Row, double Key)>();
+            for (int part = 0; part < parts; part++)
+                while (partial[part, q].TryDequeue(out int row, out double key)) hits.Add((row, key));
+            result[q] = hits.OrderByDescending(h => h.Key).ThenBy(h => h.Row).Take(options.Top)
+                .Select(h => new VectorSearchHit(WithVector(h.Row, options.IncludeVectors), lowerIsBetter ? -h.Key : h.Key)).ToList();
+        }
+
+        return result;
+    }
+
+    private VectorRecord WithVector(int row, bool include) =>
+        include ? _records[row] with { Vector = _vectors.AsSpan(row * Dimensions, Dimensions).ToArray() } : _records[row];
+
+    private static void Normalise(Span<float> v)
+    {
+        float norm = TensorPrimitives.Norm(v);
+        if (norm > 0) TensorPrimitives.Divide(v, norm, v);
+    }
+}
