@@ -13,5 +13,7 @@ root.Subcommands.Add(MineCommand.Create());
 root.Subcommands.Add(FinetuneTeacherCommand.Create());
 root.Subcommands.Add(PullCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(IndexCommand.Create());
+root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

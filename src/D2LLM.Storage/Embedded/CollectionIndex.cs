@@ -4,13 +4,15 @@ namespace D2LLM.Storage.Embedded;
 
 /// <summary>
 /// One collection held in memory for exact search: keys, texts, metadata and a row-major vector matrix (unit rows
-/// for cosine, so a score is one dot product). Rows are removed by moving the last row into the gap.
+/// for cosine, so a score is one dot product, with each row's norm kept to give vectors back as they were stored).
+/// Rows are removed by moving the last row into the gap.
 /// </summary>
 internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
 {
     private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
     private readonly List<VectorRecord> _records = new();
     private float[] _vectors = new float[dimensions * 64];
+    private readonly List<float> _norms = new();
 
     public int Dimensions { get; } = dimensions;
     public VectorDistance Distance { get; } = distance;
@@ -24,13 +26,14 @@ internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
             row = _records.Count;
             _rows[key] = row;
             _records.Add(record);
+            _norms.Add(1);
             if (_vectors.Length < (row + 1) * Dimensions) Array.Resize(ref _vectors, Math.Max(_vectors.Length * 2, (row + 1) * Dimensions));
         }
 
         _records[row] = record with { Vector = null };
         var target = _vectors.AsSpan(row * Dimensions, Dimensions);
         record.Vector.AsSpan().CopyTo(target);
-        if (Distance == VectorDistance.Cosine) Normalise(target);
+        if (Distance == VectorDistance.Cosine) _norms[row] = Normalise(target);
     }
 
     public void Remove(string key)
@@ -40,11 +43,13 @@ internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
         if (row != last)
         {
             _records[row] = _records[last];
+            _norms[row] = _norms[last];
             _rows[_records[row].Key.ToString()] = row;
             _vectors.AsSpan(last * Dimensions, Dimensions).CopyTo(_vectors.AsSpan(row * Dimensions, Dimensions));
         }
 
         _records.RemoveAt(last);
+        _norms.RemoveAt(last);
     }
 
     public VectorRecord? Get(string key, bool includeVector) => _rows.TryGetValue(key, out int row) ? WithVector(row, includeVector) : null;
@@ -101,12 +106,18 @@ internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
         return result;
     }
 
-    private VectorRecord WithVector(int row, bool include) =>
-        include ? _records[row] with { Vector = _vectors.AsSpan(row * Dimensions, Dimensions).ToArray() } : _records[row];
+    private VectorRecord WithVector(int row, bool include)
+    {
+        if (!include) return _records[row];
+        var vector = _vectors.AsSpan(row * Dimensions, Dimensions).ToArray();
+        TensorPrimitives.Multiply(vector, _norms[row], vector);
+        return _records[row] with { Vector = vector };
+    }
 
-    private static void Normalise(Span<float> v)
+    private static float Normalise(Span<float> v)
     {
         float norm = TensorPrimitives.Norm(v);
         if (norm > 0) TensorPrimitives.Divide(v, norm, v);
+        return norm > 0 ? norm : 1;
     }
 }

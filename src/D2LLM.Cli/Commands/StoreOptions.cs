@@ -1,0 +1,51 @@
+using System.CommandLine;
+using D2LLM.Models.Qwen;
+using D2LLM.Retrieval;
+using D2LLM.Storage;
+using D2LLM.Storage.Embedded;
+using D2LLM.Student;
+
+namespace D2LLM.Cli.Commands;
+
+/// <summary>The options `index` and `search` share: where the store is, which collection, and the embedding model.</summary>
+internal sealed class StoreOptions
+{
+    public Option<string> Store { get; } = new("--store") { Description = "an embedded store file (PATH), or a Qdrant server (http(s)://...)", Required = true };
+    public Option<string> Collection { get; } = new("--collection") { Description = "collection name", DefaultValueFactory = _ => "documents" };
+    public Option<string?> ApiKey { get; } = new("--api-key") { Description = "Qdrant api-key (default: QDRANT_API_KEY)" };
+    public Option<string> Model { get; } = CommonOptions.Model();
+    public Option<string> Pooling { get; } = new("--pooling") { Description = "last | mean, for a plain model", DefaultValueFactory = _ => "mean" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Store, Collection, ApiKey, Model, Pooling }) command.Options.Add(option);
+    }
+
+    public IVectorStore OpenStore(ParseResult r)
+    {
+        string location = r.GetValue(Store)!;
+        if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            throw new NotSupportedException($"{location}: the Qdrant store is not available yet (issue 7); use an embedded store file");
+        return new EmbeddedVectorStore(location);
+    }
+
+    /// <summary>The embedding model: a student folder (PMA embeddings, IEM reranking) or a plain model with pooling.</summary>
+    public (IDenseEncoder Encoder, StudentModel? Student, IDisposable Owner) OpenModel(ParseResult r)
+    {
+        string dir = r.GetValue(Model)!;
+        if (StudentConfig.IsStudentFolder(dir))
+        {
+            var student = StudentModel.Load(dir);
+            return (student, student, student);
+        }
+
+        var model = QwenModel.Load(dir);
+        var pooling = r.GetValue(Pooling) switch
+        {
+            "last" => PoolingMode.Last,
+            "mean" => PoolingMode.Mean,
+            var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
+        };
+        return (new PooledEncoder(model, pooling), null, model);
+    }
+}
