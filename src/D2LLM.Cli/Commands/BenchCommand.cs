@@ -16,6 +16,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Gemm());
         bench.Subcommands.Add(Forward());
         bench.Subcommands.Add(Tokenizer());
+        bench.Subcommands.Add(BenchSearch.Create());
         return bench;
     }
 
