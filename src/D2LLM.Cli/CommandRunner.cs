@@ -21,5 +21,5 @@ internal static class CommandRunner
 
     private static bool IsUserError(Exception e) =>
         e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
-            or FormatException or NotSupportedException or System.Text.Json.JsonException or Models.Hub.HubException;
+            or FormatException or NotSupportedException or System.Text.Json.JsonException or Models.Hub.HubException or Storage.Qdrant.QdrantException;
 }

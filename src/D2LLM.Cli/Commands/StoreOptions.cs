@@ -3,6 +3,7 @@ using D2LLM.Models.Qwen;
 using D2LLM.Retrieval;
 using D2LLM.Storage;
 using D2LLM.Storage.Embedded;
+using D2LLM.Storage.Qdrant;
 using D2LLM.Student;
 
 namespace D2LLM.Cli.Commands;
@@ -25,7 +26,7 @@ internal sealed class StoreOptions
     {
         string location = r.GetValue(Store)!;
         if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            throw new NotSupportedException($"{location}: the Qdrant store is not available yet (issue 7); use an embedded store file");
+            return new QdrantVectorStore(new QdrantOptions { Endpoint = new Uri(location), ApiKey = r.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY") });
         return new EmbeddedVectorStore(location);
     }
 
