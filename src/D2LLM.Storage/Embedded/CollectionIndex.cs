@@ -12,7 +12,11 @@ internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
     private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
     private readonly List<VectorRecord> _records = new();
     private float[] _vectors = new float[dimensions * 64];
+    private Half[] _halves = new Half[dimensions * 64];
     private readonly List<float> _norms = new();
+
+    // Half-precision rounding moves each component by at most 2⁻¹¹ of itself (plus 2⁻²⁵ for subnormals).
+    private const double HalfRelativeError = 1.0 / 2048;
 
     public int Dimensions { get; } = dimensions;
     public VectorDistance Distance { get; } = distance;
@@ -27,13 +31,18 @@ internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
             _rows[key] = row;
             _records.Add(record);
             _norms.Add(1);
-            if (_vectors.Length < (row + 1) * Dimensions) Array.Resize(ref _vectors, Math.Max(_vectors.Length * 2, (row + 1) * Dimensions));
+            if (_vectors.Length < (row + 1) * Dimensions)
+            {
+                Array.Resize(ref _vectors, Math.Max(_vectors.Length * 2, (row + 1) * Dimensions));
+                Array.Resize(ref _halves, _vectors.Length);
+            }
         }
 
         _records[row] = record with { Vector = null };
         var target = _vectors.AsSpan(row * Dimensions, Dimensions);
         record.Vector.AsSpan().CopyTo(target);
         if (Distance == VectorDistance.Cosine) _norms[row] = Normalise(target);
+        TensorPrimitives.ConvertToHalf(target, _halves.AsSpan(row * Dimensions, Dimensions));
     }
 
     public void Remove(string key)
@@ -46,6 +55,7 @@ internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
             _norms[row] = _norms[last];
             _rows[_records[row].Key.ToString()] = row;
             _vectors.AsSpan(last * Dimensions, Dimensions).CopyTo(_vectors.AsSpan(row * Dimensions, Dimensions));
+            _halves.AsSpan(last * Dimensions, Dimensions).CopyTo(_halves.AsSpan(row * Dimensions, Dimensions));
         }
 
         _records.RemoveAt(last);
@@ -105,6 +115,56 @@ internal sealed class CollectionIndex(int dimensions, VectorDistance distance)
 
         return result;
     }
+
+    /// <summary>
+    /// One query, exactly, reading half the memory: a first scan scores every row from its float16 copy and keeps the
+    /// best C = max(4k, k + 32); then those are rescored in float32. The result is provably the exact top k: a float16
+    /// score differs from the float32 one by at most ε = 2⁻¹¹·‖q‖·max‖v‖ (+10⁻⁶), so when the C-th kept score lies more
+    /// than 2ε below the k-th, no row left out can belong to the top k. Otherwise (dense near-ties) it falls back to
+    /// the full float32 scan. Euclidean collections always take the float32 scan.
+    /// </summary>
+    public List<VectorSearchHit> SearchOne(float[] query, VectorSearchOptions options)
+    {
+        if (Distance == VectorDistance.Euclidean || _records.Count <= 4096) return Search(new[] { query }, options)[0];
+        if (query.Length != Dimensions) throw new ArgumentException($"the query vector has {query.Length} dimensions, the collection {Dimensions}");
+        var q = query.ToArray();
+        if (Distance == VectorDistance.Cosine) Normalise(q);
+        int k = options.Top, keep = Math.Max(4 * k, k + 32), n = _records.Count;
+        double maxNorm = Distance == VectorDistance.Cosine ? 1 : Enumerable.Range(0, n).Max(RowNorm);
+        double epsilon = HalfRelativeError * TensorPrimitives.Norm(q) * maxNorm + 1e-6;
+
+        int parts = Math.Min(Environment.ProcessorCount, Math.Max(1, n / 4096));
+        var heaps = new PriorityQueue<int, float>[parts];
+        Parallel.For(0, parts, part =>
+        {
+            var heap = heaps[part] = new PriorityQueue<int, float>();
+            Span<float> row = stackalloc float[Dimensions];
+            int start = (int)((long)n * part / parts), end = (int)((long)n * (part + 1) / parts);
+            for (int r = start; r < end; r++)
+            {
+                if (options.Filter is { } filter && !filter.Matches(_records[r].Metadata)) continue;
+                TensorPrimitives.ConvertToSingle(_halves.AsSpan(r * Dimensions, Dimensions), row);
+                float score = TensorPrimitives.Dot(row, q);
+                if (heap.Count < keep) heap.Enqueue(r, score);
+                else if (heap.TryPeek(out _, out float worst) && score > worst) heap.DequeueEnqueue(r, score);
+            }
+        });
+
+        var candidates = new List<(int Row, float Approx)>();
+        foreach (var heap in heaps)
+            while (heap.TryDequeue(out int r, out float score)) candidates.Add((r, score));
+        candidates.Sort((a, b) => b.Approx.CompareTo(a.Approx));
+        if (candidates.Count >= keep && candidates[keep - 1].Approx >= candidates[k - 1].Approx - 2 * epsilon)
+            return Search(new[] { query }, options)[0];
+
+        return candidates.Take(keep)
+            .Select(c => (c.Row, Score: (double)TensorPrimitives.Dot(_vectors.AsSpan(c.Row * Dimensions, Dimensions), q)))
+            .Where(c => options.ScoreThreshold is not { } t || c.Score >= t)
+            .OrderByDescending(c => c.Score).ThenBy(c => c.Row).Take(k)
+            .Select(c => new VectorSearchHit(WithVector(c.Row, options.IncludeVectors), c.Score)).ToList();
+    }
+
+    private double RowNorm(int row) => TensorPrimitives.Norm(_vectors.AsSpan(row * Dimensions, Dimensions));
 
     private VectorRecord WithVector(int row, bool include)
     {

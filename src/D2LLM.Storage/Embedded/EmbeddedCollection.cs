@@ -88,8 +88,13 @@ public sealed class EmbeddedCollection : IVectorCollection
     public Task<long> CountAsync(VectorFilter? filter = null, CancellationToken cancellationToken = default) => Task.FromResult(_store.Locked(() =>
         _store.Stored(Name) is null ? 0L : _store.Index(Name, Checked()).Where(filter).LongCount()));
 
-    public async Task<IReadOnlyList<VectorSearchHit>> SearchAsync(float[] vector, VectorSearchOptions? options = null, CancellationToken cancellationToken = default) =>
-        (await SearchBatchAsync(new[] { vector }, options, cancellationToken))[0];
+    public Task<IReadOnlyList<VectorSearchHit>> SearchAsync(float[] vector, VectorSearchOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new VectorSearchOptions();
+        if (options.Top < 1) throw new ArgumentException("top must be at least 1");
+        return Task.FromResult<IReadOnlyList<VectorSearchHit>>(_store.Locked(() =>
+            _store.Stored(Name) is null ? new List<VectorSearchHit>() : _store.Index(Name, Checked()).SearchOne(vector, options)));
+    }
 
     /// <summary>Several queries in one scan of the vectors (each row is read from memory once for all of them).</summary>
     public Task<IReadOnlyList<VectorSearchHit>[]> SearchBatchAsync(IReadOnlyList<float[]> vectors, VectorSearchOptions? options = null, CancellationToken cancellationToken = default)
