@@ -28,30 +28,8 @@ public sealed record CrossEncoderConfig
 
     public static bool IsFolder(string directory) => File.Exists(Path.Combine(directory, FileName));
 
-    public static CrossEncoderConfig Load(string directory)
-    {
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not a cross-encoder folder (no {FileName})", path);
-        CrossEncoderConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<CrossEncoderConfig>(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a valid cross-encoder config ({e.Message})");
-        }
+    public static CrossEncoderConfig Load(string directory) =>
+        ConfigFile.Load<CrossEncoderConfig>(directory, FileName, FormatName, "cross-encoder", c => c.Format, c => c.Version);
 
-        if (config is null || config.Format != FormatName) throw new InvalidDataException($"{path}: format is not '{FormatName}'");
-        if (config.Version != 1) throw new InvalidDataException($"{path}: version {config.Version} is not supported (1)");
-        return config;
-    }
-
-    public void Save(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, FileName);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
+    public void Save(string directory) => ConfigFile.Save(this, directory, FileName);
 }

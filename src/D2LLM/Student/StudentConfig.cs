@@ -30,32 +30,10 @@ public sealed record StudentConfig
 
     public static bool IsStudentFolder(string directory) => File.Exists(Path.Combine(directory, FileName));
 
-    public static StudentConfig Load(string directory)
-    {
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not a student folder (no {FileName})", path);
-        StudentConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<StudentConfig>(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a valid student config ({e.Message})");
-        }
+    public static StudentConfig Load(string directory) =>
+        ConfigFile.Load<StudentConfig>(directory, FileName, FormatName, "student", c => c.Format, c => c.Version);
 
-        if (config is null || config.Format != FormatName) throw new InvalidDataException($"{path}: format is not '{FormatName}'");
-        if (config.Version != 1) throw new InvalidDataException($"{path}: version {config.Version} is not supported (1)");
-        return config;
-    }
-
-    public void Save(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, FileName);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
+    public void Save(string directory) => ConfigFile.Save(this, directory, FileName);
 
     public HeadsOptions HeadsOptions() => new(Dim, PmaHeads, IemHidden,
         PmaVariant == "standard" ? Student.PmaVariant.Standard : Student.PmaVariant.Reference);
