@@ -71,4 +71,24 @@ public class IndexSearchCommandTests
         using var reopened = new EmbeddedVectorStore(dir.File("v.db"));
         Assert.Equal(total, await reopened.GetCollection("documents", new CollectionOptions(16)).CountAsync());
     }
+
+    [Fact]
+    public async Task TwoProcessesIndexingIntoOneFile_AtTheSameTime_LeaveEveryDocumentAndAnIntactFile()
+    {
+        using var model = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("a.jsonl"), Enumerable.Range(0, 1500).Select(i => JsonSerializer.Serialize(new { id = $"a-{i}", text = $"first set {i}" })));
+        File.WriteAllLines(dir.File("b.jsonl"), Enumerable.Range(0, 1500).Select(i => JsonSerializer.Serialize(new { id = $"b-{i}", text = $"second set {i}" })));
+        var runs = new[] { "a", "b" }.Select(name => Task.Run(() =>
+            Cli.Run("index", "--store", dir.File("v.db"), "--model", model.Path, "--input", dir.File($"{name}.jsonl"), "--batch", "50"))).ToArray();
+        foreach (var (code, _, stderr) in await Task.WhenAll(runs)) Assert.True(code == 0, stderr);
+
+        using var store = new EmbeddedVectorStore(dir.File("v.db"));
+        Assert.Equal(3000, await store.GetCollection("documents", new CollectionOptions(16)).CountAsync());
+        using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("v.db")};Pooling=False");
+        check.Open();
+        using var cmd = check.CreateCommand();
+        cmd.CommandText = "PRAGMA integrity_check";
+        Assert.Equal("ok", cmd.ExecuteScalar());
+    }
 }
