@@ -1,0 +1,128 @@
+using D2LLM.Retrieval;
+using Microsoft.Extensions.AI;
+
+namespace D2LLM.SemanticKernel;
+
+/// <summary>Which side of an asymmetric retrieval task a text is on.</summary>
+public enum EmbeddingInputKind
+{
+    Passage,
+    Query,
+}
+
+/// <summary>Options of <see cref="D2LlmEmbeddingGenerator"/>.</summary>
+public sealed class D2LlmEmbeddingOptions
+{
+    /// <summary>The AdditionalProperties key that selects query or passage mode per call ("query" / "passage").</summary>
+    public const string InputKindKey = "input_type";
+
+    /// <summary>The mode when a call says nothing — SK's vector-store path passes no options, so give such paths their own instance.</summary>
+    public EmbeddingInputKind DefaultKind { get; set; } = EmbeddingInputKind.Passage;
+
+    /// <summary>Text put before a query (e.g. Qwen3-Embedding's "Instruct: …\nQuery:"); none for D2LLM students.</summary>
+    public string QueryPrefix { get; set; } = "";
+
+    /// <summary>Texts are embedded in forward passes of about this many tokens.</summary>
+    public int BatchTokens { get; set; } = 8192;
+
+    public string ModelId { get; set; } = "d2llm";
+}
+
+/// <summary>
+/// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> over a D2LLM student or a plain Qwen with pooling.
+/// Thread-safe: calls take turns on the model (one forward pass already uses every core), and a text's vector does
+/// not depend on what it is batched with, so concurrent callers get exactly the vectors of sequential calls. Reports
+/// metadata (provider "d2llm", model id, dimensions) and usage (input tokens, by the model's tokenizer).
+/// </summary>
+public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    private readonly IDenseEncoder _encoder;
+    private readonly Func<string, int> _countTokens;
+    private readonly D2LlmEmbeddingOptions _options;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly IDisposable? _owned;
+
+    /// <param name="encoder">the model (a StudentModel or a PooledEncoder)</param>
+    /// <param name="countTokens">tokens of a text, for batching and usage</param>
+    /// <param name="options">modes, batching and the model id</param>
+    /// <param name="owned">disposed with the generator (the loaded model), if any</param>
+    public D2LlmEmbeddingGenerator(IDenseEncoder encoder, Func<string, int> countTokens, D2LlmEmbeddingOptions? options = null, IDisposable? owned = null)
+    {
+        _encoder = encoder;
+        _countTokens = countTokens;
+        _options = options ?? new D2LlmEmbeddingOptions();
+        _owned = owned;
+        Metadata = new EmbeddingGeneratorMetadata("d2llm", null, _options.ModelId, encoder.Dimensions);
+    }
+
+    public EmbeddingGeneratorMetadata Metadata { get; }
+
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var kind = Kind(options);
+        var texts = values.Select(v => string.IsNullOrEmpty(v) ? throw new ArgumentException("cannot embed an empty text") : kind == EmbeddingInputKind.Query ? _options.QueryPrefix + v : v).ToList();
+        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+        long tokens = 0;
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            var batch = new List<string>();
+            int batchTokens = 0;
+            void Flush()
+            {
+                if (batch.Count == 0) return;
+                var vectors = _encoder.Embed(batch);
+                for (int i = 0; i < batch.Count; i++)
+                    result.Add(new Embedding<float>(vectors.AsMemory(i * _encoder.Dimensions, _encoder.Dimensions)) { ModelId = _options.ModelId, CreatedAt = DateTimeOffset.UtcNow });
+                batch.Clear();
+                batchTokens = 0;
+            }
+
+            foreach (var text in texts)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int n = _countTokens(text);
+                tokens += n;
+                if (batchTokens + n > _options.BatchTokens) Flush();
+                batch.Add(text);
+                batchTokens += n;
+            }
+
+            Flush();
+        }
+        finally
+        {
+            _turn.Release();
+        }
+
+        result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
+        return result;
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(EmbeddingGeneratorMetadata)) return Metadata;
+        if (serviceType.IsInstanceOfType(this)) return this;
+        return serviceType.IsInstanceOfType(_encoder) ? _encoder : null;
+    }
+
+    public void Dispose()
+    {
+        _owned?.Dispose();
+        _turn.Dispose();
+    }
+
+    private EmbeddingInputKind Kind(EmbeddingGenerationOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(D2LlmEmbeddingOptions.InputKindKey, out var value) == true
+            ? value?.ToString()?.ToLowerInvariant() switch
+            {
+                "query" => EmbeddingInputKind.Query,
+                "passage" or "document" => EmbeddingInputKind.Passage,
+                var other => throw new ArgumentException($"{D2LlmEmbeddingOptions.InputKindKey}: '{other}' is neither query nor passage"),
+            }
+            : _options.DefaultKind;
+}

@@ -1,0 +1,83 @@
+using D2LLM.CrossEncoder;
+using D2LLM.Student;
+
+namespace D2LLM.SemanticKernel;
+
+/// <summary>
+/// A retrieved piece of text in the shape of dotnet/extensions #7507's RetrievalChunk: content, a settable score, the
+/// stored record's fields, and (our addition) the stored vector, which lets the IEM rerank without a backbone pass.
+/// </summary>
+public sealed class RetrievalChunk(string content, IReadOnlyDictionary<string, object?>? record = null, ReadOnlyMemory<float>? vector = null)
+{
+    public string Content { get; } = content;
+    public double Score { get; set; }
+    public IReadOnlyDictionary<string, object?> Record { get; } = record ?? new Dictionary<string, object?>();
+    public ReadOnlyMemory<float>? Vector { get; } = vector;
+}
+
+/// <summary>Reorders chunks for a query, most relevant first, with their scores set (#7507's IReranker).</summary>
+public interface IReranker
+{
+    Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The D2LLM student's Interaction Emulation Module as a reranker: the query is embedded once; chunks that carry their
+/// stored vector are scored from it directly (a few small matrix products, no backbone pass); others are embedded.
+/// </summary>
+public sealed class IemReranker(StudentModel student) : IReranker
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    public async Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default)
+    {
+        if (chunks.Count == 0) return chunks;
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            int d = student.Dimensions;
+            var passages = new float[chunks.Count * d];
+            var missing = Enumerable.Range(0, chunks.Count).Where(i => chunks[i].Vector is not { } v || v.Length != d).ToList();
+            if (missing.Count > 0)
+            {
+                var embedded = student.Embed(missing.Select(i => chunks[i].Content).ToList());
+                for (int j = 0; j < missing.Count; j++) embedded.AsSpan(j * d, d).CopyTo(passages.AsSpan(missing[j] * d, d));
+            }
+
+            for (int i = 0; i < chunks.Count; i++)
+                if (chunks[i].Vector is { } v && v.Length == d) v.Span.CopyTo(passages.AsSpan(i * d, d));
+            var scores = student.Score(student.Embed(new[] { query }), passages);
+            return Ordered(chunks, scores);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    internal static IReadOnlyList<RetrievalChunk> Ordered(IReadOnlyList<RetrievalChunk> chunks, float[] scores)
+    {
+        for (int i = 0; i < chunks.Count; i++) chunks[i].Score = scores[i];
+        return chunks.Select((c, i) => (c, i)).OrderByDescending(x => x.c.Score).ThenBy(x => x.i).Select(x => x.c).ToList();
+    }
+}
+
+/// <summary>The cross-encoder student as a reranker: every (query, chunk) pair through the backbone and its head.</summary>
+public sealed class CrossEncoderReranker(CrossEncoderModel model) : IReranker
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    public async Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default)
+    {
+        if (chunks.Count == 0) return chunks;
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            return IemReranker.Ordered(chunks, model.Score(query, chunks.Select(c => c.Content).ToList()));
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+}
