@@ -15,5 +15,6 @@ root.Subcommands.Add(PullCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(IndexCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
+root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();
