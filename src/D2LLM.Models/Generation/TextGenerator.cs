@@ -13,7 +13,9 @@ public sealed class TextGenerator(QwenModel model)
 {
     public QwenModel Model { get; } = model;
 
-    public IReadOnlyList<Generation> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Continues every prompt; <paramref name="onToken"/> hears each accepted token as it is chosen (sequence, token) — for streaming.</summary>
+    public IReadOnlyList<Generation> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, CancellationToken cancellationToken = default,
+        Action<int, int>? onToken = null)
     {
         if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("every prompt needs at least one token");
         var stopIds = (options.StopTokenIds ?? Model.Config.EosTokenIds).ToHashSet();
@@ -42,6 +44,7 @@ public sealed class TextGenerator(QwenModel model)
                 }
 
                 generated[s].Add(token);
+                onToken?.Invoke(s, token);
                 if (options.StopStrings.Count > 0 && Decode(generated[s]) is var text && options.StopStrings.FirstOrDefault(text.Contains) is { } stop)
                 {
                     texts[s] = text[..text.IndexOf(stop, StringComparison.Ordinal)];

@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using D2LLM.Models.Generation;
+using D2LLM.Models.Qwen;
+using Microsoft.Extensions.AI;
+
+namespace D2LLM.SemanticKernel;
+
+/// <summary>
+/// <c>IChatClient</c> over a local Qwen: messages rendered with the model's ChatML chat template (message text is
+/// untrusted: it cannot open or close turns), KV-cached decoding, greedy or sampled per ChatOptions (Temperature,
+/// TopP, Seed, MaxOutputTokens, StopSequences), streaming token by token, usage counted by the tokenizer. Calls take
+/// turns on the model. Tool calling is not rendered (tools in the options are ignored).
+/// </summary>
+public sealed class QwenChatClient : IChatClient
+{
+    private readonly QwenModel _model;
+    private readonly ChatTemplate _template;
+    private readonly TextGenerator _generator;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly bool _ownsModel;
+
+    public QwenChatClient(QwenModel model, string? modelId = null, bool ownsModel = false)
+    {
+        _model = model;
+        _template = ChatTemplate.Load(model.Directory ?? throw new ArgumentException("the chat client needs a model loaded from a folder (its chat template)"));
+        _generator = new TextGenerator(model);
+        _ownsModel = ownsModel;
+        Metadata = new ChatClientMetadata("d2llm", null, modelId ?? Path.GetFileName(model.Directory.TrimEnd('/')));
+    }
+
+    public ChatClientMetadata Metadata { get; }
+
+    /// <summary>Tokens generated when the options do not say (MaxOutputTokens).</summary>
+    public int DefaultMaxOutputTokens { get; set; } = 512;
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var (prompt, generation) = Prepare(messages, options);
+        await _turn.WaitAsync(cancellationToken);
+        Generation result;
+        try
+        {
+            result = _generator.Generate(new[] { prompt }, generation, cancellationToken)[0];
+        }
+        finally
+        {
+            _turn.Release();
+        }
+
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
+        {
+            ModelId = Metadata.DefaultModelId, CreatedAt = DateTimeOffset.UtcNow,
+            FinishReason = result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
+            Usage = new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length },
+        };
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (prompt, generation) = Prepare(messages, options);
+        var tokens = Channel.CreateUnbounded<int>();
+        await _turn.WaitAsync(cancellationToken);
+        var work = Task.Run(() =>
+        {
+            try
+            {
+                return _generator.Generate(new[] { prompt }, generation, cancellationToken, (_, token) => tokens.Writer.TryWrite(token))[0];
+            }
+            finally
+            {
+                tokens.Writer.Complete();
+                _turn.Release();
+            }
+        }, CancellationToken.None); // always run, so that the finally block releases the model
+
+        // Text is decoded from all tokens so far and the new part sent, so multi-token characters arrive whole.
+        var ids = new List<int>();
+        string sent = "";
+        await foreach (int token in tokens.Reader.ReadAllAsync(cancellationToken))
+        {
+            ids.Add(token);
+            string text = Decode(ids);
+            if (text.Length > sent.Length && !text.EndsWith('\uFFFD') && text.StartsWith(sent, StringComparison.Ordinal))
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, text[sent.Length..]) { ModelId = Metadata.DefaultModelId };
+                sent = text;
+            }
+        }
+
+        var result = await work;
+        string rest = result.Text.StartsWith(sent, StringComparison.Ordinal) ? result.Text[sent.Length..] : "";
+        yield return new ChatResponseUpdate(ChatRole.Assistant, rest)
+        {
+            ModelId = Metadata.DefaultModelId, FinishReason = result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
+            Contents = { new UsageContent(new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length }) },
+        };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return Metadata;
+        return serviceType.IsInstanceOfType(this) ? this : serviceType.IsInstanceOfType(_model) ? _model : null;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsModel) _model.Dispose();
+        _turn.Dispose();
+    }
+
+    private (int[] Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var turns = messages.Select(m => new ChatTurn(m.Role.Value, m.Text)).ToList();
+        if (turns.Count == 0) throw new ArgumentException("a chat needs at least one message");
+        var prompt = _template.Encode(_model.Tokenizer!, turns);
+        var stopIds = _model.Config.EosTokenIds.Concat(new[] { _model.Tokenizer!.TokenToId("<|im_end|>") ?? -1, _model.Tokenizer.TokenToId("<|endoftext|>") ?? -1 }).Where(i => i >= 0).ToList();
+        return (prompt, new GenerationOptions
+        {
+            MaxNewTokens = options?.MaxOutputTokens ?? DefaultMaxOutputTokens, Temperature = options?.Temperature ?? 0, TopP = options?.TopP ?? 1,
+            Seed = (int)(options?.Seed ?? 0), StopStrings = options?.StopSequences?.ToList() ?? new List<string>(), StopTokenIds = stopIds,
+        });
+    }
+
+    private string Decode(List<int> ids) => _model.Tokenizer!.Decode(ids.Where(id => id < _model.Tokenizer.VocabSize), skipSpecialTokens: true);
+}
