@@ -17,6 +17,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Forward());
         bench.Subcommands.Add(Tokenizer());
         bench.Subcommands.Add(BenchSearch.Create());
+        bench.Subcommands.Add(BenchRerank.Create());
         return bench;
     }
 
