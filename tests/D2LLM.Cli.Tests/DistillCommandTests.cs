@@ -148,4 +148,26 @@ public class DistillCommandTests
         Assert.True(again.Code == 0, again.Stderr);
         Assert.Contains($"read {queries.Length} pseudo-queries", again.Stderr);
     }
+
+    [Fact]
+    public void DistillRankDistillm_WithTheListwiseTeacher_RanksEachListOnceAndResumesFromTheStore()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var backbone = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        WriteBeir(dir.File("data"), 60);
+        string outDir = dir.File("cross");
+        string[] args =
+        {
+            "distill", "--method", "rank-distillm", "--teacher-mode", "listwise", "--teacher", teacher.Path, "--backbone", backbone.Path,
+            "--data", dir.File("data"), "--out", outDir, "--template", "d2llm-en-asym", "--budget-minutes", "0.1", "--depth", "4",
+            "--train-queries", "8", "--eval-queries", "4", "--lists-per-step", "2",
+        };
+        var (code, _, stderr) = Cli.Run(args);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("listwise teacher: 8 rankings (8 made in this run)", stderr);
+        var again = Cli.Run(args);
+        Assert.True(again.Code == 0, again.Stderr);
+        Assert.Contains("listwise teacher: 8 rankings (0 made in this run)", again.Stderr);
+    }
 }

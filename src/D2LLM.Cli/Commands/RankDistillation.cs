@@ -88,8 +88,10 @@ internal static class RankDistillation
         var training = left > TimeSpan.FromMinutes(s.BudgetMinutes) / 10 ? left : TimeSpan.FromMinutes(s.BudgetMinutes) / 10;
         Log($"untrained agreement {before:F3}; training budget {training.TotalMinutes:F1} minutes ({s.LabelShare:P0} on labels)");
 
-        var labelLists = examples.Select(e => new CandidateList(e.Query, e.Negatives.Take(7).Prepend(e.Positive).ToList(), new float[] { 1, 0, 0, 0, 0, 0, 0, 0 }))
-            .Where(l => l.Passages.Count == 8).ToList();
+        // Stage 1 lists: the positive and up to 7 mined negatives (B.5), one-hot targets.
+        int labelSize = Math.Min(8, s.Depth);
+        var labelLists = examples.Select(e => new CandidateList(e.Query, e.Negatives.Take(labelSize - 1).Prepend(e.Positive).ToList(),
+            Enumerable.Range(0, labelSize).Select(i => i == 0 ? 1f : 0f).ToArray())).ToList();
         var teacherLists = examples.Select(e =>
         {
             var passages = e.Negatives.Prepend(e.Positive).ToList();
