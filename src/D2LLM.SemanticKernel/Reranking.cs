@@ -29,11 +29,8 @@ public sealed class IemReranker(StudentModel student) : IReranker
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
-    public async Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default)
-    {
-        if (chunks.Count == 0) return chunks;
-        await _turn.WaitAsync(cancellationToken);
-        try
+    public Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default) =>
+        Ordered(_turn, chunks, () =>
         {
             int d = student.Dimensions;
             var passages = new float[chunks.Count * d];
@@ -46,17 +43,25 @@ public sealed class IemReranker(StudentModel student) : IReranker
 
             for (int i = 0; i < chunks.Count; i++)
                 if (chunks[i].Vector is { } v && v.Length == d) v.Span.CopyTo(passages.AsSpan(i * d, d));
-            var scores = student.Score(student.Embed(new[] { query }), passages);
-            return Ordered(chunks, scores);
+            return student.Score(student.Embed(new[] { query }), passages);
+        }, cancellationToken);
+
+    /// <summary>Scores the chunks (one caller at a time on the model), sets their scores and orders them, best first.</summary>
+    internal static async Task<IReadOnlyList<RetrievalChunk>> Ordered(SemaphoreSlim turn, IReadOnlyList<RetrievalChunk> chunks, Func<float[]> score,
+        CancellationToken cancellationToken)
+    {
+        if (chunks.Count == 0) return chunks;
+        float[] scores;
+        await turn.WaitAsync(cancellationToken);
+        try
+        {
+            scores = score();
         }
         finally
         {
-            _turn.Release();
+            turn.Release();
         }
-    }
 
-    internal static IReadOnlyList<RetrievalChunk> Ordered(IReadOnlyList<RetrievalChunk> chunks, float[] scores)
-    {
         for (int i = 0; i < chunks.Count; i++) chunks[i].Score = scores[i];
         return chunks.Select((c, i) => (c, i)).OrderByDescending(x => x.c.Score).ThenBy(x => x.i).Select(x => x.c).ToList();
     }
@@ -67,17 +72,6 @@ public sealed class CrossEncoderReranker(CrossEncoderModel model) : IReranker
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
-    public async Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default)
-    {
-        if (chunks.Count == 0) return chunks;
-        await _turn.WaitAsync(cancellationToken);
-        try
-        {
-            return IemReranker.Ordered(chunks, model.Score(query, chunks.Select(c => c.Content).ToList()));
-        }
-        finally
-        {
-            _turn.Release();
-        }
-    }
+    public Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default) =>
+        IemReranker.Ordered(_turn, chunks, () => model.Score(query, chunks.Select(c => c.Content).ToList()), cancellationToken);
 }

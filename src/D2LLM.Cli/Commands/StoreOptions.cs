@@ -2,8 +2,6 @@ using System.CommandLine;
 using D2LLM.Models.Qwen;
 using D2LLM.Retrieval;
 using D2LLM.Storage;
-using D2LLM.Storage.Embedded;
-using D2LLM.Storage.Qdrant;
 using D2LLM.Student;
 
 namespace D2LLM.Cli.Commands;
@@ -22,13 +20,8 @@ internal sealed class StoreOptions
         foreach (var option in new Option[] { Store, Collection, ApiKey, Model, Pooling }) command.Options.Add(option);
     }
 
-    public IVectorStore OpenStore(ParseResult r)
-    {
-        string location = r.GetValue(Store)!;
-        if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            return new QdrantVectorStore(new QdrantOptions { Endpoint = new Uri(location), ApiKey = r.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY") });
-        return new EmbeddedVectorStore(location);
-    }
+    public IVectorStore OpenStore(ParseResult r) =>
+        SemanticKernel.D2Llm.OpenStore(r.GetValue(Store)!, r.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY"));
 
     /// <summary>The embedding model: a student folder (PMA embeddings, IEM reranking) or a plain model with pooling.</summary>
     public (IDenseEncoder Encoder, StudentModel? Student, IDisposable Owner) OpenModel(ParseResult r)
