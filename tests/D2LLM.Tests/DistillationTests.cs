@@ -109,12 +109,15 @@ public class JudgementStoreTests
 
 public class TrainerResumeTests
 {
-    [Fact]
-    public void AStoppedRun_ContinuesFromItsCheckpoint_WithStoredJudgements_ExactlyAsIfUninterrupted()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AStoppedRun_ContinuesFromItsCheckpoint_WithStoredJudgements_ExactlyAsIfUninterrupted(bool lora)
     {
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
         using var backbone = QwenModel.Load(backboneFolder.Path);
+        var backbones = new List<QwenModel>();
         using var teacherModel = QwenModel.Load(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         var examples = Enumerable.Range(0, 12).Select(i => new TrainingExample($"query {i}", $"answer {i}", new[] { $"other {i}", $"more {i * 7}" })).ToList();
@@ -126,7 +129,17 @@ public class TrainerResumeTests
         string store = dir.File("judgements.bin"), checkpoint = dir.File("trainer.safetensors");
         DistillationOptions Options(int steps) => new() { BatchQueries = 3, HardNegatives = 2, MaxSteps = steps, CheckpointEvery = 7, ValidateEvery = 5, WarmupSteps = 4 };
         StudentHeads Heads() => new(new HeadsOptions(16, PmaHeads: 2, IemHidden: 8));
-        var validation = batches.Take(1).ToList();
+        // LoRA mode: each run on its own copy of the backbone with the same adapters (dropout on, so its masks matter).
+        ITokenEncoder Encoder()
+        {
+            if (!lora) return states;
+            var model = QwenModel.Load(backboneFolder.Path);
+            backbones.Add(model);
+            return new LoraEncoder(model, new LoraOptions { Rank = 2, Alpha = 2, Dropout = 0.2f }, 32, seed: 5);
+        }
+
+        // No validation set: the best-parameters restore at the end would otherwise hide differences in late steps.
+        var validation = new List<TrainingExample[]>();
 
         // The interrupted run: judges half the plan, is stopped, judges the rest, trains 18 of 30 steps.
         using (var firstJudgements = TeacherJudgements.Open(store, teacher))
@@ -138,19 +151,23 @@ public class TrainerResumeTests
         judgements.Fill(teacher, plan);
         Assert.Equal(plan.Skip(plan.Count / 2).Sum(p => p.Passages.Distinct().Count()), judgements.Scored);
         var first = Heads();
-        Assert.Equal(18, new StudentTrainer(first, states, judgements, Options(18)).Train(batches, validation, checkpoint).Count);
+        Assert.Equal(18, new StudentTrainer(first, Encoder(), judgements, Options(18)).Train(batches, validation, checkpoint).Count);
 
         // Started again: nothing is judged twice, training continues at step 18.
         using var reopened = TeacherJudgements.Open(store, teacher);
         reopened.Fill(teacher, plan);
         Assert.Equal(0, reopened.Scored);
         var resumed = Heads();
-        Assert.Equal(12, new StudentTrainer(resumed, states, reopened, Options(30)).Train(batches, validation, checkpoint).Count);
+        var resumedEncoder = Encoder();
+        Assert.Equal(12, new StudentTrainer(resumed, resumedEncoder, reopened, Options(30)).Train(batches, validation, checkpoint).Count);
 
         var straight = Heads();
-        new StudentTrainer(straight, states, judgements, Options(30)).Train(batches, validation);
+        var straightEncoder = Encoder();
+        new StudentTrainer(straight, straightEncoder, judgements, Options(30)).Train(batches, validation);
 
-        foreach (var (a, b) in straight.Parameters.Zip(resumed.Parameters)) Assert.Equal(a.Value, b.Value);
+        foreach (var (a, b) in straight.Parameters.Concat(straightEncoder.Parameters).Zip(resumed.Parameters.Concat(resumedEncoder.Parameters)))
+            Assert.Equal(a.Value, b.Value);
+        foreach (var model in backbones) model.Dispose();
     }
 }
 

@@ -26,4 +26,9 @@ public interface ITokenEncoder
 
     /// <summary>Back-propagates dL/d(states) into the encoder's parameters.</summary>
     void Backward(EncodedTexts encoded, Tensor dStates);
+
+    /// <summary>Called before each training step, so that randomness (dropout) can follow the step number and a resumed run repeats it exactly.</summary>
+    void BeginStep(int step)
+    {
+    }
 }

@@ -15,7 +15,8 @@ namespace D2LLM.Training;
 public sealed class LoraEncoder : ITokenEncoder
 {
     private readonly Dictionary<string, int[]> _ids = new(StringComparer.Ordinal);
-    private readonly Random _dropout;
+    private readonly int _seed;
+    private Random _dropout;
 
     public LoraEncoder(QwenModel backbone, LoraOptions lora, int maxTokens, int seed, long activationBudgetBytes = 512L << 20)
     {
@@ -23,6 +24,7 @@ public sealed class LoraEncoder : ITokenEncoder
         MaxTokens = maxTokens;
         ActivationBudgetBytes = activationBudgetBytes;
         if (backbone.Lora.Count == 0) backbone.AddLora(lora, seed);
+        _seed = seed;
         _dropout = new Random(seed + 1);
         var c = backbone.Config;
         // Bytes a training forward keeps per token: per layer the residual/norm/projection/MLP activations and
@@ -42,6 +44,9 @@ public sealed class LoraEncoder : ITokenEncoder
     public IEnumerable<Parameter> Parameters => Backbone.LoraParameters();
 
     public EncodedTexts Encode(IReadOnlyList<string> texts, bool training) => EncodeIds(texts.Select(Ids).ToList(), training);
+
+    /// <summary>Dropout masks of a step come from (seed, step): a run resumed from a checkpoint draws the same ones.</summary>
+    public void BeginStep(int step) => _dropout = new Random(unchecked(_seed * 1_000_003 + step));
 
     /// <summary>As <see cref="Encode"/>, for sequences already tokenised (a cross-encoder's query-passage pairs).</summary>
     public EncodedTexts EncodeIds(List<int[]> ids, bool training)

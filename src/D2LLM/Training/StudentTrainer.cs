@@ -75,6 +75,7 @@ public sealed class StudentTrainer
         for (int step = start; step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
         {
             foreach (var p in parameters) p.ZeroGrad();
+            _encoder.BeginStep(step);
             var losses = Step(batches[step % batches.Count], step);
             GradientClipping.ClipGlobalNorm(parameters, _options.ClipNorm);
             _optimizer.Step(schedule.At(step));
