@@ -119,4 +119,19 @@ public class DataFileTests
         Assert.Equal(new[] { 2 }, all["d"].Positives);
         Assert.Throws<FileNotFoundException>(() => RetrievalTask.Load(dir.File("missing.tsv")));
     }
+
+    [Fact]
+    public void CorpusFile_NamesAnEmptyDocument_AndRetrievalTaskTreatsACorpusAloneAsNeedingQueries()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("c.jsonl"), "{\"text\": \"one\"}\n{\"title\": \"\", \"text\": \"  \"}\n");
+        var e = Assert.Throws<InvalidDataException>(() => CorpusFile.Read(dir.File("c.jsonl")).ToList());
+        Assert.Equal($"{dir.File("c.jsonl")}:2: field \"text\" is empty (and there is no title)", e.Message);
+        File.WriteAllText(dir.File("ok.jsonl"), "{\"text\": \"one\"}\n{\"text\": \"two\"}\n");
+        var task = RetrievalTask.Load(dir.File("ok.jsonl"));
+        Assert.True(task.NeedsQueries);
+        var withQueries = task.WithQueries(new[] { ("what is one", 0), ("what is two", 1) });
+        Assert.False(withQueries.NeedsQueries);
+        Assert.Equal(2, withQueries.Train.Count + withQueries.Test.Count);
+    }
 }
