@@ -10,7 +10,9 @@ namespace D2LLM.SemanticKernel;
 /// <c>IChatClient</c> over a local Qwen: messages rendered with the model's ChatML chat template (message text is
 /// untrusted: it cannot open or close turns), KV-cached decoding, greedy or sampled per ChatOptions (Temperature,
 /// TopP, Seed, MaxOutputTokens, StopSequences), streaming token by token, usage counted by the tokenizer. Calls take
-/// turns on the model. Tool calling is not rendered (tools in the options are ignored).
+/// turns on the model. Tools in the options are rendered as the Qwen templates do, and &lt;tool_call&gt; JSON in the
+/// answer comes back as FunctionCallContent (finish reason ToolCalls); function results go back as tool messages.
+/// The caller runs the tools (an agent loop); the model decides when to call them.
 /// </summary>
 public sealed class QwenChatClient : IChatClient
 {
@@ -48,10 +50,12 @@ public sealed class QwenChatClient : IChatClient
             _turn.Release();
         }
 
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
+        var contents = ParseAnswer(result.Text);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ModelId = Metadata.DefaultModelId, CreatedAt = DateTimeOffset.UtcNow,
-            FinishReason = result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
+            FinishReason = contents.OfType<FunctionCallContent>().Any() ? ChatFinishReason.ToolCalls
+                : result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
             Usage = new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length },
         };
     }
@@ -112,11 +116,57 @@ public sealed class QwenChatClient : IChatClient
         _turn.Dispose();
     }
 
+    /// <summary>Text and &lt;tool_call&gt; blocks of an answer: {"name": ..., "arguments": {...}} become FunctionCallContent.</summary>
+    public static List<AIContent> ParseAnswer(string answer)
+    {
+        var contents = new List<AIContent>();
+        int at = 0;
+        var text = new System.Text.StringBuilder();
+        while (answer.IndexOf("<tool_call>", at, StringComparison.Ordinal) is int open && open >= 0)
+        {
+            int close = answer.IndexOf("</tool_call>", open, StringComparison.Ordinal);
+            if (close < 0) break;
+            text.Append(answer[at..open]);
+            string json = answer[(open + "<tool_call>".Length)..close].Trim();
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                string name = doc.RootElement.GetProperty("name").GetString()!;
+                var arguments = doc.RootElement.TryGetProperty("arguments", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Object
+                    ? a.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone())
+                    : new Dictionary<string, object?>();
+                contents.Add(new FunctionCallContent($"call_{contents.Count}_{name}", name, arguments));
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                text.Append(answer[open..(close + "</tool_call>".Length)]); // not a well-formed call: keep it as text
+            }
+
+            at = close + "</tool_call>".Length;
+        }
+
+        if (contents.Count == 0) return new List<AIContent> { new TextContent(answer) }; // plain text, exactly as generated
+        text.Append(answer[at..]);
+        string rest = text.ToString().Trim();
+        if (rest.Length > 0) contents.Insert(0, new TextContent(rest));
+        return contents;
+    }
+
+    private static ChatTurn Turn(ChatMessage m)
+    {
+        var calls = m.Contents.OfType<FunctionCallContent>()
+            .Select(c => new ChatToolCall(c.Name, System.Text.Json.JsonSerializer.SerializeToElement(c.Arguments ?? new Dictionary<string, object?>()))).ToList();
+        var results = m.Contents.OfType<FunctionResultContent>().Select(r => r.Result is string s ? s : System.Text.Json.JsonSerializer.Serialize(r.Result)).ToList();
+        string role = results.Count > 0 ? "tool" : m.Role.Value;
+        return new ChatTurn(role, results.Count > 0 ? string.Join("\n", results) : m.Text, calls.Count > 0 ? calls : null);
+    }
+
     private (int[] Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var turns = messages.Select(m => new ChatTurn(m.Role.Value, m.Text)).ToList();
+        var turns = messages.Select(Turn).ToList();
         if (turns.Count == 0) throw new ArgumentException("a chat needs at least one message");
-        var prompt = _template.Encode(_model.Tokenizer!, turns);
+        var tools = options?.Tools?.OfType<AIFunctionDeclaration>().Select(t => new ChatTool(t.Name, t.Description, t.JsonSchema)).ToList();
+        var prompt = _template.Encode(_model.Tokenizer!, turns, tools: tools);
         var stopIds = _model.Config.EosTokenIds.Concat(new[] { _model.Tokenizer!.TokenToId("<|im_end|>") ?? -1, _model.Tokenizer.TokenToId("<|endoftext|>") ?? -1 }).Where(i => i >= 0).ToList();
         return (prompt, new GenerationOptions
         {

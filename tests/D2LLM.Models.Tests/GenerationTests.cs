@@ -104,6 +104,33 @@ public class ChatTemplateTests
     }
 }
 
+public class ChatToolTemplateTests
+{
+    [Fact]
+    public void ToolsAndToolCalls_RenderAsTheQwen3TemplateDoes()
+    {
+        var template = ChatTemplate.Load(Fixtures.Path("tokenizer"));
+        var parameters = JsonDocument.Parse("{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}},\"required\":[\"query\"]}").RootElement;
+        var tools = new[] { new ChatTool("memory_search", "Search memory", parameters) };
+        var turns = new[]
+        {
+            new ChatTurn("system", "Be brief."), new ChatTurn("user", "Find bread"),
+            new ChatTurn("assistant", "", new[] { new ChatToolCall("memory_search", JsonDocument.Parse("{\"query\":\"bread\"}").RootElement) }),
+            new ChatTurn("tool", "[{\"id\": \"bread\"}]"),
+        };
+        string expected = "<|im_start|>system\nBe brief.\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+            + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+            + "{\"type\": \"function\", \"function\": {\"name\": \"memory_search\", \"description\": \"Search memory\", \"parameters\": {\"type\": \"object\", \"properties\": {\"query\": {\"type\": \"string\"}}, \"required\": [\"query\"]}}}\n"
+            + "</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n"
+            + "<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
+            + "<|im_start|>user\nFind bread<|im_end|>\n"
+            + "<|im_start|>assistant\n<tool_call>\n{\"name\": \"memory_search\", \"arguments\": {\"query\": \"bread\"}}\n</tool_call><|im_end|>\n"
+            + "<|im_start|>user\n<tool_response>\n[{\"id\": \"bread\"}]\n</tool_response><|im_end|>\n"
+            + "<|im_start|>assistant\n<think>\n\n</think>\n\n";
+        Assert.Equal(expected, template.Render(turns, tools: tools).Text);
+    }
+}
+
 public class TokenSamplerTests
 {
     [Fact]

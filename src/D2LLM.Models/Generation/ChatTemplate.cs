@@ -4,17 +4,24 @@ using D2LLM.Models.Tokenization;
 
 namespace D2LLM.Models.Generation;
 
-/// <summary>One chat turn: role (system, user, assistant, tool) and content.</summary>
-public sealed record ChatTurn(string Role, string Content);
+/// <summary>One chat turn: role (system, user, assistant, tool), content, and for an assistant turn the tools it called.</summary>
+public sealed record ChatTurn(string Role, string Content, IReadOnlyList<ChatToolCall>? ToolCalls = null);
+
+/// <summary>A tool call an assistant turn made: the function's name and its arguments as a JSON object.</summary>
+public sealed record ChatToolCall(string Name, JsonElement Arguments);
+
+/// <summary>A tool the model may call: name, description and the JSON schema of its parameters.</summary>
+public sealed record ChatTool(string Name, string Description, JsonElement Parameters);
 
 /// <summary>
 /// The Qwen (ChatML) chat format, chosen by the <c>chat_template</c> of a model's tokenizer_config.json:
 ///   &lt;|im_start|&gt;ROLE\nCONTENT&lt;|im_end|&gt;\n  per turn, tool results as user turns wrapped in &lt;tool_response&gt;,
 /// and with a generation prompt &lt;|im_start|&gt;assistant\n — for Qwen3 templates (they mention enable_thinking)
 /// followed by an empty &lt;think&gt; block unless thinking is enabled, as Hugging Face's apply_chat_template renders
-/// them. Earlier assistant turns lose their &lt;think&gt; part. Only ChatML templates are rendered (the Jinja
-/// source is not interpreted); tool definitions are not rendered. Message contents are untrusted: special-token
-/// strings inside them encode as plain text.
+/// them. Earlier assistant turns lose their &lt;think&gt; part. Tools are rendered as the Qwen templates do (a system
+/// turn with the signatures in &lt;tools&gt;, calls as &lt;tool_call&gt; JSON, results as &lt;tool_response&gt;). Only ChatML
+/// templates are rendered (the Jinja source is recognised, not interpreted). Message contents are untrusted:
+/// special-token strings inside them encode as plain text.
 /// </summary>
 public sealed class ChatTemplate
 {
@@ -36,7 +43,8 @@ public sealed class ChatTemplate
     }
 
     /// <summary>The prompt text and the ranges of it that hold message contents.</summary>
-    public (string Text, List<Range> Contents) Render(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false)
+    public (string Text, List<Range> Contents) Render(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false,
+        IReadOnlyList<ChatTool>? tools = null)
     {
         var text = new StringBuilder();
         var contents = new List<Range>();
@@ -50,7 +58,34 @@ public sealed class ChatTemplate
         int lastUser = -1;
         for (int i = 0; i < turns.Count; i++)
             if (turns[i].Role == "user") lastUser = i;
-        for (int i = 0; i < turns.Count; i++)
+        int start = 0;
+        if (tools is { Count: > 0 })
+        {
+            // As the Qwen templates render tools: one system turn holding the system message (if first), then the
+            // signatures and how to call them.
+            text.Append("<|im_start|>system\n");
+            if (turns.Count > 0 && turns[0].Role == "system")
+            {
+                Content(turns[0].Content);
+                text.Append("\n\n");
+                start = 1;
+            }
+
+            text.Append("# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>");
+            foreach (var tool in tools)
+            {
+                var signature = JsonSerializer.SerializeToElement(new Dictionary<string, object>
+                {
+                    ["type"] = "function",
+                    ["function"] = new Dictionary<string, object> { ["name"] = tool.Name, ["description"] = tool.Description, ["parameters"] = tool.Parameters },
+                });
+                text.Append('\n').Append(PythonJson.Dumps(signature));
+            }
+
+            text.Append("\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n");
+        }
+
+        for (int i = start; i < turns.Count; i++)
         {
             var (role, content) = (turns[i].Role, turns[i].Content);
             switch (role)
@@ -63,7 +98,16 @@ public sealed class ChatTemplate
                 case "assistant":
                     text.Append("<|im_start|>assistant\n");
                     int think = content.IndexOf("</think>", StringComparison.Ordinal);
-                    Content(think >= 0 && i < lastUser ? content[(think + "</think>".Length)..].TrimStart('\n') : content);
+                    string answer = think >= 0 && i < lastUser ? content[(think + "</think>".Length)..].TrimStart('\n') : content;
+                    Content(answer);
+                    foreach (var (call, k) in (turns[i].ToolCalls ?? Array.Empty<ChatToolCall>()).Select((c, k) => (c, k)))
+                    {
+                        if (k > 0 || answer.Length > 0) text.Append('\n');
+                        text.Append("<tool_call>\n{\"name\": \"").Append(call.Name).Append("\", \"arguments\": ");
+                        Content(PythonJson.Dumps(call.Arguments));
+                        text.Append("}\n</tool_call>");
+                    }
+
                     text.Append("<|im_end|>\n");
                     break;
                 case "tool":
@@ -87,9 +131,10 @@ public sealed class ChatTemplate
     }
 
     /// <summary>Token ids of the rendered prompt; special tokens are recognised only outside message contents.</summary>
-    public int[] Encode(BpeTokenizer tokenizer, IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false)
+    public int[] Encode(BpeTokenizer tokenizer, IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false,
+        IReadOnlyList<ChatTool>? tools = null)
     {
-        var (text, contents) = Render(turns, addGenerationPrompt, enableThinking);
+        var (text, contents) = Render(turns, addGenerationPrompt, enableThinking, tools);
         return tokenizer.EncodePrompt(text, contents);
     }
 }
