@@ -95,11 +95,15 @@ public sealed class QwenChatClient : IChatClient
 
         var result = await work;
         string rest = result.Text.StartsWith(sent, StringComparison.Ordinal) ? result.Text[sent.Length..] : "";
-        yield return new ChatResponseUpdate(ChatRole.Assistant, rest)
+        var calls = ParseAnswer(result.Text).OfType<FunctionCallContent>().ToList(); // the streamed text showed them raw
+        var last = new ChatResponseUpdate(ChatRole.Assistant, rest)
         {
-            ModelId = Metadata.DefaultModelId, FinishReason = result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
-            Contents = { new UsageContent(new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length }) },
+            ModelId = Metadata.DefaultModelId,
+            FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
         };
+        foreach (var call in calls) last.Contents.Add(call);
+        last.Contents.Add(new UsageContent(new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length }));
+        yield return last;
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)
