@@ -27,8 +27,11 @@ public static class D2Llm
     /// <summary>An embedding generator over a loaded decoder (owned: disposed with the generator).</summary>
     public static D2LlmEmbeddingGenerator FromModel(QwenModel model, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean)
     {
-        var encoder = new PooledEncoder(model, pooling);
-        return new D2LlmEmbeddingGenerator(encoder, t => model.EncodeUntrusted(t, encoder.MaxTokens).Length, options, model);
+        int? end = options?.AppendEndOfText == true
+            ? model.Tokenizer?.TokenToId("<|endoftext|>") ?? throw new ArgumentException("AppendEndOfText: the tokenizer has no <|endoftext|> token")
+            : null;
+        var encoder = new PooledEncoder(model, pooling, endToken: end);
+        return new D2LlmEmbeddingGenerator(encoder, t => model.EncodeUntrusted(t, encoder.MaxTokens).Length + (end is null ? 0 : 1), options, model);
     }
 
     /// <summary>The reranker a folder holds: a student (IEM) or a cross-encoder.</summary>

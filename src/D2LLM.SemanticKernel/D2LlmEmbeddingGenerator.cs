@@ -22,6 +22,12 @@ public sealed class D2LlmEmbeddingOptions
     /// <summary>Text put before a query (e.g. Qwen3-Embedding's "Instruct: …\nQuery:"); none for D2LLM students.</summary>
     public string QueryPrefix { get; set; } = "";
 
+    /// <summary>
+    /// Append &lt;|endoftext|&gt; to every text before pooling (plain models only; Qwen3-Embedding: use with last pooling
+    /// and a QueryPrefix such as "Instruct: Given a web search query, retrieve relevant passages\nQuery:").
+    /// </summary>
+    public bool AppendEndOfText { get; set; }
+
     /// <summary>Texts are embedded in forward passes of about this many tokens.</summary>
     public int BatchTokens { get; set; } = 8192;
 

@@ -139,3 +139,27 @@ public class KvCacheTests
         for (int j = 0; j < model.HiddenSize; j++) Assert.Equal(expected[model.HiddenSize + j], last[j], 4);
     }
 }
+
+public class BareCheckpointTests
+{
+    [Fact]
+    public void ABareQwen3ModelCheckpoint_WithoutPrefixOrHead_LoadsAndComputesTheSameStates()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var bare = new TempDirectory();
+        using (var file = D2LLM.Models.Checkpoints.SafetensorsFile.Open(folder.File("model.safetensors")))
+        {
+            D2LLM.Models.Checkpoints.SafetensorsWriter.Write(bare.File("model.safetensors"), file.Tensors
+                .Where(t => t.Name != "lm_head.weight")
+                .Select(t => new D2LLM.Models.Checkpoints.SafetensorsEntry(t.Name.StartsWith("model.", StringComparison.Ordinal) ? t.Name["model.".Length..] : t.Name,
+                    t.DType, t.Shape, file.Bytes(t.Name).ToArray())).ToList());
+        }
+
+        File.WriteAllText(bare.File("config.json"), File.ReadAllText(folder.File("config.json")).Replace("Qwen3ForCausalLM", "Qwen3Model"));
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(folder.File(name), bare.File(name));
+        using var original = Qwen.QwenModel.Load(folder.Path);
+        using var loaded = Qwen.QwenModel.Load(bare.Path);
+        var batch = Qwen.TokenBatch.Pack(new[] { original.Encode("a bare checkpoint") });
+        Assert.Equal(original.Forward(batch).Data.ToArray(), loaded.Forward(batch).Data.ToArray());
+    }
+}

@@ -54,6 +54,18 @@ public class IntegrationTests
     }
 
     [Fact]
+    public async Task AppendEndOfText_PoolsTheStateOfAnAppendedEndOfTextToken_AsQwen3EmbeddingDoes()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path), new D2LlmEmbeddingOptions { AppendEndOfText = true }, PoolingMode.Last);
+        var vector = (await generator.GenerateAsync(new[] { "hello world" }))[0].Vector.ToArray();
+        var ids = model.Encode("hello world").Append(model.Tokenizer!.TokenToId("<|endoftext|>")!.Value).ToArray();
+        var batch = TokenBatch.Pack(new[] { ids });
+        Assert.Equal(model.Pool(model.Forward(batch), batch, PoolingMode.Last), vector);
+    }
+
+    [Fact]
     public async Task MemoryFunctions_InvokedWithJsonArguments_SaveAndFindTexts()
     {
         using var folder = new FixtureModel("tiny-qwen2-a");

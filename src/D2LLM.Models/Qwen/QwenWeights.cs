@@ -98,27 +98,34 @@ public sealed class QwenWeights
         };
     }
 
-    /// <summary>Reads the first <paramref name="layers"/> layers (all when null) from an open checkpoint.</summary>
+    /// <summary>
+    /// Reads the first <paramref name="layers"/> layers (all when null) from an open checkpoint. Tensor names are those
+    /// of a causal LM ("model.layers.0…", "lm_head.weight"); a bare Qwen2Model/Qwen3Model checkpoint (as embedding models
+    /// such as Qwen3-Embedding ship) has them without the "model." prefix and no head, and then reads the tied
+    /// embedding as its head.
+    /// </summary>
     public static QwenWeights Load(Checkpoint checkpoint, ModelConfig config, int? layers = null)
     {
         int h = config.HiddenSize, hd = config.HeadDim, q = config.NumHeads * hd, kv = config.NumKvHeads * hd, inter = config.IntermediateSize;
         int count = Math.Min(layers ?? config.NumLayers, config.NumLayers);
+        bool bare = !checkpoint.Contains("model.embed_tokens.weight") && checkpoint.Contains("embed_tokens.weight");
+        string Name(string name) => bare && name.StartsWith("model.", StringComparison.Ordinal) ? name["model.".Length..] : name;
         Weight Matrix(string name, int rows, int cols)
         {
-            checkpoint.Expect(name, rows, cols);
-            return checkpoint.Weight(name);
+            checkpoint.Expect(Name(name), rows, cols);
+            return checkpoint.Weight(Name(name));
         }
 
         Weight Vector(string name, int length)
         {
-            checkpoint.Expect(name, length);
-            return Weight.FromArray(checkpoint.ReadFloats(name), length);
+            checkpoint.Expect(Name(name), length);
+            return Weight.FromArray(checkpoint.ReadFloats(Name(name)), length);
         }
 
         Weight? Optional(string name, int length, bool required) => required ? Vector(name, length) : null;
 
         var embedding = Matrix("model.embed_tokens.weight", config.VocabSize, h);
-        Weight head = config.TieWordEmbeddings ? embedding : Matrix("lm_head.weight", config.VocabSize, h);
+        Weight head = config.TieWordEmbeddings || (bare && !checkpoint.Contains("lm_head.weight")) ? embedding : Matrix("lm_head.weight", config.VocabSize, h);
         var result = new QwenLayerWeights[count];
         for (int i = 0; i < count; i++)
         {
