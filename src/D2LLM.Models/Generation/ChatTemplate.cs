@@ -17,15 +17,25 @@ public sealed record ChatTool(string Name, string Description, JsonElement Param
 /// The Qwen (ChatML) chat format, chosen by the <c>chat_template</c> of a model's tokenizer_config.json:
 ///   &lt;|im_start|&gt;ROLE\nCONTENT&lt;|im_end|&gt;\n  per turn, tool results as user turns wrapped in &lt;tool_response&gt;,
 /// and with a generation prompt &lt;|im_start|&gt;assistant\n — for Qwen3 templates (they mention enable_thinking)
-/// followed by an empty &lt;think&gt; block unless thinking is enabled, as Hugging Face's apply_chat_template renders
-/// them. Earlier assistant turns lose their &lt;think&gt; part. Tools are rendered as the Qwen templates do (a system
-/// turn with the signatures in &lt;tools&gt;, calls as &lt;tool_call&gt; JSON, results as &lt;tool_response&gt;). Only ChatML
-/// templates are rendered (the Jinja source is recognised, not interpreted). Message contents are untrusted:
-/// special-token strings inside them encode as plain text.
+/// followed by an empty &lt;think&gt; block unless thinking is enabled. The template's own Jinja source is rendered
+/// (<see cref="Jinja.JinjaTemplate"/>, as Hugging Face's apply_chat_template does, with enable_thinking passed explicitly),
+/// so template details such as Qwen2.5's default system prompt come out exactly; a template the engine cannot run
+/// falls back to the built-in ChatML rendering: earlier assistant turns lose their &lt;think&gt; part, tools as the Qwen
+/// templates render them (a system turn with the signatures in &lt;tools&gt;, calls as &lt;tool_call&gt; JSON, results as
+/// &lt;tool_response&gt;). Message contents are untrusted: special-token strings inside them encode as plain text.
 /// </summary>
 public sealed class ChatTemplate
 {
-    private ChatTemplate(bool thinkingBlock) => HasThinking = thinkingBlock;
+    private readonly Jinja.JinjaTemplate? _jinja;
+
+    private ChatTemplate(bool thinkingBlock, Jinja.JinjaTemplate? jinja)
+    {
+        HasThinking = thinkingBlock;
+        _jinja = jinja;
+    }
+
+    /// <summary>True when the template's Jinja source is what renders prompts (false: the built-in ChatML fallback).</summary>
+    public bool UsesJinja => _jinja is not null;
 
     /// <summary>True for Qwen3-style templates that know the enable_thinking switch.</summary>
     public bool HasThinking { get; }
@@ -39,12 +49,84 @@ public sealed class ChatTemplate
         string template = doc.RootElement.TryGetProperty("chat_template", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
         if (!template.Contains("<|im_start|>", StringComparison.Ordinal))
             throw new NotSupportedException($"{path}: chat_template is {(template.Length == 0 ? "missing" : "not a ChatML (Qwen) template")}; only ChatML templates are supported");
-        return new ChatTemplate(template.Contains("enable_thinking", StringComparison.Ordinal));
+        Jinja.JinjaTemplate? jinja;
+        try
+        {
+            jinja = Jinja.JinjaTemplate.Parse(template);
+        }
+        catch (FormatException)
+        {
+            jinja = null;
+        }
+
+        return new ChatTemplate(template.Contains("enable_thinking", StringComparison.Ordinal), jinja);
     }
+
+    /// <summary>A template from its ChatML-fallback form only (no Jinja source): for tests and templates the engine cannot run.</summary>
+    public static ChatTemplate ChatMl(bool thinking) => new(thinking, null);
 
     /// <summary>The prompt text and the ranges of it that hold message contents.</summary>
     public (string Text, List<Range> Contents) Render(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false,
         IReadOnlyList<ChatTool>? tools = null)
+    {
+        if (_jinja is not null)
+        {
+            try
+            {
+                return RenderJinja(_jinja, turns, addGenerationPrompt, enableThinking, tools);
+            }
+            catch (FormatException)
+            {
+                // a construct the engine does not know: the built-in rendering below
+            }
+        }
+
+        return RenderChatMl(turns, addGenerationPrompt, enableThinking, tools);
+    }
+
+    private static (string Text, List<Range> Contents) RenderJinja(Jinja.JinjaTemplate jinja, IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt, bool enableThinking,
+        IReadOnlyList<ChatTool>? tools)
+    {
+        var messages = turns.Select(t =>
+        {
+            var message = new Dictionary<string, object?> { ["role"] = t.Role, ["content"] = t.Content };
+            if (t.ToolCalls is { Count: > 0 } calls)
+                message["tool_calls"] = calls.Select(c => (object?)new Dictionary<string, object?>
+                {
+                    ["type"] = "function",
+                    ["function"] = new Dictionary<string, object?> { ["name"] = c.Name, ["arguments"] = Jinja.JinjaValues.FromJson(c.Arguments) },
+                }).ToList();
+            return (object?)message;
+        }).ToList();
+        var variables = new Dictionary<string, object?>
+        {
+            ["messages"] = messages, ["add_generation_prompt"] = addGenerationPrompt, ["enable_thinking"] = enableThinking,
+            ["bos_token"] = "", ["eos_token"] = "<|im_end|>",
+        };
+        if (tools is { Count: > 0 })
+            variables["tools"] = tools.Select(t => (object?)new Dictionary<string, object?>
+            {
+                ["type"] = "function",
+                ["function"] = new Dictionary<string, object?> { ["name"] = t.Name, ["description"] = t.Description, ["parameters"] = Jinja.JinjaValues.FromJson(t.Parameters) },
+            }).ToList();
+        string text = jinja.Render(variables);
+
+        // The contents appear in message order: each found after the previous one is untrusted text.
+        var contents = new List<Range>();
+        int cursor = 0;
+        foreach (var piece in turns.SelectMany(t => (t.ToolCalls ?? Array.Empty<ChatToolCall>()).Select(c => PythonJson.Dumps(c.Arguments)).Prepend(t.Content)))
+        {
+            if (piece.Length == 0) continue;
+            int at = text.IndexOf(piece, cursor, StringComparison.Ordinal);
+            if (at < 0) continue;
+            contents.Add(at..(at + piece.Length));
+            cursor = at + piece.Length;
+        }
+
+        return (text, contents);
+    }
+
+    private (string Text, List<Range> Contents) RenderChatMl(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt, bool enableThinking, IReadOnlyList<ChatTool>? tools)
     {
         var text = new StringBuilder();
         var contents = new List<Range>();
@@ -96,9 +178,26 @@ public sealed class ChatTemplate
                     text.Append("<|im_end|>\n");
                     break;
                 case "assistant":
-                    text.Append("<|im_start|>assistant\n");
+                    // Qwen3: the reasoning of an answer after the last user query is kept in a <think> block (always
+                    // for the final turn); earlier answers lose it.
+                    string answer = content, reasoning = "";
                     int think = content.IndexOf("</think>", StringComparison.Ordinal);
-                    string answer = think >= 0 && i < lastUser ? content[(think + "</think>".Length)..].TrimStart('\n') : content;
+                    if (HasThinking && think >= 0)
+                    {
+                        answer = content[(think + "</think>".Length)..].TrimStart('\n');
+                        string before = content[..think].TrimEnd('\n');
+                        int open = before.LastIndexOf("<think>", StringComparison.Ordinal);
+                        reasoning = (open >= 0 ? before[(open + "<think>".Length)..] : before).TrimStart('\n');
+                    }
+
+                    text.Append("<|im_start|>assistant\n");
+                    if (HasThinking && i > lastUser && (i == turns.Count - 1 || reasoning.Length > 0))
+                    {
+                        text.Append("<think>\n");
+                        Content(reasoning.Trim('\n'));
+                        text.Append("\n</think>\n\n");
+                    }
+
                     Content(answer);
                     foreach (var (call, k) in (turns[i].ToolCalls ?? Array.Empty<ChatToolCall>()).Select((c, k) => (c, k)))
                     {
