@@ -171,7 +171,7 @@ public sealed class QwenChatClient : IChatClient
         if (turns.Count == 0) throw new ArgumentException("a chat needs at least one message");
         var tools = options?.Tools?.OfType<AIFunctionDeclaration>().Select(t => new ChatTool(t.Name, t.Description, t.JsonSchema)).ToList();
         var prompt = _template.Encode(_model.Tokenizer!, turns, tools: tools);
-        var stopIds = _model.Config.EosTokenIds.Concat(new[] { _model.Tokenizer!.TokenToId("<|im_end|>") ?? -1, _model.Tokenizer.TokenToId("<|endoftext|>") ?? -1 }).Where(i => i >= 0).ToList();
+        var stopIds = TextGenerator.EndOfTurnIds(_model);
         return (prompt, new GenerationOptions
         {
             MaxNewTokens = options?.MaxOutputTokens ?? DefaultMaxOutputTokens, Temperature = options?.Temperature ?? 0, TopP = options?.TopP ?? 1,

@@ -36,7 +36,7 @@ internal static class GenerateCommand
             {
                 MaxNewTokens = r.GetValue(maxNew), Temperature = r.GetValue(temperature), TopP = r.GetValue(topP), Seed = r.GetValue(seed),
                 StopStrings = r.GetValue(stop) ?? Array.Empty<string>(),
-                StopTokenIds = qwen.Config.EosTokenIds.Concat(new[] { qwen.Tokenizer?.TokenToId("<|im_end|>") ?? -1 }).ToList(),
+                StopTokenIds = TextGenerator.EndOfTurnIds(qwen),
             };
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var prompts = lines.Read().Select(l =>

@@ -13,6 +13,11 @@ public sealed class TextGenerator(QwenModel model)
 {
     public QwenModel Model { get; } = model;
 
+    /// <summary>The ids that end a chat turn: the config's end-of-sequence ids, &lt;|im_end|&gt; and &lt;|endoftext|&gt;.</summary>
+    public static IReadOnlyList<int> EndOfTurnIds(QwenModel model) =>
+        model.Config.EosTokenIds.Concat(new[] { "<|im_end|>", "<|endoftext|>" }.Select(t => model.Tokenizer?.TokenToId(t) ?? -1))
+            .Where(id => id >= 0).Distinct().ToList();
+
     /// <summary>Continues every prompt; <paramref name="onToken"/> hears each accepted token as it is chosen (sequence, token) — for streaming.</summary>
     public IReadOnlyList<Generation> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, CancellationToken cancellationToken = default,
         Action<int, int>? onToken = null)

@@ -49,7 +49,7 @@ public sealed partial class PseudoQueryGenerator(QwenModel generator, TeacherMod
             {
                 MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, TopP = options.TopP, Seed = options.Seed + start,
                 StopStrings = new[] { "\n" },
-                StopTokenIds = generator.Config.EosTokenIds.Concat(new[] { generator.Tokenizer?.TokenToId("<|im_end|>") ?? -1 }).ToList(),
+                StopTokenIds = TextGenerator.EndOfTurnIds(generator),
             }, cancellationToken);
             var candidates = chunk.Zip(generations, (i, g) => (Passage: i, Query: Clean(g.Text))).Where(c => c.Query.Length >= 2 && seen.Add(c.Query)).ToList();
             var scores = candidates.Count == 0 ? Array.Empty<double>() : teacher.ScorePairs(candidates.Select(c => new Data.TextPair(c.Query, passages[c.Passage], 1)));
