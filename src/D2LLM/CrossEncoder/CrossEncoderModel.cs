@@ -77,6 +77,9 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
         return q.Concat(Backbone.Encode(Config.Separator, allowSpecialTokens: false)).Concat(p).Append(_endId).ToArray();
     }
 
+    /// <summary>Seeds the LoRA dropout of a training step from the step number (exact resume).</summary>
+    public void BeginStep(int step) => _encoder.BeginStep(step);
+
     /// <summary>Scores of one query against passages (inference).</summary>
     public float[] Score(string query, IReadOnlyList<string> passages) => Forward(passages.Select(p => EncodePair(query, p)).ToList(), training: false).Scores;
 

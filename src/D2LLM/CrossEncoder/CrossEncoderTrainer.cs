@@ -75,6 +75,7 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
 
             var batch = order.Skip(s * options.ListsPerStep).Take(options.ListsPerStep).Select(i => lists[i]).ToList();
             foreach (var p in parameters) p.ZeroGrad();
+            model.BeginStep(step);
             var pairs = batch.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList();
             var (scores, pass) = model.Forward(pairs, training: true);
             var dScores = new float[scores.Length];
