@@ -1,12 +1,15 @@
 using System.CommandLine;
+using D2LLM.SemanticKernel;
 using D2LLM.Storage;
+using D2LLM.Student;
 
 namespace D2LLM.Cli.Commands;
 
 /// <summary>
-/// <c>d2llm search --store PATH|URL --model DIR --top K</c>: {"query"} lines in, {"query", "hits": [{"id", "score",
-/// "text"}]} lines out. A plain model ranks by cosine; a student retrieves --candidates by cosine and reranks them with
-/// its IEM over the stored vectors (no backbone pass for the documents), so the scores are IEM logits.
+/// <c>d2llm search --store PATH|URL --model DIR --top K [--reranker DIR]</c>: {"query"} lines in, {"query", "hits":
+/// [{"id", "score", "text"}]} lines out, through the library's retrieval pipeline. A plain model ranks by cosine; a
+/// student retrieves --candidates by cosine and reranks them with its IEM over the stored vectors (no backbone pass for
+/// the documents), so the scores are IEM logits; --reranker takes another student or a cross-encoder folder for that step.
 /// </summary>
 internal static class SearchCommand
 {
@@ -14,37 +17,29 @@ internal static class SearchCommand
     {
         var store = new StoreOptions();
         var top = new Option<int>("--top") { Description = "hits per query", DefaultValueFactory = _ => 10 };
-        var candidates = new Option<int>("--candidates") { Description = "student: cosine candidates reranked by the IEM", DefaultValueFactory = _ => 50 };
+        var candidates = new Option<int>("--candidates") { Description = "candidates taken from the store for reranking", DefaultValueFactory = _ => 50 };
+        var reranker = new Option<string?>("--reranker") { Description = "rerank with this student or cross-encoder folder (default: the --model student's IEM, if it is one)" };
         var input = CommonOptions.Input();
         var output = CommonOptions.Output();
-        var cmd = new Command("search", "Search a store with queries from JSON Lines; hits as JSON Lines.") { top, candidates, input, output };
+        var cmd = new Command("search", "Search a store with queries from JSON Lines; hits as JSON Lines.") { top, candidates, reranker, input, output };
         store.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var (encoder, student, owner) = store.OpenModel(r);
-            using (owner)
+            using var generator = D2Llm.OpenEmbeddingGenerator(r.GetValue(store.Model)!, pooling: store.PoolingOf(r));
+            IReranker? rerank = r.GetValue(reranker) is { } dir ? D2Llm.OpenReranker(dir)
+                : generator.GetService(typeof(StudentModel)) is StudentModel student ? new IemReranker(student) : null;
             using (var vectors = store.OpenStore(r))
             using (var lines = new JsonLines(r.GetValue(input), r.GetValue(output)))
             {
-                var collection = vectors.GetCollection(r.GetValue(store.Collection)!, new CollectionOptions(encoder.Dimensions));
+                var collection = vectors.GetCollection(r.GetValue(store.Collection)!, new CollectionOptions(generator.Metadata.DefaultModelDimensions!.Value));
                 if (!collection.ExistsAsync().GetAwaiter().GetResult()) throw new InvalidDataException($"{r.GetValue(store.Store)}: no collection '{collection.Name}' (run index first)");
-                int k = Math.Max(1, r.GetValue(top));
+                var pipeline = new RetrievalPipeline(generator, collection, rerank, new RetrievalOptions { Top = Math.Max(1, r.GetValue(top)), Candidates = r.GetValue(candidates) });
                 foreach (var (line, json) in lines.Read())
                 {
                     string query = lines.RequireString(json, line, "query");
-                    if (query.Length == 0) throw new InvalidDataException($"{lines.Source}:{line}: field \"query\" is empty");
-                    var vector = encoder.Embed(new[] { query });
-                    var options = new VectorSearchOptions { Top = student is null ? k : Math.Max(k, r.GetValue(candidates)), IncludeVectors = student is not null };
-                    var hits = collection.SearchAsync(vector, options).GetAwaiter().GetResult();
-                    var ranked = student is null
-                        ? hits.Select(h => (h.Record, h.Score))
-                        : hits.Zip(student.Score(vector, hits.SelectMany(h => h.Record.Vector!).ToArray()), (h, s) => (h.Record, Score: (double)s))
-                            .OrderByDescending(x => x.Score);
-                    lines.Write(new
-                    {
-                        query,
-                        hits = ranked.Take(k).Select(x => new { id = x.Record.Metadata.TryGetValue("id", out var id) ? id?.ToString() : x.Record.Key.ToString(), score = x.Score, text = x.Record.Text }),
-                    });
+                    if (query.Trim().Length == 0) throw new InvalidDataException($"{lines.Source}:{line}: field \"query\" is empty");
+                    var hits = pipeline.SearchAsync(query).GetAwaiter().GetResult();
+                    lines.Write(new { query, hits = hits.Select(h => new { id = h.Id, score = h.Score, text = h.Text }) });
                 }
 
                 lines.Complete();

@@ -34,12 +34,13 @@ internal sealed class StoreOptions
         }
 
         var model = QwenModel.Load(dir);
-        var pooling = r.GetValue(Pooling) switch
-        {
-            "last" => PoolingMode.Last,
-            "mean" => PoolingMode.Mean,
-            var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
-        };
-        return (new PooledEncoder(model, pooling), null, model);
+        return (new PooledEncoder(model, PoolingOf(r)), null, model);
     }
+
+    public PoolingMode PoolingOf(ParseResult r) => r.GetValue(Pooling) switch
+    {
+        "last" => PoolingMode.Last,
+        "mean" => PoolingMode.Mean,
+        var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
+    };
 }
