@@ -34,10 +34,10 @@ public static class D2Llm
         return new D2LlmEmbeddingGenerator(encoder, t => model.EncodeUntrusted(t, encoder.MaxTokens).Length + (end is null ? 0 : 1), options, model);
     }
 
-    /// <summary>The reranker a folder holds: a student (IEM) or a cross-encoder.</summary>
+    /// <summary>The reranker a folder holds: a student (IEM) or a cross-encoder; disposing it releases the model.</summary>
     public static IReranker OpenReranker(string modelDirectory) => CrossEncoderConfig.IsFolder(modelDirectory)
-        ? new CrossEncoderReranker(CrossEncoderModel.Load(modelDirectory))
-        : new IemReranker(StudentModel.Load(modelDirectory));
+        ? new CrossEncoderReranker(CrossEncoderModel.Load(modelDirectory), ownsModel: true)
+        : new IemReranker(StudentModel.Load(modelDirectory), ownsModel: true);
 
     /// <summary>An embedded store file, or a Qdrant server for an http(s) URL.</summary>
     public static IVectorStore OpenStore(string pathOrUrl, string? apiKey = null) =>

@@ -24,10 +24,17 @@ public interface IReranker
 /// <summary>
 /// The D2LLM student's Interaction Emulation Module as a reranker: the query is embedded once; chunks that carry their
 /// stored vector are scored from it directly (a few small matrix products, no backbone pass); others are embedded.
+/// With <paramref name="ownsModel"/>, disposing the reranker disposes the student.
 /// </summary>
-public sealed class IemReranker(StudentModel student) : IReranker
+public sealed class IemReranker(StudentModel student, bool ownsModel = false) : IReranker, IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
+
+    public void Dispose()
+    {
+        if (ownsModel) student.Dispose();
+        _turn.Dispose();
+    }
 
     public Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default) =>
         Ordered(_turn, chunks, () =>
@@ -67,10 +74,19 @@ public sealed class IemReranker(StudentModel student) : IReranker
     }
 }
 
-/// <summary>The cross-encoder student as a reranker: every (query, chunk) pair through the backbone and its head.</summary>
-public sealed class CrossEncoderReranker(CrossEncoderModel model) : IReranker
+/// <summary>
+/// The cross-encoder student as a reranker: every (query, chunk) pair through the backbone and its head. With
+/// <paramref name="ownsModel"/>, disposing the reranker disposes the model.
+/// </summary>
+public sealed class CrossEncoderReranker(CrossEncoderModel model, bool ownsModel = false) : IReranker, IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
+
+    public void Dispose()
+    {
+        if (ownsModel) model.Dispose();
+        _turn.Dispose();
+    }
 
     public Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, CancellationToken cancellationToken = default) =>
         IemReranker.Ordered(_turn, chunks, () => model.Score(query, chunks.Select(c => c.Content).ToList()), cancellationToken);

@@ -28,6 +28,7 @@ internal static class SearchCommand
             using var generator = D2Llm.OpenEmbeddingGenerator(r.GetValue(store.Model)!, pooling: store.PoolingOf(r));
             IReranker? rerank = r.GetValue(reranker) is { } dir ? D2Llm.OpenReranker(dir)
                 : generator.GetService(typeof(StudentModel)) is StudentModel student ? new IemReranker(student) : null;
+            using var ownedReranker = rerank as IDisposable;
             using (var vectors = store.OpenStore(r))
             using (var lines = new JsonLines(r.GetValue(input), r.GetValue(output)))
             {
