@@ -8,10 +8,10 @@ namespace D2LLM.Cli.Tests;
 public class IndexSearchCommandTests
 {
     private static void WriteDocuments(string path, int count) =>
-        File.WriteAllLines(path, Enumerable.Range(0, count).Select(i => JsonSerializer.Serialize(new { id = $"doc-{i}", text = $"document number {i} about topic {i % 37}", lang = "en" })));
+        File.WriteAllLines(path, Enumerable.Range(0, count).Select(i => JsonSerializer.Serialize(new { id = $"doc-{i}", text = $"document number {i} about topic {i % 37}", lang = "en", year = 2000 + i % 20 })));
 
     [Fact]
-    public void IndexThenSearch_FindsADocumentByItsOwnText_AndReindexingChangesNothing()
+    public async Task IndexThenSearch_FindsADocumentByItsOwnText_AndReindexingChangesNothing()
     {
         using var model = new FixtureModel("tiny-qwen2-a");
         using var dir = new TempDirectory();
@@ -21,6 +21,12 @@ public class IndexSearchCommandTests
         Assert.True(first.Code == 0, first.Stderr);
         var again = Cli.Run(index);
         Assert.Contains("40 documents in 'documents' (40 already stored unchanged)", again.Stderr);
+        using (var stored = new EmbeddedVectorStore(dir.File("v.db")))
+        {
+            var record = (await stored.GetCollection("documents", new CollectionOptions(16)).GetAsync(new[] { VectorKey.From("doc-3") })).Single();
+            Assert.Equal(2003L, record.Metadata["year"]); // an integer field stays an integer
+            Assert.Equal("en", record.Metadata["lang"]);
+        }
 
         File.WriteAllText(dir.File("q.jsonl"), "{\"query\": \"document number 17 about topic 17\"}\n");
         var (code, stdout, stderr) = Cli.Run("search", "--store", dir.File("v.db"), "--model", model.Path, "--top", "3", "--input", dir.File("q.jsonl"));

@@ -83,14 +83,10 @@ internal static class IndexCommand
             {
                 if (name is "text" or "_id" or "id" || node is null) continue;
                 var e = JsonSerializer.SerializeToElement(node);
-                metadata[name] = e.ValueKind switch
-                {
-                    JsonValueKind.String => e.GetString(),
-                    JsonValueKind.Number => e.TryGetInt64(out long l) ? l : e.GetDouble(),
-                    JsonValueKind.True or JsonValueKind.False => e.GetBoolean(),
-                    JsonValueKind.Array when e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) => e.EnumerateArray().Select(x => x.GetString()!).ToList(),
-                    _ => throw new InvalidDataException($"{path}:{line}: field \"{name}\" must be a string, number, boolean or list of strings to be stored as metadata"),
-                };
+                bool storable = e.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False
+                    || (e.ValueKind == JsonValueKind.Array && e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String));
+                if (!storable) throw new InvalidDataException($"{path}:{line}: field \"{name}\" must be a string, number, boolean or list of strings to be stored as metadata");
+                metadata[name] = MetadataValue.FromJson(e);
             }
 
             string id = json["_id"]?.ToString() ?? json["id"]?.ToString() ?? line.ToString(System.Globalization.CultureInfo.InvariantCulture);

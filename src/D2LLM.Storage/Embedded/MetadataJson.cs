@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace D2LLM.Storage.Embedded;
 
-/// <summary>Metadata to and from JSON: strings, integers (long), numbers (double), booleans, string lists.</summary>
+/// <summary>A record's metadata to and from its JSON column: strings, integers (long), numbers (double), booleans, string lists.</summary>
 internal static class MetadataJson
 {
     public static string Write(IReadOnlyDictionary<string, object?> metadata)
@@ -17,17 +17,7 @@ internal static class MetadataJson
     {
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         using var doc = JsonDocument.Parse(json);
-        foreach (var p in doc.RootElement.EnumerateObject()) result[p.Name] = Value(p.Value);
+        foreach (var p in doc.RootElement.EnumerateObject()) result[p.Name] = MetadataValue.FromJson(p.Value);
         return result;
     }
-
-    public static object? Value(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt64(out long l) ? (object)l : e.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Array => e.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToList(),
-        _ => null,
-    };
 }

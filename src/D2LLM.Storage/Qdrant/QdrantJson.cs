@@ -40,7 +40,7 @@ internal static class QdrantJson
             foreach (var p in payload.EnumerateObject())
             {
                 if (p.Name == TextField && p.Value.ValueKind == JsonValueKind.String) text = p.Value.GetString()!;
-                else metadata[p.Name] = Embedded.MetadataJson.Value(p.Value);
+                else metadata[p.Name] = MetadataValue.FromJson(p.Value);
             }
         }
 
