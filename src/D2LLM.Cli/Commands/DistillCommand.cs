@@ -216,12 +216,6 @@ internal static class DistillCommand
 
     /// <summary>The same agreement for the backbone alone: cosine of mean-pooled token states.</summary>
     private static double BackboneAgreement(IDenseEncoder backbone, TeacherJudgements teacher, List<(string Query, List<string> Candidates)> evaluation) =>
-        evaluation.Count == 0 ? double.NaN : evaluation.Average(e =>
-        {
-            var vectors = backbone.Embed(e.Candidates.Prepend(e.Query).ToList());
-            int d = backbone.Dimensions;
-            return Correlation.Spearman(
-                e.Candidates.Select((_, i) => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(vectors.AsSpan(0, d), vectors.AsSpan((i + 1) * d, d))).ToList(),
-                e.Candidates.Select(c => teacher[e.Query, c].Probability).ToList());
-        });
+        evaluation.Count == 0 ? double.NaN
+            : TeacherAgreement.Spearman(backbone.Cosines, teacher, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)));
 }

@@ -80,8 +80,8 @@ internal static class RankDistillation
             Provenance = new() { ["method"] = "rank-distillm", ["teacher"] = Path.GetFullPath(s.Teacher), ["data"] = s.Data, ["loss"] = s.Loss.ToString() },
         };
         var student = CrossEncoderModel.Create(backbone, config);
-        double Agreement() => evaluation.Average(e => Correlation.Spearman(
-            student.Score(e.Query, e.Candidates).Select(x => (double)x).ToList(), e.Candidates.Select(c => judgements[e.Query, c].Probability).ToList()));
+        double Agreement() => TeacherAgreement.Spearman((q, candidates) => student.Score(q, candidates).Select(x => (double)x).ToList(), judgements,
+            evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)));
         var measuring = Stopwatch.StartNew();
         double before = Agreement();
         var left = TimeSpan.FromMinutes(s.BudgetMinutes) - clock.Elapsed - measuring.Elapsed * 1.3 - TimeSpan.FromSeconds(20);

@@ -54,10 +54,7 @@ internal sealed class EvalModel : IDisposable
     public double[] Rerank(string query, IReadOnlyList<string> candidates)
     {
         if (((IPassageScorer?)_crossEncoder ?? _student) is { } scorer) return scorer.Score(query, candidates).Select(x => (double)x).ToArray();
-        var vectors = Encoder!.Embed(candidates.Prepend(query).ToList());
-        int d = Encoder.Dimensions;
-        return Enumerable.Range(0, candidates.Count)
-            .Select(i => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(vectors.AsSpan(0, d), vectors.AsSpan((i + 1) * d, d))).ToArray();
+        return Encoder!.Cosines(query, candidates);
     }
 
     /// <summary>Scores of aligned pairs (text1 with text2).</summary>
