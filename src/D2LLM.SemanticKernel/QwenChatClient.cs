@@ -54,9 +54,7 @@ public sealed class QwenChatClient : IChatClient
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ModelId = Metadata.DefaultModelId, CreatedAt = DateTimeOffset.UtcNow,
-            FinishReason = contents.OfType<FunctionCallContent>().Any() ? ChatFinishReason.ToolCalls
-                : result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
-            Usage = new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length },
+            FinishReason = Finish(contents.OfType<FunctionCallContent>().Any(), result), Usage = Usage(prompt, result),
         };
     }
 
@@ -85,7 +83,7 @@ public sealed class QwenChatClient : IChatClient
         await foreach (int token in tokens.Reader.ReadAllAsync(cancellationToken))
         {
             ids.Add(token);
-            string text = Decode(ids);
+            string text = _generator.Decode(ids);
             if (text.Length > sent.Length && !text.EndsWith('\uFFFD') && text.StartsWith(sent, StringComparison.Ordinal))
             {
                 yield return new ChatResponseUpdate(ChatRole.Assistant, text[sent.Length..]) { ModelId = Metadata.DefaultModelId };
@@ -99,10 +97,10 @@ public sealed class QwenChatClient : IChatClient
         var last = new ChatResponseUpdate(ChatRole.Assistant, rest)
         {
             ModelId = Metadata.DefaultModelId,
-            FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length,
+            FinishReason = Finish(calls.Count > 0, result),
         };
         foreach (var call in calls) last.Contents.Add(call);
-        last.Contents.Add(new UsageContent(new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length }));
+        last.Contents.Add(new UsageContent(Usage(prompt, result)));
         yield return last;
     }
 
@@ -156,6 +154,12 @@ public sealed class QwenChatClient : IChatClient
         return contents;
     }
 
+    private static ChatFinishReason Finish(bool toolCalls, Generation result) =>
+        toolCalls ? ChatFinishReason.ToolCalls : result.FinishReason == "stop" ? ChatFinishReason.Stop : ChatFinishReason.Length;
+
+    private static UsageDetails Usage(int[] prompt, Generation result) =>
+        new() { InputTokenCount = prompt.Length, OutputTokenCount = result.Ids.Length, TotalTokenCount = prompt.Length + result.Ids.Length };
+
     private static ChatTurn Turn(ChatMessage m)
     {
         var calls = m.Contents.OfType<FunctionCallContent>()
@@ -178,6 +182,4 @@ public sealed class QwenChatClient : IChatClient
             Seed = (int)(options?.Seed ?? 0), StopStrings = options?.StopSequences?.ToList() ?? new List<string>(), StopTokenIds = stopIds,
         });
     }
-
-    private string Decode(List<int> ids) => _model.Tokenizer!.Decode(ids.Where(id => id < _model.Tokenizer.VocabSize), skipSpecialTokens: true);
 }

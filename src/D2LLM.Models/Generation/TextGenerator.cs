@@ -94,8 +94,10 @@ public sealed class TextGenerator(QwenModel model)
         return host;
     }
 
-    // The output layer is padded past the tokenizer's vocabulary (151,936 rows for 151,669 tokens); a padding id has
-    // no text, as in Hugging Face's decode.
-    private string Decode(IEnumerable<int> ids) =>
+    /// <summary>
+    /// The text of generated ids, special tokens left out. The output layer is padded past the tokenizer's vocabulary
+    /// (151,936 rows for 151,669 tokens); a padding id has no text, as in Hugging Face's decode.
+    /// </summary>
+    public string Decode(IEnumerable<int> ids) =>
         Model.Tokenizer is { } tokenizer ? tokenizer.Decode(ids.Where(id => id < tokenizer.VocabSize), skipSpecialTokens: true) : "";
 }
