@@ -22,11 +22,10 @@ internal static class IndexCommand
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var documents = Documents(r.GetValue(input)!).ToList();
-            var (encoder, _, owner) = store.OpenModel(r);
-            using (owner)
+            using var embeddings = store.OpenEmbeddings(r);
             using (var vectors = store.OpenStore(r))
             {
-                var collection = vectors.GetCollection(r.GetValue(store.Collection)!, new CollectionOptions(encoder.Dimensions));
+                var collection = vectors.GetCollection(r.GetValue(store.Collection)!, new CollectionOptions(embeddings.Metadata.DefaultModelDimensions!.Value));
                 collection.EnsureAsync().GetAwaiter().GetResult();
                 int done = 0, skipped = 0;
                 ProgressDisplay.Run("indexing (documents)", report =>
@@ -38,9 +37,8 @@ internal static class IndexCommand
                         skipped += chunk.Length - fresh.Count;
                         if (fresh.Count > 0)
                         {
-                            var embeddings = encoder.Embed(fresh.Select(d => d.Text).ToList());
-                            collection.UpsertAsync(fresh.Select((d, i) => d with { Vector = embeddings.AsSpan(i * encoder.Dimensions, encoder.Dimensions).ToArray() }).ToList())
-                                .GetAwaiter().GetResult();
+                            var generated = embeddings.GenerateAsync(fresh.Select(d => d.Text)).GetAwaiter().GetResult();
+                            collection.UpsertAsync(fresh.Select((d, i) => d with { Vector = generated[i].Vector.ToArray() }).ToList()).GetAwaiter().GetResult();
                         }
 
                         done += chunk.Length;

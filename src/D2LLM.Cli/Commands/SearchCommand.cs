@@ -25,7 +25,7 @@ internal static class SearchCommand
         store.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            using var generator = D2Llm.OpenEmbeddingGenerator(r.GetValue(store.Model)!, pooling: store.PoolingOf(r));
+            using var generator = store.OpenEmbeddings(r);
             IReranker? rerank = r.GetValue(reranker) is { } dir ? D2Llm.OpenReranker(dir)
                 : generator.GetService(typeof(StudentModel)) is StudentModel student ? new IemReranker(student) : null;
             using var ownedReranker = rerank as IDisposable;

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using D2LLM.Models.Qwen;
-using D2LLM.Retrieval;
 using D2LLM.Storage;
-using D2LLM.Student;
 
 namespace D2LLM.Cli.Commands;
 
@@ -23,19 +21,9 @@ internal sealed class StoreOptions
     public IVectorStore OpenStore(ParseResult r) =>
         SemanticKernel.D2Llm.OpenStore(r.GetValue(Store)!, r.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY"));
 
-    /// <summary>The embedding model: a student folder (PMA embeddings, IEM reranking) or a plain model with pooling.</summary>
-    public (IDenseEncoder Encoder, StudentModel? Student, IDisposable Owner) OpenModel(ParseResult r)
-    {
-        string dir = r.GetValue(Model)!;
-        if (StudentConfig.IsStudentFolder(dir))
-        {
-            var student = StudentModel.Load(dir);
-            return (student, student, student);
-        }
-
-        var model = QwenModel.Load(dir);
-        return (new PooledEncoder(model, PoolingOf(r)), null, model);
-    }
+    /// <summary>The embedding model: a student folder (PMA embeddings), or a plain model with --pooling.</summary>
+    public SemanticKernel.D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) =>
+        SemanticKernel.D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r));
 
     public PoolingMode PoolingOf(ParseResult r) => r.GetValue(Pooling) switch
     {
