@@ -26,6 +26,9 @@ public class MiningAndMetricTests
         Assert.Equal(expected, hits[0].Score, 5);
         Assert.Equal(new[] { 0, 1 }, index.Search("a", 10).Select(h => h.Doc).OrderBy(d => d));
         Assert.Equal(new[] { 0 }, index.Search("a", 10, new HashSet<int> { 1 }).Select(h => h.Doc));
+        // Scoring one document gives the same number as ranking them all.
+        foreach (var (doc, score) in index.Search("a c d", 10)) Assert.Equal(score, index.Score("a c d", doc));
+        Assert.Equal(0f, index.Score("c", 2));
     }
 
     [Fact]

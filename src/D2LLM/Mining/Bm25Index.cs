@@ -39,33 +39,44 @@ public sealed class Bm25Index : ICandidateSource
     {
         var scores = new float[_lengths.Length];
         var touched = new List<int>();
-        Accumulate(query, scores, touched, onlyDoc: -1);
+        foreach (var term in Analyzer.Terms(query))
+        {
+            if (!_postings.TryGetValue(term, out var postings)) continue;
+            double idf = Idf(postings);
+            foreach (var (doc, tf) in postings)
+            {
+                if (scores[doc] == 0) touched.Add(doc);
+                scores[doc] += Weight(idf, tf, doc);
+            }
+        }
+
         return touched.Where(d => exclude is null || !exclude.Contains(d))
             .OrderByDescending(d => scores[d]).ThenBy(d => d)
             .Take(top).Select(d => (d, scores[d])).ToList();
     }
 
-    /// <summary>The BM25 score of one document for a query (0 when they share no term).</summary>
+    /// <summary>The BM25 score of one document for a query (0 when they share no term); postings are in document order, so each term is a binary search.</summary>
     public float Score(string query, int doc)
     {
-        var scores = new float[_lengths.Length];
-        Accumulate(query, scores, new List<int>(), doc);
-        return scores[doc];
-    }
-
-    private void Accumulate(string query, float[] scores, List<int> touched, int onlyDoc)
-    {
+        float score = 0;
         foreach (var term in Analyzer.Terms(query))
         {
             if (!_postings.TryGetValue(term, out var postings)) continue;
-            double idf = Math.Log(1 + (Count - postings.Count + 0.5) / (postings.Count + 0.5));
-            foreach (var (doc, tf) in postings)
-            {
-                if (onlyDoc >= 0 && doc != onlyDoc) continue;
-                if (scores[doc] == 0) touched.Add(doc);
-                double norm = K1 * (1 - B + B * _lengths[doc] / _averageLength);
-                scores[doc] += (float)(idf * tf * (K1 + 1) / (tf + norm));
-            }
+            int at = postings.BinarySearch((doc, 0), PostingOrder.Instance);
+            if (at >= 0) score += Weight(Idf(postings), postings[at].Tf, doc);
         }
+
+        return score;
+    }
+
+    private double Idf(List<(int Doc, int Tf)> postings) => Math.Log(1 + (Count - postings.Count + 0.5) / (postings.Count + 0.5));
+
+    private float Weight(double idf, int tf, int doc) => (float)(idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * _lengths[doc] / _averageLength)));
+
+    private sealed class PostingOrder : IComparer<(int Doc, int Tf)>
+    {
+        public static readonly PostingOrder Instance = new();
+
+        public int Compare((int Doc, int Tf) x, (int Doc, int Tf) y) => x.Doc.CompareTo(y.Doc);
     }
 }
