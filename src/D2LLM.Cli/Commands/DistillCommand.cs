@@ -110,10 +110,8 @@ internal static class DistillCommand
                 LearningRate = r.GetValue(lr) ?? 1e-3f, HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
             };
             using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
-            var miner = Miner(r.GetValue(mining)!, task, backboneModel);
-            var examples = new List<TrainingExample>();
-            ProgressDisplay.Run($"mining {options.HardNegatives} hard negatives (queries)", report =>
-                examples = CandidateMiner.Examples(task, miner, options.HardNegatives, r.GetValue(trainQueries), report));
+            var miner = DistillStages.Miner(r.GetValue(mining)!, task, backboneModel);
+            var examples = DistillStages.Mine(task, miner, options.HardNegatives, r.GetValue(trainQueries), $"mining {options.HardNegatives} hard negatives (queries)");
             var evaluation = CandidateMiner.Evaluation(task, miner, depth: 16, r.GetValue(evalQueries));
             Log($"mined {examples.Count} training examples, {evaluation.Count} evaluation queries × 16 {r.GetValue(mining)} candidates");
             if (examples.Count < options.BatchQueries) throw new InvalidDataException($"{r.GetValue(data)}: only {examples.Count} training queries with {options.HardNegatives} negatives; at least --batch-queries {options.BatchQueries} are needed");
@@ -139,13 +137,8 @@ internal static class DistillCommand
                 Log($"backbone states for {states.Count} texts");
             }
 
-            Directory.CreateDirectory(r.GetValue(output)!);
-            using var judgements = TeacherJudgements.Open(Path.Combine(r.GetValue(output)!, "teacher-judgements.bin"), judge);
-            int storedBefore = judgements.Count;
-            if (storedBefore > 0) Log($"resuming with {storedBefore} stored teacher judgements");
-            ProgressDisplay.Run("teacher judgements (pairs)", report =>
-                judgements.Fill(judge, plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))), report));
-            Log($"teacher judgements: {judgements.Count} pairs ({judgements.Scored} scored in this run)");
+            using var judgements = DistillStages.Judge(r.GetValue(output)!, judge,
+                plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))), Log, out int storedBefore);
 
             var heads = new StudentHeads(new HeadsOptions(backboneModel.HiddenSize, PmaHeads: 8, IemHidden: 512,
                 Variant: r.GetValue(variant) switch
@@ -196,22 +189,6 @@ internal static class DistillCommand
             return 0;
         }));
         return cmd;
-    }
-
-    internal static ICandidateSource Miner(string kind, RetrievalTask task, QwenModel backbone)
-    {
-        switch (kind)
-        {
-            case "bm25":
-                return new Bm25Index(task.Corpus);
-            case "dense":
-                DenseCandidates dense = null!;
-                ProgressDisplay.Run("embedding the corpus for dense mining (texts)", report =>
-                    dense = DenseCandidates.Build(new PooledEncoder(backbone, PoolingMode.Mean, maxTokens: 250), task.Corpus, report));
-                return dense;
-            default:
-                throw new ArgumentException($"--mining: unknown miner '{kind}' (bm25, dense)");
-        }
     }
 
     /// <summary>The same agreement for the backbone alone: cosine of mean-pooled token states.</summary>

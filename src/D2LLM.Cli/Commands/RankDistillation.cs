@@ -59,20 +59,15 @@ internal static class RankDistillation
         var task = PseudoQueries.Ensure(RetrievalTask.Load(s.Data), s.Out, s.Pseudo.Generator, judge, s.Pseudo.Passages, s.Pseudo.MinScore, Log);
         Log($"data: {task.Corpus.Count} texts, {task.Train.Count} train / {task.Test.Count} held-out queries");
         using var backbone = QwenModel.Load(s.Backbone, new QwenLoadOptions { Layers = s.BackboneLayers });
-        var miner = DistillCommand.Miner(s.Mining, task, backbone);
-        var examples = new List<TrainingExample>();
-        ProgressDisplay.Run($"mining {s.Depth - 1} candidates (queries)", report => examples = CandidateMiner.Examples(task, miner, s.Depth - 1, s.TrainQueries, report));
+        var miner = DistillStages.Miner(s.Mining, task, backbone);
+        var examples = DistillStages.Mine(task, miner, s.Depth - 1, s.TrainQueries, $"mining {s.Depth - 1} candidates (queries)");
         var evaluation = CandidateMiner.Evaluation(task, miner, depth: 16, s.EvalQueries);
         if (examples.Count < s.ListsPerStep) throw new InvalidDataException($"{s.Data}: only {examples.Count} training queries with {s.Depth - 1} candidates");
         Log($"{examples.Count} training lists of {s.Depth}, {evaluation.Count} evaluation lists of 16");
 
-        Directory.CreateDirectory(s.Out);
-        using var judgements = TeacherJudgements.Open(Path.Combine(s.Out, "teacher-judgements.bin"), judge);
-        int storedBefore = judgements.Count;
         var groups = examples.Select(e => (e.Query, (IReadOnlyList<string>)e.Negatives.Prepend(e.Positive).ToList()))
-            .Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))).ToList();
-        ProgressDisplay.Run("teacher judgements (pairs)", report => judgements.Fill(judge, groups, report));
-        Log($"teacher judgements: {judgements.Count} pairs ({judgements.Scored} scored in this run)");
+            .Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)));
+        using var judgements = DistillStages.Judge(s.Out, judge, groups, Log, out int storedBefore);
 
         var config = new CrossEncoderConfig
         {
