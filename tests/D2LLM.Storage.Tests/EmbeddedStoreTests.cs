@@ -130,6 +130,29 @@ public class EmbeddedStoreTests
     }
 
     [Fact]
+    public async Task ConnectionsOpeningANewFileAtOnce_AllGetTheWholeSchema_AndOneCollection()
+    {
+        using var dir = new TempDirectory();
+        for (int round = 0; round < 25; round++)
+        {
+            string path = dir.File($"v{round}.db");
+            using var start = new Barrier(4);
+            var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                var store = new EmbeddedVectorStore(path);
+                await store.GetCollection("docs", new CollectionOptions(8)).UpsertAsync(Records(3, 8, round * 10 + i));
+                return store;
+            })));
+            foreach (var store in opened)
+            {
+                Assert.Equal(new[] { "docs" }, await store.ListCollectionsAsync());
+                store.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task TwoConnectionsOnOneFile_SeeEachOthersWrites_AndWritingAtOnceLosesNothing()
     {
         using var dir = new TempDirectory();

@@ -28,7 +28,6 @@ public sealed class EmbeddedCollection : IVectorCollection
             tx.Commit();
         }
 
-        _store.AfterOwnCommit();
         _store.Forget(Name);
         return 0;
     }));
@@ -64,8 +63,7 @@ public sealed class EmbeddedCollection : IVectorCollection
                 tx.Commit();
             }
 
-            _store.AfterOwnCommit();
-            var index = _store.Index(Name, Options);
+                var index = _store.Index(Name, Options);
             foreach (var r in records) index.Put(r);
             return 0;
         }));
@@ -108,10 +106,17 @@ public sealed class EmbeddedCollection : IVectorCollection
         }));
     }
 
+    /// <summary>Creates the collection unless it exists (another process may be creating it at the same moment).</summary>
     private int Ensure()
     {
-        if (_store.Stored(Name) is null) Run("INSERT INTO collections(name, dimensions, distance) VALUES ($n, $d, $t)", ("$n", Name), ("$d", Options.Dimensions), ("$t", Options.Distance.ToString()));
-        else Checked();
+        if (_store.Stored(Name) is null)
+        {
+            using var tx = _store.Begin();
+            Run("INSERT OR IGNORE INTO collections(name, dimensions, distance) VALUES ($n, $d, $t)", ("$n", Name), ("$d", Options.Dimensions), ("$t", Options.Distance.ToString()));
+            tx.Commit();
+        }
+
+        Checked();
         return 0;
     }
 
@@ -138,7 +143,6 @@ public sealed class EmbeddedCollection : IVectorCollection
             tx.Commit();
         }
 
-        _store.AfterOwnCommit();
         if (_store.Stored(Name) is { } options)
         {
             var index = _store.Index(Name, options);

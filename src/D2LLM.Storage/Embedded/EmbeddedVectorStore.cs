@@ -42,8 +42,6 @@ public sealed class EmbeddedVectorStore : IVectorStore
             _connection.Dispose();
             throw;
         }
-
-        _dataVersion = DataVersion();
     }
 
     public string Path { get; }
@@ -76,13 +74,7 @@ public sealed class EmbeddedVectorStore : IVectorStore
     {
         lock (_gate)
         {
-            long version = DataVersion();
-            if (version != _dataVersion)
-            {
-                _loaded.Clear(); // another process committed: reload what is used next
-                _dataVersion = version;
-            }
-
+            Refresh();
             return action();
         }
     }
@@ -96,8 +88,17 @@ public sealed class EmbeddedVectorStore : IVectorStore
         return cmd;
     }
 
-    /// <summary>Starts the write transaction that commands made until it is disposed take part in.</summary>
-    internal Transaction Begin() => new(this, _connection.BeginTransaction(deferred: false));
+    /// <summary>
+    /// Starts the write transaction that commands made until it is disposed take part in. Once it holds the write lock
+    /// no other process can commit, so the caches are brought up to date here and stay so through our own commit
+    /// (which does not move data_version).
+    /// </summary>
+    internal Transaction Begin()
+    {
+        var transaction = new Transaction(this, _connection.BeginTransaction(deferred: false));
+        Refresh();
+        return transaction;
+    }
 
     /// <summary>A write transaction; commands created while it is open join it.</summary>
     internal sealed class Transaction : IDisposable
@@ -149,11 +150,13 @@ public sealed class EmbeddedVectorStore : IVectorStore
 
     internal void Forget(string name) => _loaded.Remove(name);
 
-    /// <summary>Our own commits do not move data_version; read it again so they are not mistaken for another process's.</summary>
-    internal void AfterOwnCommit() => _dataVersion = DataVersion();
-
+    /// <summary>
+    /// Creates the schema in a new file or checks an existing file's format, inside one immediate transaction: two
+    /// processes opening a new file at once must not see each other's half-created schema.
+    /// </summary>
     private void CheckFormat()
     {
+        using var transaction = Begin();
         using (var cmd = Command("SELECT count(*) FROM sqlite_master WHERE type = 'table'"))
         {
             long tables = (long)cmd.ExecuteScalar()!;
@@ -163,6 +166,7 @@ public sealed class EmbeddedVectorStore : IVectorStore
                 Execute($"INSERT INTO d2llm_meta VALUES ('format', '{FormatName}'), ('version', '1')");
                 Execute("CREATE TABLE collections(name TEXT PRIMARY KEY, dimensions INTEGER NOT NULL, distance TEXT NOT NULL)");
                 Execute("CREATE TABLE records(collection TEXT NOT NULL, key TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (collection, key))");
+                transaction.Commit();
                 return;
             }
         }
@@ -173,17 +177,22 @@ public sealed class EmbeddedVectorStore : IVectorStore
             using var cmd = Command("SELECT value FROM d2llm_meta WHERE key = 'format'");
             format = cmd.ExecuteScalar() as string;
         }
-        catch (SqliteException)
+        catch (SqliteException e) when (e.SqliteErrorCode == 1)
         {
         }
 
         if (format != FormatName) throw new InvalidDataException($"{Path}: an SQLite file of another format (not a {FormatName} store)");
+        transaction.Commit();
     }
 
-    private long DataVersion()
+    /// <summary>Drops the loaded collections when another connection has committed since we last looked.</summary>
+    private void Refresh()
     {
         using var cmd = Command("PRAGMA data_version");
-        return (long)cmd.ExecuteScalar()!;
+        long version = (long)cmd.ExecuteScalar()!;
+        if (version == _dataVersion) return;
+        _loaded.Clear();
+        _dataVersion = version;
     }
 
     private void Execute(string sql)
