@@ -40,6 +40,19 @@ public class IndexSearchCommandTests
     }
 
     [Fact]
+    public void Index_WithABadLineLateInTheInput_NamesTheLine_AndWritesNothing()
+    {
+        using var model = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        WriteDocuments(dir.File("docs.jsonl"), 300);
+        File.AppendAllText(dir.File("docs.jsonl"), "{\"id\": \"late\", \"text\": 7}\n");
+        var (code, _, stderr) = Cli.Run("index", "--store", dir.File("v.db"), "--model", model.Path, "--input", dir.File("docs.jsonl"), "--batch", "10");
+        Assert.NotEqual(0, code);
+        Assert.Contains($"{dir.File("docs.jsonl")}:301: field \"text\" is missing or not a string", stderr);
+        Assert.DoesNotContain("indexed ", stderr);
+    }
+
+    [Fact]
     public async Task Index_KilledDuringALargeUpsert_LosesNothingAcknowledged_AndResumes()
     {
         using var model = new FixtureModel("tiny-qwen2-a");

@@ -8,7 +8,9 @@ namespace D2LLM.Cli.Commands;
 /// <c>d2llm index --store PATH|URL --model DIR --input FILE|FOLDER</c>: embeds documents and upserts them in batches.
 /// Keys come from the documents' ids (the same id always maps to the same record), so indexing the same input again
 /// replaces nothing that is unchanged: documents already stored with the same text are skipped, which is also how an
-/// interrupted run resumes. Each acknowledged batch is logged ("indexed N of M").
+/// interrupted run resumes. Each acknowledged batch is logged ("indexed N of M"). The input streams: a first pass
+/// checks every line and counts the documents (so a bad line fails before anything is written), the second embeds
+/// and stores one batch at a time.
 /// </summary>
 internal static class IndexCommand
 {
@@ -21,7 +23,8 @@ internal static class IndexCommand
         store.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var documents = Documents(r.GetValue(input)!).ToList();
+            var documents = Documents(r.GetValue(input)!);
+            int total = documents.Count();
             using var embeddings = store.OpenEmbeddings(r);
             using (var vectors = store.OpenStore(r))
             {
@@ -42,11 +45,11 @@ internal static class IndexCommand
                         }
 
                         done += chunk.Length;
-                        Console.Error.WriteLine($"indexed {done} of {documents.Count}");
-                        report(done, documents.Count);
+                        Console.Error.WriteLine($"indexed {done} of {total}");
+                        report(done, total);
                     }
                 });
-                Console.Error.WriteLine($"{documents.Count} documents in '{collection.Name}' ({skipped} already stored unchanged)");
+                Console.Error.WriteLine($"{total} documents in '{collection.Name}' ({skipped} already stored unchanged)");
             }
 
             return 0;
