@@ -97,6 +97,34 @@ public class DistillCommandTests
     }
 
     [Fact]
+    public void Distill_OnAPairFile_TrainsTheSymmetricBranch_JudgedWithTheSymmetricPrompt()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var backbone = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        var words = "river stone cloud paper garden engine music winter bridge candle forest silver".Split(' ');
+        File.WriteAllLines(dir.File("pairs.tsv"), Enumerable.Range(0, 120).SelectMany(i => new[]
+        {
+            $"{words[i % 12]} {words[i / 12 % 12]} sentence {i}\t{words[i % 12]} {words[i / 12 % 12]} paraphrase {i}\t1",
+            $"{words[i % 12]} {words[i / 12 % 12]} sentence {i}\t{words[(i + 5) % 12]} unrelated {i}\t0",
+        }));
+        string outDir = dir.File("student");
+        string[] args = { "distill", "--teacher", teacher.Path, "--backbone", backbone.Path, "--data", dir.File("pairs.tsv"),
+            "--mode", "heads", "--budget-minutes", "0.1", "--hard-negatives", "3", "--batch-queries", "4" };
+        var (code, _, stderr) = Cli.Run(args.Append("--out").Append(outDir).ToArray());
+        Assert.True(code == 0, stderr);
+        Assert.Contains("symmetric task, teacher prompt d2llm-zh-sym", stderr);
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        Assert.Equal(("symmetric", "d2llm-zh-sym"), (report.GetProperty("task").GetString(), report.GetProperty("template").GetString()));
+        Assert.Equal("symmetric", JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "student.json"))).RootElement.GetProperty("task").GetString());
+
+        var forced = Cli.Run(args.Concat(new[] { "--task", "asymmetric", "--out", dir.File("student-asym") }).ToArray());
+        Assert.True(forced.Code == 0, forced.Stderr);
+        Assert.Contains("asymmetric task, teacher prompt d2llm-zh-asym", forced.Stderr);
+        Assert.Contains("--task: unknown task 'both'", Cli.Run(args.Concat(new[] { "--task", "both", "--out", dir.File("student-x") }).ToArray()).Stderr);
+    }
+
+    [Fact]
     public void DistillRankDistillm_TrainsACrossEncoderThatEvalCanRerankWith()
     {
         using var teacher = new FixtureModel("tiny-qwen3-a");

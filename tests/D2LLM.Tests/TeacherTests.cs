@@ -45,6 +45,21 @@ public class TeacherTests
         Assert.Contains("needs --yes-token", Assert.Throws<ArgumentException>(() => TeacherPrompt.Resolve(null, "t.txt", null, null)).Message);
         Assert.Equal("yes!", TeacherPrompt.Resolve("qwen3-reranker", null, "yes!", null).YesWord);
     }
+
+    [Fact]
+    public void AFolderDeclaresItsPrompt_InTrainingJson_OrNot()
+    {
+        using var dir = new TempDirectory();
+        Assert.Null(TeacherPrompt.FromFolder(dir.Path));
+        File.WriteAllText(dir.File("training.json"), """{"steps": 3, "template": "Q={query} P={passage}"}""");
+        Assert.Null(TeacherPrompt.FromFolder(dir.Path)); // no yes/no words: not a declaration
+        File.WriteAllText(dir.File("training.json"), """{"template": "Q={query} P={passage}", "yes": "能", "no": "不能"}""");
+        var declared = TeacherPrompt.FromFolder(dir.Path)!;
+        Assert.Equal(("Q=a P=b", "能", "不能"), (declared.Template.Fill("a", "b").Prompt, declared.YesWord, declared.NoWord));
+        Assert.Equal(dir.File("training.json"), declared.Template.Source);
+        File.WriteAllText(dir.File("training.json"), "{\"template\": ");
+        Assert.StartsWith($"{dir.File("training.json")}: not valid JSON", Assert.Throws<InvalidDataException>(() => TeacherPrompt.FromFolder(dir.Path)).Message);
+    }
 }
 
 public class TeacherPrefixCacheTests

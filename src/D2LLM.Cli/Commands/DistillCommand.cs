@@ -16,8 +16,8 @@ namespace D2LLM.Cli.Commands;
 /// <summary>
 /// <c>d2llm distill</c>: data (BEIR, triplets or pairs) → BM25 or dense hard negatives → backbone states → teacher
 /// judgements for every pair the losses need → D2LLM training (heads-only or LoRA + heads) within the time budget →
-/// agreement with the teacher on held-out queries. Writes a student folder and a report. (Rank-DistiLLM is not here
-/// yet; sharded teacher scoring is `teacher-score`.)
+/// agreement with the teacher on held-out queries. Writes a student folder and a report. Rank-DistiLLM
+/// (<c>--method rank-distillm</c>) is <see cref="RankDistillation"/>; sharded teacher scoring is <c>teacher-score</c>.
 /// </summary>
 internal static class DistillCommand
 {
@@ -46,13 +46,16 @@ internal static class DistillCommand
         var pseudoPassages = new Option<int>("--pseudo-queries") { Description = "corpus without queries: passages to write a query for", DefaultValueFactory = _ => 2000 };
         var pseudoMinScore = new Option<double>("--pseudo-min-score") { Description = "keep a pseudo-query when the teacher's P(yes) for its passage reaches this", DefaultValueFactory = _ => 0.5 };
         var generator = new Option<string?>("--generator") { Description = "model that writes pseudo-queries (default: the teacher)" };
+        var iemTask = new Option<string>("--task") { Description = "d2llm: which IEM branch the student trains: auto (symmetric for a pair file, asymmetric otherwise) | symmetric | asymmetric; a symmetric task is judged with d2llm-zh-sym unless a prompt is given or the teacher folder declares one", DefaultValueFactory = _ => "auto" };
         var teacherMode = new Option<string>("--teacher-mode") { Description = "rank-distillm targets: pointwise (yes/no scores; default) | listwise (the teacher's sliding-window ranking, window 20, stride 10)", DefaultValueFactory = _ => "pointwise" };
         var listsPerStep = new Option<int>("--lists-per-step") { Description = "rank-distillm: candidate lists per optimiser step", DefaultValueFactory = _ => 4 };
         var cmd = new Command("distill", """
             Distil a local Qwen teacher into a D2LLM student (backbone + PMA + IEM), then report how well the student
             agrees with the teacher on held-out queries. Data: a BEIR folder (train/test qrels), a triplet file
             ({"query", "pos", "neg"} lines; given negatives come first) or a pair file (label 1, or an STS score of at
-            least 80% of the top, marks a relevant pair); files hold out ~10% of queries by a stable hash. A corpus
+            least 80% of the top, marks a relevant pair; a symmetric task, see --task); files hold out ~10% of
+            queries by a stable hash. The teacher judges with --template, else its folder's declared prompt, else the
+            task's D2LLM prompt (d2llm-zh-asym, or d2llm-zh-sym for a symmetric task). A corpus
             alone (corpus.jsonl without queries, or {"text"} lines) gets pseudo-queries: the teacher (or --generator)
             writes one per sampled passage and keeps those it judges relevant to their passage. The stages:
               1. mine   - top-K hard negatives for each training query (--mining bm25 | dense; known positives removed);
@@ -72,7 +75,7 @@ internal static class DistillCommand
             default); it reports agreement with the teacher and the student's speed next to the teacher's.
             """)
         {
-            teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank,
+            teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank, iemTask,
             method, depth, listLoss, labelShare, listsPerStep, pseudoPassages, pseudoMinScore, generator, teacherMode,
         };
         prompt.AddTo(cmd);
@@ -81,7 +84,7 @@ internal static class DistillCommand
             switch (r.GetValue(method))
             {
                 case "rank-distillm":
-                    return RankDistillation.Run(new RankDistillSettings(r.GetValue(teacher)!, prompt.Resolve(r), r.GetValue(backbone)!, r.GetValue(backboneLayers),
+                    return RankDistillation.Run(new RankDistillSettings(r.GetValue(teacher)!, prompt.Resolve(r, r.GetValue(teacher)!), r.GetValue(backbone)!, r.GetValue(backboneLayers),
                         r.GetValue(data)!, r.GetValue(output)!, r.GetValue(budget), r.GetValue(mining)!, r.GetValue(trainQueries), r.GetValue(evalQueries),
                         r.GetValue(depth), Losses.Listwise.Listwise.Parse(r.GetValue(listLoss)!), r.GetValue(labelShare),
                         r.GetValue(lr) ?? 3e-4f, r.GetValue(listsPerStep), r.GetValue(loraRank),
@@ -100,15 +103,23 @@ internal static class DistillCommand
 
             var clock = Stopwatch.StartNew();
             void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
-            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
-            var judge = new TeacherModel(teacherModel, prompt.Resolve(r));
-            var task = PseudoQueries.Ensure(RetrievalTask.Load(r.GetValue(data)!), r.GetValue(output)!, r.GetValue(generator), judge,
-                r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), Log);
-            Log($"data: {task.Corpus.Count} texts, {task.Train.Count} train / {task.Test.Count} held-out queries");
+            var loaded = RetrievalTask.Load(r.GetValue(data)!);
             var options = new DistillationOptions
             {
                 LearningRate = r.GetValue(lr) ?? 1e-3f, HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
+                Task = r.GetValue(iemTask) switch
+                {
+                    "auto" => loaded.Symmetric ? IemTask.Symmetric : IemTask.Asymmetric,
+                    "symmetric" => IemTask.Symmetric,
+                    "asymmetric" => IemTask.Asymmetric,
+                    var other => throw new ArgumentException($"--task: unknown task '{other}' (auto, symmetric, asymmetric)"),
+                },
             };
+            string taskName = options.Task == IemTask.Symmetric ? "symmetric" : "asymmetric";
+            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
+            var judge = new TeacherModel(teacherModel, prompt.Resolve(r, r.GetValue(teacher)!, options.Task == IemTask.Symmetric ? "d2llm-zh-sym" : null));
+            var task = PseudoQueries.Ensure(loaded, r.GetValue(output)!, r.GetValue(generator), judge, r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), Log);
+            Log($"data: {task.Corpus.Count} texts, {task.Train.Count} train / {task.Test.Count} held-out queries; {taskName} task, teacher prompt {judge.Prompt.Template.Source}");
             using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
             var miner = DistillStages.Miner(r.GetValue(mining)!, task, backboneModel);
             var examples = DistillStages.Mine(task, miner, options.HardNegatives, r.GetValue(trainQueries), $"mining {options.HardNegatives} hard negatives (queries)");
@@ -172,13 +183,13 @@ internal static class DistillCommand
             {
                 Backbone = Path.GetFullPath(r.GetValue(backbone)!), BackboneLayers = r.GetValue(backboneLayers), Dim = backboneModel.HiddenSize, PmaHeads = heads.Options.PmaHeads,
                 PmaVariant = heads.Options.Variant == PmaVariant.Standard ? "standard" : "reference", IemHidden = heads.Options.IemHidden,
-                LoraRank = lora ? loraOptions.Rank : null, LoraAlpha = lora ? loraOptions.Alpha : null,
+                LoraRank = lora ? loraOptions.Rank : null, LoraAlpha = lora ? loraOptions.Alpha : null, Task = taskName,
                 Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = history.Count, ["mode"] = r.GetValue(mode) },
             };
             StudentModel.Save(outDir, studentConfig, heads, lora ? backboneModel.LoraParameters() : null);
             var report = new
             {
-                method = "d2llm", mode = r.GetValue(mode), teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
+                method = "d2llm", mode = r.GetValue(mode), task = taskName, template = judge.Prompt.Template.Source, teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
                 train_examples = examples.Count, steps = history.Count, eval_queries = evaluation.Count, mining = r.GetValue(mining),
                 judgements_total = judgements.Count, judgements_stored_before = storedBefore, judgements_scored_this_run = judgements.Scored,
                 spearman_vs_teacher = after, spearman_vs_teacher_untrained = before, spearman_vs_teacher_backbone_mean_cosine = baseline,

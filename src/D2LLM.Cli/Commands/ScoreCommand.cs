@@ -24,7 +24,7 @@ internal static class ScoreCommand
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var teacherPrompt = prompt.Resolve(r);
+            var teacherPrompt = prompt.Resolve(r, r.GetValue(teacher)!);
             using var qwen = QwenModel.Load(r.GetValue(teacher)!);
             var judge = new TeacherModel(qwen, teacherPrompt);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));

@@ -28,7 +28,7 @@ internal static class TeacherScoreCommand
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var (index, count) = ParseShard(r.GetValue(shard)!);
-            var judgePrompt = prompt.Resolve(r);
+            var judgePrompt = prompt.Resolve(r, r.GetValue(teacher)!);
             using var model = QwenModel.Load(r.GetValue(teacher)!);
             var judge = new TeacherModel(model, judgePrompt);
             using var lines = new JsonLines(r.GetValue(input), null);

@@ -23,9 +23,10 @@ public sealed class RetrievalTask
 {
     private const double HeldOutShare = 0.1;
 
-    private RetrievalTask(string source, IReadOnlyList<string> corpus, IReadOnlyList<string>? corpusIds, List<JudgedQuery> train, List<JudgedQuery> test)
+    private RetrievalTask(string source, IReadOnlyList<string> corpus, IReadOnlyList<string>? corpusIds, List<JudgedQuery> train, List<JudgedQuery> test, bool symmetric = false)
     {
         Source = source;
+        Symmetric = symmetric;
         Corpus = corpus;
         CorpusIds = corpusIds ?? Enumerable.Range(0, corpus.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Train = train;
@@ -37,6 +38,12 @@ public sealed class RetrievalTask
     public IReadOnlyList<string> CorpusIds { get; }
     public IReadOnlyList<JudgedQuery> Train { get; }
     public IReadOnlyList<JudgedQuery> Test { get; }
+
+    /// <summary>
+    /// True for sentence pairs (a pair file: paraphrase, NLI or STS), where both sides are texts of one kind and the
+    /// student's symmetric IEM branch applies; false for query → document retrieval.
+    /// </summary>
+    public bool Symmetric { get; }
 
     /// <summary>True for a corpus without queries: they have to be written (pseudo-queries) before training.</summary>
     public bool NeedsQueries => Train.Count == 0 && Test.Count == 0;
@@ -112,10 +119,10 @@ public sealed class RetrievalTask
             if (p.Label >= threshold) positives.Add(doc);
         }
 
-        return Split(path, corpus.Texts, null, queries.Where(e => e.Value.Count > 0).Select(e => (e.Key, e.Value, new List<int>())));
+        return Split(path, corpus.Texts, null, queries.Where(e => e.Value.Count > 0).Select(e => (e.Key, e.Value, new List<int>())), symmetric: true);
     }
 
-    private static RetrievalTask Split(string path, IReadOnlyList<string> corpus, IReadOnlyList<string>? corpusIds, IEnumerable<(string Query, HashSet<int> Positives, List<int> Negatives)> queries)
+    private static RetrievalTask Split(string path, IReadOnlyList<string> corpus, IReadOnlyList<string>? corpusIds, IEnumerable<(string Query, HashSet<int> Positives, List<int> Negatives)> queries, bool symmetric = false)
     {
         var train = new List<JudgedQuery>();
         var test = new List<JudgedQuery>();
@@ -127,7 +134,7 @@ public sealed class RetrievalTask
         }
 
         if (train.Count == 0) throw new InvalidDataException($"{path}: no query with a relevant text to train on");
-        return new RetrievalTask(path, corpus, corpusIds, train, test);
+        return new RetrievalTask(path, corpus, corpusIds, train, test, symmetric);
     }
 
     private static bool HeldOut(string hashId) => Convert.ToUInt64(hashId, 16) % 1000 < HeldOutShare * 1000;

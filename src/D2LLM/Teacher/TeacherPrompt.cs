@@ -1,3 +1,4 @@
+using System.Text.Json;
 using D2LLM.Models.Prompts;
 
 namespace D2LLM.Teacher;
@@ -33,6 +34,34 @@ public sealed record TeacherPrompt(PromptTemplate Template, string YesWord, stri
     public static TeacherPrompt Named(string name) => BuiltIn.TryGetValue(name, out var prompt)
         ? prompt
         : throw new ArgumentException($"--template: unknown template '{name}' (built in: {string.Join(", ", BuiltIn.Keys)})");
+
+    /// <summary>The file in a teacher folder that declares its prompt (the reference teachers' layout; finetune-teacher writes it).</summary>
+    public const string FolderFile = "training.json";
+
+    /// <summary>
+    /// The prompt a teacher folder declares: string fields <c>template</c>, <c>yes</c> and <c>no</c> of its
+    /// training.json; null when the file or a field is absent.
+    /// </summary>
+    public static TeacherPrompt? FromFolder(string teacherDir)
+    {
+        string path = Path.Combine(teacherDir, FolderFile);
+        if (!File.Exists(path)) return null;
+        JsonElement root;
+        try
+        {
+            root = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+        }
+
+        string? Field(string field) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(field, out var v)
+            && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return Field("template") is { } template && Field("yes") is { } yes && Field("no") is { } no
+            ? new TeacherPrompt(new PromptTemplate(template, path), yes, no)
+            : null;
+    }
 
     /// <summary>The prompt from either a built-in name or a template file plus yes/no words.</summary>
     public static TeacherPrompt Resolve(string? name, string? file, string? yes, string? no)

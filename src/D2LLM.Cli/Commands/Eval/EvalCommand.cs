@@ -42,8 +42,9 @@ internal static class EvalCommand
             string dataPath = r.GetValue(data)!;
             var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
             using var evaluated = new EvalModel(r.GetValue(model)!, r.GetValue(pooling)!);
-            using var teacherModel = r.GetValue(teacher) is { } teacherDir ? QwenModel.Load(teacherDir) : null;
-            var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r));
+            string? teacherDir = r.GetValue(teacher);
+            using var teacherModel = teacherDir is null ? null : QwenModel.Load(teacherDir);
+            var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));
             var columns = Directory.Exists(dataPath)
                 ? RetrievalEvaluation.Run(BeirDataset.Load(dataPath), r.GetValue(split)!, r.GetValue(firstStage)!, r.GetValue(depth), evaluated, judge, result)
                 : PairFile.Recognises(dataPath)

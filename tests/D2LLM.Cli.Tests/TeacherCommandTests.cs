@@ -1,0 +1,36 @@
+using System.Text.Json;
+using D2LLM.Models.Tests;
+using D2LLM.Teacher;
+
+namespace D2LLM.Cli.Tests;
+
+public class TeacherCommandTests
+{
+    [Fact]
+    public void FinetuneTeacher_DeclaresItsPrompt_AndScoreJudgesWithItByDefault()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("pairs.tsv"), Enumerable.Range(0, 24).Select(i =>
+            i % 2 == 0 ? $"question {i}\tquestion {i} again\t1" : $"question {i}\tsomething else {i}\t0"));
+        string tuned = dir.File("tuned");
+        var tuning = Cli.Run("finetune-teacher", "--teacher", teacher.Path, "--data", dir.File("pairs.tsv"), "--out", tuned,
+            "--template", "d2llm-en-sym", "--mode", "full", "--batch", "8");
+        Assert.True(tuning.Code == 0, tuning.Stderr);
+        var declared = JsonDocument.Parse(File.ReadAllText(Path.Combine(tuned, "training.json"))).RootElement;
+        var sym = TeacherPrompt.Named("d2llm-en-sym");
+        Assert.Equal(sym.Template.Text, declared.GetProperty("template").GetString());
+        Assert.Equal(sym.Template.Text, File.ReadAllText(Path.Combine(tuned, "template.txt")));
+        Assert.Equal(("yes", "no"), (declared.GetProperty("yes").GetString(), declared.GetProperty("no").GetString()));
+
+        File.WriteAllText(dir.File("q.jsonl"), "{\"query\": \"question 4\", \"passage\": \"question 4 again\"}\n");
+        string[] score = { "score", "--teacher", tuned, "--input", dir.File("q.jsonl") };
+        var byDefault = Cli.Run(score);
+        Assert.True(byDefault.Code == 0, byDefault.Stderr);
+        Assert.Contains($"teacher prompt: {Path.Combine(tuned, "training.json")} (yes 'yes', no 'no')", byDefault.Stderr);
+        var named = Cli.Run(score.Concat(new[] { "--template", "d2llm-en-sym" }).ToArray());
+        var other = Cli.Run(score.Concat(new[] { "--template", "d2llm-en-asym" }).ToArray());
+        Assert.Equal(named.Stdout, byDefault.Stdout);
+        Assert.NotEqual(other.Stdout, byDefault.Stdout);
+    }
+}
