@@ -72,17 +72,20 @@ public class DistillCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "heads.safetensors")));
     }
 
+    private static readonly string[] TopicWords = "river stone cloud paper garden engine music winter bridge candle forest silver".Split(' ');
+
+    /// <summary>Two topic words for text i: texts that share them are about the same thing.</summary>
+    private static string Topic(int i) => $"{TopicWords[i % 12]} {TopicWords[i / 12 % 12]}";
+
     [Fact]
     public void Distill_OnATripletFile_WritesAStudentAndItsReport()
     {
         using var teacher = new FixtureModel("tiny-qwen3-a");
         using var backbone = new FixtureModel("tiny-qwen2-a");
         using var dir = new TempDirectory();
-        var words = "river stone cloud paper garden engine music winter bridge candle forest silver".Split(' ');
         File.WriteAllLines(dir.File("triplets.jsonl"), Enumerable.Range(0, 120).Select(i => JsonSerializer.Serialize(new
         {
-            query = $"{words[i % 12]} {words[i / 12 % 12]} question {i}", pos = new[] { $"{words[i % 12]} {words[i / 12 % 12]} answer {i}" },
-            neg = new[] { $"{words[(i + 5) % 12]} unrelated {i}" },
+            query = $"{Topic(i)} question {i}", pos = new[] { $"{Topic(i)} answer {i}" }, neg = new[] { $"{Topic(i + 5)} unrelated {i}" },
         })));
         string outDir = dir.File("student");
         var (code, stdout, stderr) = Cli.Run("distill", "--teacher", teacher.Path, "--backbone", backbone.Path, "--data", dir.File("triplets.jsonl"),
@@ -102,11 +105,9 @@ public class DistillCommandTests
         using var teacher = new FixtureModel("tiny-qwen3-a");
         using var backbone = new FixtureModel("tiny-qwen2-a");
         using var dir = new TempDirectory();
-        var words = "river stone cloud paper garden engine music winter bridge candle forest silver".Split(' ');
         File.WriteAllLines(dir.File("pairs.tsv"), Enumerable.Range(0, 120).SelectMany(i => new[]
         {
-            $"{words[i % 12]} {words[i / 12 % 12]} sentence {i}\t{words[i % 12]} {words[i / 12 % 12]} paraphrase {i}\t1",
-            $"{words[i % 12]} {words[i / 12 % 12]} sentence {i}\t{words[(i + 5) % 12]} unrelated {i}\t0",
+            $"{Topic(i)} sentence {i}\t{Topic(i)} paraphrase {i}\t1", $"{Topic(i)} sentence {i}\t{Topic(i + 5)} unrelated {i}\t0",
         }));
         string outDir = dir.File("student");
         string[] args = { "distill", "--teacher", teacher.Path, "--backbone", backbone.Path, "--data", dir.File("pairs.tsv"),
