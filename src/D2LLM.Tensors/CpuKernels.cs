@@ -28,6 +28,9 @@ public sealed class CpuKernels : IKernels
         }
     }
 
+    public void EmbeddingBackward(ReadOnlySpan<int> ids, Tensor dy, Tensor dtable) =>
+        Kernels.Embedding.Backward(ids, dy.Span, dtable.Span, dtable.Shape[^1]);
+
     public void Linear(Tensor x, Weight w, Weight? bias, Tensor y)
     {
         int rows = x.Length / w.Columns;

@@ -24,6 +24,9 @@ public interface IKernels
 
     void Embedding(ReadOnlySpan<int> ids, Weight table, Tensor y);
 
+    /// <summary>dtable[ids[t]] += dy[t] (a float32 table's gradient).</summary>
+    void EmbeddingBackward(ReadOnlySpan<int> ids, Tensor dy, Tensor dtable);
+
     /// <summary>y[n, out] = x[n, in]·Wᵀ + b (W is [out, in]).</summary>
     void Linear(Tensor x, Weight w, Weight? bias, Tensor y);
 

@@ -138,6 +138,8 @@ public class DistillCommandTests
         Assert.True(code == 0, stderr);
         var report = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
         Assert.Equal("rank-distillm", report.GetProperty("method").GetString());
+        Assert.Equal("full", report.GetProperty("tuning").GetString()); // auto: a tiny backbone trains fully
+        Assert.True(File.Exists(Path.Combine(outDir, "backbone.safetensors")));
         Assert.True(report.GetProperty("train_lists").GetInt32() > 50);
         Assert.True(report.GetProperty("student_pairs_per_s").GetDouble() > 0);
         Assert.Contains("stage2-teacher:", stderr);
@@ -190,10 +192,12 @@ public class DistillCommandTests
         {
             "distill", "--method", "rank-distillm", "--teacher-mode", "listwise", "--teacher", teacher.Path, "--backbone", backbone.Path,
             "--data", dir.File("data"), "--out", outDir, "--template", "d2llm-en-asym", "--budget-minutes", "0.1", "--depth", "4",
-            "--train-queries", "8", "--eval-queries", "4", "--lists-per-step", "2",
+            "--train-queries", "8", "--eval-queries", "4", "--lists-per-step", "2", "--tuning", "lora",
         };
         var (code, _, stderr) = Cli.Run(args);
         Assert.True(code == 0, stderr);
+        Assert.Contains("backbone tuning: lora", stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "lora.safetensors")));
         Assert.Contains("listwise teacher: 8 rankings (8 made in this run)", stderr);
         var again = Cli.Run(args);
         Assert.True(again.Code == 0, again.Stderr);

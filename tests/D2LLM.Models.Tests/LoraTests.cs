@@ -52,13 +52,30 @@ public class LoraTests
         Assert.True(error <= 2e-3, $"relative error {error:E3}");
     }
 
+    [Fact]
+    public void FullFineTuning_WithTheEmbedding_BackwardMatchesFiniteDifferences_OnTheRowsOfTheBatch()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        var parameters = model.MakeTrainable(includeEmbedding: true);
+        var embedding = Assert.Single(parameters, p => p.Name == "model.embed_tokens.weight");
+        Assert.False(embedding.WeightDecay);
+        var ids = Batch(model).Ids;
+        int h = model.HiddenSize;
+        double error = GradientError(model, new[] { embedding }, new Random(4), perParameter: 12, pick: rng => ids[rng.Next(ids.Length)] * h + rng.Next(h));
+        Assert.True(error <= 2e-3, $"relative error {error:E3}");
+        Assert.Equal(0f, embedding.Grad[(ids.Max() + 1) * h]); // a token not in the batch gets no gradient
+    }
+
+    private static TokenBatch Batch(QwenModel model) => TokenBatch.Pack(new[] { model.Encode("gradients flow"), model.Encode("穿过整个解码器") });
+
     /// <summary>
     /// Relative error (norm-wise) of the analytic gradient of L = Σ r ⊙ Forward(batch) against central differences,
-    /// at a few random entries of each parameter.
+    /// at a few random entries of each parameter (or the entries <paramref name="pick"/> chooses).
     /// </summary>
-    private static double GradientError(QwenModel model, IReadOnlyList<D2LLM.Tensors.Optim.Parameter> parameters, Random rng, int perParameter)
+    private static double GradientError(QwenModel model, IReadOnlyList<D2LLM.Tensors.Optim.Parameter> parameters, Random rng, int perParameter, Func<Random, int>? pick = null)
     {
-        var batch = TokenBatch.Pack(new[] { model.Encode("gradients flow"), model.Encode("穿过整个解码器") });
+        var batch = Batch(model);
         var r = new float[batch.Tokens * model.HiddenSize];
         for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
         double Loss()
@@ -77,7 +94,7 @@ public class LoraTests
         {
             for (int n = 0; n < perParameter; n++)
             {
-                int i = rng.Next(p.Length);
+                int i = pick?.Invoke(rng) ?? rng.Next(p.Length);
                 float keep = p.Value[i];
                 const float h = 1e-2f;
                 p.Value[i] = keep + h;

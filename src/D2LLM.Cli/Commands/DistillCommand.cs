@@ -33,7 +33,7 @@ internal static class DistillCommand
         var backboneLayers = new Option<int?>("--backbone-layers") { Description = "use only the backbone's first N layers (faster student)" };
         var trainQueries = new Option<int>("--train-queries") { Description = "use at most this many training queries (default: all)", DefaultValueFactory = _ => int.MaxValue };
         var evalQueries = new Option<int>("--eval-queries") { Description = "held-out queries evaluated", DefaultValueFactory = _ => 200 };
-        var lr = new Option<float?>("--lr") { Description = "peak learning rate (default 1e-3 for d2llm, 3e-4 for rank-distillm)" };
+        var lr = new Option<float?>("--lr") { Description = "peak learning rate (default 1e-3 for d2llm; rank-distillm: 3e-4 with LoRA, 1e-3 with full tuning)" };
         var variant = new Option<string>("--pma") { Description = "standard (default: trains better here) | reference (the D2LLM code's form)", DefaultValueFactory = _ => "standard" };
         var hardNegatives = new Option<int>("--hard-negatives") { Description = "K mined negatives per query", DefaultValueFactory = _ => 15 };
         var batchQueries = new Option<int>("--batch-queries") { Description = "B queries per batch", DefaultValueFactory = _ => 16 };
@@ -48,6 +48,7 @@ internal static class DistillCommand
         var generator = new Option<string?>("--generator") { Description = "model that writes pseudo-queries (default: the teacher)" };
         var iemTask = new Option<string>("--task") { Description = "d2llm: which IEM branch the student trains: auto (symmetric for a pair file, asymmetric otherwise) | symmetric | asymmetric; a symmetric task is judged with d2llm-zh-sym unless a prompt is given or the teacher folder declares one", DefaultValueFactory = _ => "auto" };
         var teacherMode = new Option<string>("--teacher-mode") { Description = "rank-distillm targets: pointwise (yes/no scores; default) | listwise (the teacher's sliding-window ranking, window 20, stride 10)", DefaultValueFactory = _ => "pointwise" };
+        var tuning = new Option<string>("--tuning") { Description = "rank-distillm: auto (default: full up to 100M backbone parameters, else lora) | lora (adapters) | full (every backbone tensor and the embedding, as Rank-DistiLLM fine-tunes ELECTRA)", DefaultValueFactory = _ => "auto" };
         var listsPerStep = new Option<int>("--lists-per-step") { Description = "rank-distillm: candidate lists per optimiser step", DefaultValueFactory = _ => 4 };
         var cmd = new Command("distill", """
             Distil a local Qwen teacher into a D2LLM student (backbone + PMA + IEM), then report how well the student
@@ -76,7 +77,7 @@ internal static class DistillCommand
             """)
         {
             teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank, iemTask,
-            method, depth, listLoss, labelShare, listsPerStep, pseudoPassages, pseudoMinScore, generator, teacherMode,
+            method, depth, listLoss, labelShare, listsPerStep, tuning, pseudoPassages, pseudoMinScore, generator, teacherMode,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -87,7 +88,8 @@ internal static class DistillCommand
                     return RankDistillation.Run(new RankDistillSettings(r.GetValue(teacher)!, prompt.Resolve(r, r.GetValue(teacher)!), r.GetValue(backbone)!, r.GetValue(backboneLayers),
                         r.GetValue(data)!, r.GetValue(output)!, r.GetValue(budget), r.GetValue(mining)!, r.GetValue(trainQueries), r.GetValue(evalQueries),
                         r.GetValue(depth), Losses.Listwise.Listwise.Parse(r.GetValue(listLoss)!), r.GetValue(labelShare),
-                        r.GetValue(lr) ?? 3e-4f, r.GetValue(listsPerStep), r.GetValue(loraRank),
+                        r.GetValue(lr), r.GetValue(listsPerStep), r.GetValue(loraRank),
+                        r.GetValue(tuning) is "auto" or "lora" or "full" ? r.GetValue(tuning)! : throw new ArgumentException($"--tuning: unknown tuning '{r.GetValue(tuning)}' (auto, lora, full)"),
                         new PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), r.GetValue(generator)),
                         r.GetValue(teacherMode) switch
                         {

@@ -14,8 +14,8 @@ namespace D2LLM.Cli.Commands;
 /// <summary>What <c>distill --method rank-distillm</c> is told.</summary>
 internal sealed record RankDistillSettings(
     string Teacher, TeacherPrompt Prompt, string Backbone, int? BackboneLayers, string Data, string Out, double BudgetMinutes, string Mining,
-    int TrainQueries, int EvalQueries, int Depth, ListwiseLoss Loss, double LabelShare, float LearningRate, int ListsPerStep, int LoraRank,
-    PseudoQuerySettings Pseudo, bool ListwiseTeacher);
+    int TrainQueries, int EvalQueries, int Depth, ListwiseLoss Loss, double LabelShare, float? LearningRate, int ListsPerStep, int LoraRank,
+    string Tuning, PseudoQuerySettings Pseudo, bool ListwiseTeacher);
 
 /// <summary>How a corpus without queries gets them (see <see cref="PseudoQueries"/>).</summary>
 internal sealed record PseudoQuerySettings(int Passages, double MinScore, string? Generator);
@@ -50,6 +50,19 @@ internal static class RankDistillation
         return result;
     }
 
+    /// <summary>Backbones up to this size train fully by default: 16 bytes a parameter (weights, gradients, AdamW moments) stay under 1.6 GB.</summary>
+    private const long FullTuningLimit = 100_000_000;
+
+    /// <summary>
+    /// "auto" becomes "full" for a backbone of at most <see cref="FullTuningLimit"/> parameters (a small or narrow
+    /// backbone needs its embedding and every tensor trained: LoRA alone left a random 16-wide one far behind) and
+    /// "lora" above.
+    /// </summary>
+    private static string Tuning(string requested, QwenModel backbone) =>
+        requested != "auto" ? requested : BackboneParameters(backbone) <= FullTuningLimit ? "full" : "lora";
+
+    private static long BackboneParameters(QwenModel backbone) => backbone.Weights.Named().Sum(n => (long)n.Weight.Length);
+
     public static int Run(RankDistillSettings s)
     {
         var clock = Stopwatch.StartNew();
@@ -69,9 +82,12 @@ internal static class RankDistillation
             .Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)));
         using var judgements = DistillStages.Judge(s.Out, judge, groups, Log, out int storedBefore);
 
+        string tuning = Tuning(s.Tuning, backbone);
+        float learningRate = s.LearningRate ?? (tuning == "full" ? 1e-3f : 3e-4f);
+        Log($"backbone tuning: {tuning} ({BackboneParameters(backbone) / 1e6:F1}M backbone parameters), learning rate {learningRate:G}");
         var config = new CrossEncoderConfig
         {
-            Backbone = Path.GetFullPath(s.Backbone), BackboneLayers = s.BackboneLayers, LoraRank = s.LoraRank, LoraAlpha = s.LoraRank,
+            Backbone = Path.GetFullPath(s.Backbone), BackboneLayers = s.BackboneLayers, Tuning = tuning, LoraRank = s.LoraRank, LoraAlpha = s.LoraRank,
             Provenance = new() { ["method"] = "rank-distillm", ["teacher"] = Path.GetFullPath(s.Teacher), ["data"] = s.Data, ["loss"] = s.Loss.ToString() },
         };
         var student = CrossEncoderModel.Create(backbone, config);
@@ -95,7 +111,7 @@ internal static class RankDistillation
         if (s.ListwiseTeacher) teacherLists = ListwiseTargets(teacherModel, teacherLists, Path.Combine(s.Out, "listwise-rankings.jsonl"), Log);
         void Stage(string name, IReadOnlyList<CandidateList> lists, ListwiseLoss loss, TimeSpan budget)
         {
-            var trainer = new CrossEncoderTrainer(student, new CrossEncoderTrainingOptions { Loss = loss, Budget = budget, LearningRate = s.LearningRate, ListsPerStep = s.ListsPerStep });
+            var trainer = new CrossEncoderTrainer(student, new CrossEncoderTrainingOptions { Loss = loss, Budget = budget, LearningRate = learningRate, ListsPerStep = s.ListsPerStep });
             var losses = trainer.Train(lists, Path.Combine(s.Out, $"{name}.safetensors"), (step, value) => { if (step % 100 == 0) Log($"{name} step {step}: {loss} {value:F4}"); });
             Log($"{name}: {losses.Count} steps{(losses.Count > 0 ? $", last loss {losses.TakeLast(20).Average():F4}" : " (already done)")}");
         }
@@ -117,7 +133,7 @@ internal static class RankDistillation
 
         var report = new
         {
-            method = "rank-distillm", teacher = s.Teacher, backbone = s.Backbone, data = s.Data, loss = s.Loss.ToString(), depth = s.Depth,
+            method = "rank-distillm", tuning, learning_rate = learningRate, teacher = s.Teacher, backbone = s.Backbone, data = s.Data, loss = s.Loss.ToString(), depth = s.Depth,
             train_lists = teacherLists.Count, eval_queries = evaluation.Count, judgements_total = judgements.Count,
             judgements_stored_before = storedBefore, judgements_scored_this_run = judgements.Scored,
             spearman_vs_teacher = after, spearman_vs_teacher_untrained = before,

@@ -113,17 +113,20 @@ public sealed class QwenModel : IDisposable
 
     /// <summary>
     /// Full fine-tuning: every layer tensor and the final norm become float32 parameters that <see cref="Backward"/>
-    /// fills with gradients (decay on matrices only). The embedding and the (tied) output head stay frozen: the
-    /// objectives here read a few rows of the head, and moving the shared matrix would shift every other token.
+    /// fills with gradients (decay on matrices only). The embedding and the (tied) output head stay frozen unless
+    /// <paramref name="includeEmbedding"/>: objectives that read a few rows of the head must not move the shared
+    /// matrix under every other token, but a model whose head is unused (a cross-encoder) can train its embedding
+    /// (no decay: rows of tokens a step does not see should stay as they are).
     /// </summary>
-    public IReadOnlyList<Parameter> MakeTrainable()
+    public IReadOnlyList<Parameter> MakeTrainable(bool includeEmbedding = false)
     {
         if (_trainable.Count > 0) throw new InvalidOperationException("the model is already trainable");
         var parameters = new List<Parameter>();
         Weights = Weights.With((name, w) =>
         {
-            if (name is "model.embed_tokens.weight" or "lm_head.weight") return w;
-            var p = new Parameter(name, w.Shape, weightDecay: w.Shape.Length == 2);
+            bool embedding = name == "model.embed_tokens.weight";
+            if ((embedding && !includeEmbedding) || name == "lm_head.weight") return w;
+            var p = new Parameter(name, w.Shape, weightDecay: w.Shape.Length == 2 && !embedding);
             for (int r = 0; r < w.Rows; r++) w.ReadRow(r, p.Value.AsSpan(r * w.Columns, w.Columns));
             var view = p.AsWeight();
             _trainable[view] = p;
@@ -321,6 +324,7 @@ public sealed class QwenModel : IDisposable
         var dx = k.Allocate(pass.Batch.Tokens, h);
         k.RmsNormBackward(dOutput, pass.FinalInput, Weights.FinalNorm, pass.FinalRstd!, dx, GradOf(Weights.FinalNorm), h);
         for (int i = LayerCount - 1; i >= 0; i--) dx = LayerBackward(i, pass.Layers[i], pass.Batch, dx);
+        if (GradOf(Weights.Embedding) is { } dEmbedding) k.EmbeddingBackward(pass.Batch.Ids, dx, dEmbedding);
     }
 
     private Tensor LayerBackward(int i, LayerActivations a, TokenBatch batch, Tensor dx)

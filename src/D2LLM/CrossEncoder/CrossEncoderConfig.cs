@@ -9,12 +9,19 @@ public sealed record CrossEncoderConfig
     public const string FileName = "cross-encoder.json";
     public const string HeadFile = "head.safetensors";
     public const string LoraFile = "lora.safetensors";
+    public const string BackboneFile = "backbone.safetensors";
     public const string FormatName = "d2llm-cross-encoder";
 
     [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
     [JsonPropertyName("version")] public int Version { get; init; } = 1;
     [JsonPropertyName("backbone")] public required string Backbone { get; init; }
     [JsonPropertyName("backbone_layers")] public int? BackboneLayers { get; init; }
+    /// <summary>
+    /// What training changes in the backbone: "lora" (adapters on every projection; the default, for large backbones)
+    /// or "full" (every tensor, the embedding included, as Rank-DistiLLM fine-tunes its ELECTRA; for small backbones,
+    /// whose frozen random or narrow embeddings LoRA cannot fix).
+    /// </summary>
+    [JsonPropertyName("tuning")] public string Tuning { get; init; } = "lora";
     [JsonPropertyName("lora_rank")] public int LoraRank { get; init; } = 8;
     [JsonPropertyName("lora_alpha")] public float LoraAlpha { get; init; } = 8;
 
@@ -25,6 +32,13 @@ public sealed record CrossEncoderConfig
     /// <summary>Text between query and passage.</summary>
     [JsonPropertyName("separator")] public string Separator { get; init; } = "\n\n";
     [JsonPropertyName("provenance")] public Dictionary<string, object?> Provenance { get; init; } = new();
+
+    public bool FullTuning => Tuning switch
+    {
+        "lora" => false,
+        "full" => true,
+        _ => throw new InvalidDataException($"{FileName}: unknown tuning '{Tuning}' (lora, full)"),
+    };
 
     public static bool IsFolder(string directory) => File.Exists(Path.Combine(directory, FileName));
 

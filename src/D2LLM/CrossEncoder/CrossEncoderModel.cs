@@ -9,21 +9,27 @@ namespace D2LLM.CrossEncoder;
 /// <summary>
 /// A cross-encoder student in the Rank-DistiLLM / monoELECTRA shape on a Qwen decoder: the backbone (with LoRA)
 /// reads  query (≤ 32 tokens) + separator + passage (≤ 256 tokens) + end-of-text  and a linear head on the final
-/// state of that last token gives the score,  s = w·h_last + b.  User text never yields special tokens.
+/// state of that last token gives the score,  s = w·h_last + b.  User text never yields special tokens. Training
+/// changes the head and either LoRA adapters or, with <see cref="CrossEncoderConfig.Tuning"/> "full", every backbone
+/// tensor (saved whole in the student folder).
 /// Training: <see cref="Forward"/> keeps what <see cref="Backward"/> needs (∂s/∂h_last = w, ∂s/∂w = h_last, ∂s/∂b = 1);
 /// memory stays bounded through the chunked <see cref="LoraEncoder"/>.
 /// </summary>
 public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
 {
     private readonly LoraEncoder _encoder;
+    private readonly IReadOnlyList<Parameter>? _backboneParameters;
     private readonly int _endId;
 
     private CrossEncoderModel(CrossEncoderConfig config, QwenModel backbone, int seed)
     {
         Config = config;
         Backbone = backbone;
-        _encoder = new LoraEncoder(backbone, new LoraOptions { Rank = config.LoraRank, Alpha = config.LoraAlpha, Dropout = 0.05f },
-            maxTokens: config.QueryTokens + config.PassageTokens + 8, seed);
+        // Full tuning makes the backbone's own tensors the parameters and attaches no adapters (no LoRA targets).
+        _backboneParameters = config.FullTuning ? backbone.MakeTrainable(includeEmbedding: true) : null;
+        var lora = new LoraOptions { Rank = config.LoraRank, Alpha = config.LoraAlpha, Dropout = 0.05f };
+        if (config.FullTuning) lora.Targets = Array.Empty<LoraTarget>();
+        _encoder = new LoraEncoder(backbone, lora, maxTokens: config.QueryTokens + config.PassageTokens + 8, seed);
         int h = backbone.HiddenSize;
         HeadWeight = new Parameter("head.weight", new[] { h });
         HeadBias = new Parameter("head.bias", new[] { 1 }, weightDecay: false);
@@ -36,8 +42,12 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
     public Parameter HeadWeight { get; }
     public Parameter HeadBias { get; }
 
-    /// <summary>The head, then the LoRA adapters.</summary>
-    public IEnumerable<Parameter> Parameters => new[] { HeadWeight, HeadBias }.Concat(Backbone.LoraParameters());
+    /// <summary>The head, then the LoRA adapters or (full tuning) the backbone's tensors.</summary>
+    public IEnumerable<Parameter> Parameters => new[] { HeadWeight, HeadBias }.Concat(BackboneParameters);
+
+    private IEnumerable<Parameter> BackboneParameters => _backboneParameters ?? Backbone.LoraParameters();
+
+    private string BackboneFile => Config.FullTuning ? CrossEncoderConfig.BackboneFile : CrossEncoderConfig.LoraFile;
 
     /// <summary>A fresh cross-encoder on a backbone (LoRA B = 0, a small random head).</summary>
     public static CrossEncoderModel Create(QwenModel backbone, CrossEncoderConfig config, int seed = 7) => new(config, backbone, seed);
@@ -51,7 +61,7 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
         {
             var model = new CrossEncoderModel(config, backbone, seed: 0);
             ParameterFile.Read(Path.Combine(directory, CrossEncoderConfig.HeadFile), new[] { model.HeadWeight, model.HeadBias });
-            ParameterFile.Read(Path.Combine(directory, CrossEncoderConfig.LoraFile), backbone.LoraParameters());
+            ParameterFile.Read(Path.Combine(directory, model.BackboneFile), model.BackboneParameters);
             return model;
         }
         catch
@@ -65,7 +75,7 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
     {
         Directory.CreateDirectory(directory);
         ParameterFile.Write(Path.Combine(directory, CrossEncoderConfig.HeadFile), new[] { HeadWeight, HeadBias });
-        ParameterFile.Write(Path.Combine(directory, CrossEncoderConfig.LoraFile), Backbone.LoraParameters());
+        ParameterFile.Write(Path.Combine(directory, BackboneFile), BackboneParameters);
         Config.Save(directory);
     }
 

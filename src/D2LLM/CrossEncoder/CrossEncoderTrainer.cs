@@ -31,15 +31,17 @@ public sealed class CrossEncoderTrainingOptions
     public int MaxSteps { get; set; } = int.MaxValue;
     public int Seed { get; set; } = 42;
     public float ClipNorm { get; set; } = 1f;
-    public int CheckpointEvery { get; set; } = 100;
+    /// <summary>How often the state is saved: by time, since a fully tuned backbone's state (weights and AdamW moments) is large.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>
 /// Listwise training of a <see cref="CrossEncoderModel"/> (Rank-DistiLLM B.5): each step scores every (query,
 /// passage) of a few candidate lists, applies the chosen listwise loss against the targets, and back-propagates into
-/// the head and the LoRA adapters; AdamW with warm-up then a constant rate, global-norm clipping. Lists are visited
-/// in a seeded order per epoch until the budget or the step limit. With a checkpoint path the state is saved every
-/// <see cref="CrossEncoderTrainingOptions.CheckpointEvery"/> steps and at the end (marked finished), and a run resumes.
+/// the head and the backbone (LoRA adapters, or every tensor); AdamW with warm-up then a constant rate, global-norm
+/// clipping. Lists are visited in a seeded order per epoch until the budget or the step limit. With a checkpoint path
+/// the state is saved every <see cref="CrossEncoderTrainingOptions.CheckpointInterval"/> and at the end (marked
+/// finished), and a run resumes.
 /// All lists of one run must have the same length (shorter ones are for the caller to drop).
 /// </summary>
 public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTrainingOptions options)
@@ -60,6 +62,7 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
         if (start == Finished) return losses;
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lastSave = TimeSpan.Zero;
         int perEpoch = Math.Max(1, lists.Count / options.ListsPerStep);
         int[]? order = null;
         int step = start;
@@ -85,8 +88,11 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
             optimizer.Step(schedule.At(step));
             losses.Add(loss);
             onStep?.Invoke(step + 1, loss);
-            if (checkpointPath is not null && (step + 1) % options.CheckpointEvery == 0)
+            if (checkpointPath is not null && clock.Elapsed - lastSave >= options.CheckpointInterval)
+            {
                 TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, step + 1, double.NaN, null);
+                lastSave = clock.Elapsed;
+            }
         }
 
         if (checkpointPath is not null) TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, Finished, double.NaN, null);

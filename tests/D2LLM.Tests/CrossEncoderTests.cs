@@ -1,0 +1,114 @@
+using D2LLM.CrossEncoder;
+using D2LLM.Losses.Listwise;
+using D2LLM.Models.Qwen;
+using D2LLM.Models.Tests;
+
+namespace D2LLM.Tests;
+
+public class CrossEncoderTests
+{
+    private static readonly string[] Passages = { "the river runs under the stone bridge", "a candle in the winter window", "engines and music" };
+
+    private static CrossEncoderModel FullyTuned(FixtureModel folder) =>
+        CrossEncoderModel.Create(QwenModel.Load(folder.Path), new CrossEncoderConfig { Backbone = folder.Path, Tuning = "full" }, seed: 3);
+
+    [Fact]
+    public void FullTuning_BackwardMatchesFiniteDifferences_InTheHeadALayerAndTheEmbedding()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = FullyTuned(folder);
+        var parameters = model.Parameters.ToList();
+        Assert.Empty(model.Backbone.Lora);
+        var embedding = Assert.Single(parameters, p => p.Name == "model.embed_tokens.weight");
+        var up = Assert.Single(parameters, p => p.Name == "model.layers.1.mlp.up_proj.weight");
+        var pairs = Passages.Select(p => model.EncodePair("river bridge", p)).ToList();
+        var g = new[] { 0.7f, -1.3f, 0.4f };
+        double Loss() => model.Forward(pairs, training: false).Scores.Select((s, i) => (double)s * g[i]).Sum();
+
+        var (_, pass) = model.Forward(pairs, training: true);
+        model.Backward(pass!, g);
+        var rng = new Random(8);
+        int h = model.Backbone.HiddenSize;
+        var probes = new List<(D2LLM.Tensors.Optim.Parameter P, int I)>();
+        for (int n = 0; n < 4; n++)
+        {
+            probes.Add((model.HeadWeight, rng.Next(h)));
+            probes.Add((up, rng.Next(up.Length)));
+            probes.Add((embedding, pairs[n % 3][rng.Next(pairs[n % 3].Length)] * h + rng.Next(h)));
+        }
+
+        double diff = 0, norm = 0;
+        foreach (var (p, i) in probes)
+        {
+            float keep = p.Value[i];
+            const float step = 1e-2f;
+            p.Value[i] = keep + step;
+            double upLoss = Loss();
+            p.Value[i] = keep - step;
+            double downLoss = Loss();
+            p.Value[i] = keep;
+            double numeric = (upLoss - downLoss) / (2 * step);
+            diff += (p.Grad[i] - numeric) * (p.Grad[i] - numeric);
+            norm += numeric * numeric;
+        }
+
+        Assert.True(norm > 0);
+        Assert.True(Math.Sqrt(diff / norm) <= 2e-3, $"relative error {Math.Sqrt(diff / norm):E3}");
+    }
+
+    [Fact]
+    public void FullTuning_LearnsAList_AndTheStudentFolderRoundTrips()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        float[] scores;
+        using (var model = FullyTuned(folder))
+        {
+            var list = new CandidateList("river bridge", Passages, new[] { 3f, 1f, 2f });
+            var losses = new CrossEncoderTrainer(model, new CrossEncoderTrainingOptions { Loss = ListwiseLoss.RankNet, ListsPerStep = 1, LearningRate = 1e-2f, WarmupSteps = 0, MaxSteps = 40 })
+                .Train(new[] { list });
+            Assert.True(losses[^1] < 0.5 * losses[0], $"loss {losses[0]:F4} → {losses[^1]:F4}");
+            scores = model.Score(list.Query, Passages);
+            Assert.True(scores[0] > scores[2] && scores[2] > scores[1], string.Join(", ", scores));
+            model.Save(dir.Path);
+        }
+
+        Assert.True(File.Exists(dir.File(CrossEncoderConfig.BackboneFile)));
+        Assert.False(File.Exists(dir.File(CrossEncoderConfig.LoraFile)));
+        using var loaded = CrossEncoderModel.Load(dir.Path);
+        Assert.Equal("full", loaded.Config.Tuning);
+        Assert.Equal(scores, loaded.Score("river bridge", Passages));
+    }
+
+    [Theory]
+    [InlineData("lora")]
+    [InlineData("full")]
+    public void Training_KilledAndResumed_EndsWithTheParametersOfAnUninterruptedRun(string tuning)
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        var lists = Enumerable.Range(0, 6).Select(i => new CandidateList($"query {i} about the river", Passages, new[] { 1f + i % 3, 2f, 3f - i % 3 })).ToList();
+        var options = new CrossEncoderTrainingOptions { ListsPerStep = 2, LearningRate = 1e-2f, WarmupSteps = 2, MaxSteps = 10, CheckpointInterval = TimeSpan.Zero };
+        CrossEncoderModel Fresh() => CrossEncoderModel.Create(QwenModel.Load(folder.Path), new CrossEncoderConfig { Backbone = folder.Path, Tuning = tuning }, seed: 5);
+
+        float[][] uninterrupted;
+        using (var model = Fresh())
+        {
+            new CrossEncoderTrainer(model, options).Train(lists);
+            uninterrupted = model.Parameters.Select(p => p.Value.ToArray()).ToArray();
+        }
+
+        string checkpoint = dir.File("state.safetensors");
+        using (var killed = Fresh())
+        {
+            using var cancel = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => new CrossEncoderTrainer(killed, options).Train(lists, checkpoint, (step, _) => { if (step == 6) cancel.Cancel(); }, cancel.Token));
+        }
+
+        using var resumed = Fresh();
+        var steps = new List<int>();
+        new CrossEncoderTrainer(resumed, options).Train(lists, checkpoint, (step, _) => steps.Add(step));
+        Assert.Equal(new[] { 7, 8, 9, 10 }, steps);
+        Assert.Equal(uninterrupted, resumed.Parameters.Select(p => p.Value.ToArray()).ToArray());
+    }
+}
