@@ -84,4 +84,33 @@ public class DenseIndexTests
         Assert.All(hits, h => Assert.Equal(Cos(encoder.Vectors[docs[h.Doc]]), h.Score, 5));
         Assert.Throws<ArgumentException>(() => index.Search(new float[4], 1));
     }
+
+    [Fact]
+    public void Search_WithManyExactTies_EqualsAFullSortOfTheSameScores()
+    {
+        var encoder = new TableEncoder();
+        var rng = new Random(11);
+        var directions = Enumerable.Range(0, 20).Select(_ => new[] { (float)rng.NextDouble() - 0.5f, (float)rng.NextDouble() - 0.5f, (float)rng.NextDouble() - 0.5f }).ToArray();
+        var docs = Enumerable.Range(0, 500).Select(i => $"d{i}").ToList();
+        foreach (var (d, i) in docs.Select((d, i) => (d, i))) encoder.Vectors[d] = directions[i % 20]; // 25 identical vectors per direction
+        var index = D2LLM.Retrieval.DenseIndex.Build(encoder, docs, batchSize: 64);
+        float[] query = { -0.4f, 0.1f, 0.7f };
+        float Score(int i)
+        {
+            var v = encoder.Vectors[docs[i]].ToArray();
+            var q = query.ToArray();
+            System.Numerics.Tensors.TensorPrimitives.Divide(v, System.Numerics.Tensors.TensorPrimitives.Norm(v), v);
+            System.Numerics.Tensors.TensorPrimitives.Divide(q, System.Numerics.Tensors.TensorPrimitives.Norm(q), q);
+            return System.Numerics.Tensors.TensorPrimitives.Dot(q, v);
+        }
+
+        var exclude = new HashSet<int> { 0, 20, 41, 77 };
+        foreach (int top in new[] { 1, 37, 490, 600 })
+        {
+            var expected = Enumerable.Range(0, 500).Where(i => !exclude.Contains(i)).OrderByDescending(Score).ThenBy(i => i).Take(top).Select(i => (i, Score(i))).ToList();
+            Assert.Equal(expected, index.Search(query, top, exclude));
+        }
+
+        Assert.Empty(index.Search(query, 0));
+    }
 }

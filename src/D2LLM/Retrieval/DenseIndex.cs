@@ -39,13 +39,28 @@ public sealed class DenseIndex
     public List<(int Doc, float Score)> Search(ReadOnlySpan<float> query, int top, ISet<int>? exclude = null)
     {
         if (query.Length != Dimensions) throw new ArgumentException($"the query vector has {query.Length} dimensions, the index {Dimensions}");
+        if (top < 1) return new List<(int Doc, float Score)>();
         var q = query.ToArray();
         Normalise(q);
-        var scores = new float[Count];
-        for (int i = 0; i < scores.Length; i++) scores[i] = TensorPrimitives.Dot(q, _vectors.AsSpan(i * Dimensions, Dimensions));
-        return Enumerable.Range(0, scores.Length).Where(i => exclude is null || !exclude.Contains(i))
-            .OrderByDescending(i => scores[i]).ThenBy(i => i).Take(top).Select(i => (i, scores[i])).ToList();
+        // The best `top` so far in a heap whose top is the worst of them: O(n log top), not a sort of the corpus.
+        var best = new PriorityQueue<int, (float Score, int Doc)>(top + 1, WorstFirst);
+        for (int i = 0; i < Count; i++)
+        {
+            if (exclude is not null && exclude.Contains(i)) continue;
+            var hit = (TensorPrimitives.Dot(q, _vectors.AsSpan(i * Dimensions, Dimensions)), i);
+            if (best.Count < top) best.Enqueue(i, hit);
+            else if (best.TryPeek(out _, out var worst) && WorstFirst.Compare(hit, worst) > 0) best.DequeueEnqueue(i, hit);
+        }
+
+        var hits = new List<(int Doc, float Score)>(best.Count);
+        while (best.TryDequeue(out int doc, out var hit)) hits.Add((doc, hit.Score));
+        hits.Reverse();
+        return hits;
     }
+
+    /// <summary>Lower score first; on equal scores the later document first (ties go to document order).</summary>
+    private static readonly Comparer<(float Score, int Doc)> WorstFirst =
+        Comparer<(float Score, int Doc)>.Create((a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Doc.CompareTo(a.Doc));
 
     private static void Normalise(Span<float> v)
     {
