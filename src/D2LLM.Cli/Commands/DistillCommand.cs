@@ -56,9 +56,9 @@ internal static class DistillCommand
             ({"query", "pos", "neg"} lines; given negatives come first) or a pair file (label 1, or an STS score of at
             least 80% of the top, marks a relevant pair; a symmetric task, see --task); files hold out ~10% of
             queries by a stable hash. The teacher judges with --template, else its folder's declared prompt, else the
-            task's D2LLM prompt (d2llm-zh-asym, or d2llm-zh-sym for a symmetric task). A corpus
-            alone (corpus.jsonl without queries, or {"text"} lines) gets pseudo-queries: the teacher (or --generator)
-            writes one per sampled passage and keeps those it judges relevant to their passage. The stages:
+            task's D2LLM prompt (d2llm-zh-asym, or d2llm-zh-sym for a symmetric task). A corpus alone (corpus.jsonl
+            without queries, or {"text"} lines) gets pseudo-queries: the teacher (or --generator) writes one per
+            sampled passage and keeps those it judges relevant to their passage. The stages:
               1. mine   - top-K hard negatives for each training query (--mining bm25 | dense; known positives removed);
               2. states - the backbone's token states for every text (computed once in --mode heads);
               3. judge  - the teacher scores every (query, passage) pair the losses need: each query's positive,
@@ -70,10 +70,11 @@ internal static class DistillCommand
               5. report - Spearman(student, teacher) over each held-out query's 16 first-stage candidates, next to the
                           backbone's mean-pooled cosine; OUT/report.json.
             OUT becomes a student folder: embed with `d2llm embed --model OUT`.
-            --method rank-distillm trains a cross-encoder instead (query + separator + passage through the LoRA
-            backbone, a linear head on the last state): stage 1 on labels (LCE, the positive against 7 mined
-            negatives), stage 2 on the teacher's ranking of each query's --depth candidates (--loss, RankNet by
-            default); it reports agreement with the teacher and the student's speed next to the teacher's.
+            --method rank-distillm trains a cross-encoder instead (query + separator + passage through the backbone,
+            a linear head on the last state; --tuning: the whole backbone up to 100M parameters, LoRA above):
+            stage 1 on labels (LCE, the positive against 7 mined negatives), stage 2 on the teacher's ranking of
+            each query's --depth candidates (--loss, RankNet by default); it reports agreement with the teacher and
+            the student's speed next to the teacher's.
             """)
         {
             teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank, iemTask,
