@@ -142,6 +142,8 @@ public class DistillCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "backbone.safetensors")));
         Assert.True(report.GetProperty("train_lists").GetInt32() > 50);
         Assert.True(report.GetProperty("student_pairs_per_s").GetDouble() > 0);
+        // Full tuning holds the 16-wide backbone in float32: 151,936 × 16 × 4 bytes of embedding and a little more.
+        Assert.InRange(report.GetProperty("student_weights_mb").GetDouble(), 9.7, 10.5);
         Assert.Contains("stage2-teacher:", stderr);
         Assert.True(File.Exists(Path.Combine(outDir, "cross-encoder.json")));
 

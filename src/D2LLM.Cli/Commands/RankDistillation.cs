@@ -63,6 +63,9 @@ internal static class RankDistillation
 
     private static long BackboneParameters(QwenModel backbone) => backbone.Weights.Named().Sum(n => (long)n.Weight.Length);
 
+    /// <summary>Bytes the model's weights take in memory (a fully tuned backbone is float32, a loaded one as stored).</summary>
+    private static long WeightBytes(QwenModel model) => model.Weights.Named().Sum(n => (long)n.Weight.Bytes().Length);
+
     public static int Run(RankDistillSettings s)
     {
         var clock = Stopwatch.StartNew();
@@ -129,7 +132,8 @@ internal static class RankDistillation
         foreach (var e in evaluation) judge.ScoreCandidates(e.Query, e.Candidates);
         double teacherSeconds = timer.Elapsed.TotalSeconds;
         int pairs = evaluation.Sum(e => e.Candidates.Count);
-        Log($"spearman vs teacher: untrained {before:F3}, trained {after:F3}; student {pairs / studentSeconds:F0} pairs/s, teacher {pairs / teacherSeconds:F0} pairs/s");
+        double studentMb = WeightBytes(backbone) / 1e6, teacherMb = WeightBytes(teacherModel) / 1e6;
+        Log($"spearman vs teacher: untrained {before:F3}, trained {after:F3}; student {pairs / studentSeconds:F0} pairs/s, teacher {pairs / teacherSeconds:F0} pairs/s; weights in memory {studentMb:F1} MB vs {teacherMb:F1} MB");
 
         var report = new
         {
@@ -138,6 +142,7 @@ internal static class RankDistillation
             judgements_stored_before = storedBefore, judgements_scored_this_run = judgements.Scored,
             spearman_vs_teacher = after, spearman_vs_teacher_untrained = before,
             student_pairs_per_s = pairs / studentSeconds, teacher_pairs_per_s = pairs / teacherSeconds, speedup = teacherSeconds / studentSeconds,
+            student_weights_mb = studentMb, teacher_weights_mb = teacherMb, weight_memory_ratio = teacherMb / studentMb,
             seconds = clock.Elapsed.TotalSeconds,
         };
         File.WriteAllText(Path.Combine(s.Out, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
