@@ -60,9 +60,18 @@ public class CrossEncoderTests
 
         Assert.True(File.Exists(dir.File(CrossEncoderConfig.BackboneFile)));
         Assert.False(File.Exists(dir.File(CrossEncoderConfig.LoraFile)));
-        using var loaded = CrossEncoderModel.Load(dir.Path);
-        Assert.Equal("full", loaded.Config.Tuning);
-        Assert.Equal(scores, loaded.Score("river bridge", Passages));
+        using (var loaded = CrossEncoderModel.Load(dir.Path))
+        {
+            Assert.Equal("full", loaded.Config.Tuning);
+            Assert.Equal(scores, loaded.Score("river bridge", Passages));
+        }
+
+        string config = dir.File(CrossEncoderConfig.FileName);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"full\"", "\"half\""));
+        Assert.Equal($"{config}: unknown tuning 'half' (lora, full)", Assert.Throws<InvalidDataException>(() => CrossEncoderModel.Load(dir.Path)).Message);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"half\"", "\"full\""));
+        File.Delete(dir.File(CrossEncoderConfig.BackboneFile));
+        Assert.Contains(CrossEncoderConfig.BackboneFile, Assert.ThrowsAny<IOException>(() => CrossEncoderModel.Load(dir.Path)).Message);
     }
 
     [Theory]

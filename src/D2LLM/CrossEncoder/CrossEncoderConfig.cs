@@ -37,13 +37,18 @@ public sealed record CrossEncoderConfig
     {
         "lora" => false,
         "full" => true,
-        _ => throw new InvalidDataException($"{FileName}: unknown tuning '{Tuning}' (lora, full)"),
+        _ => throw new ArgumentException($"unknown cross-encoder tuning '{Tuning}' (lora, full)"),
     };
 
     public static bool IsFolder(string directory) => File.Exists(Path.Combine(directory, FileName));
 
-    public static CrossEncoderConfig Load(string directory) =>
-        ConfigFile.Load<CrossEncoderConfig>(directory, FileName, FormatName, "cross-encoder", c => c.Format, c => c.Version);
+    public static CrossEncoderConfig Load(string directory)
+    {
+        var config = ConfigFile.Load<CrossEncoderConfig>(directory, FileName, FormatName, "cross-encoder", c => c.Format, c => c.Version);
+        if (config.Tuning is not ("lora" or "full"))
+            throw new InvalidDataException($"{Path.Combine(directory, FileName)}: unknown tuning '{config.Tuning}' (lora, full)");
+        return config;
+    }
 
     public void Save(string directory) => ConfigFile.Save(this, directory, FileName);
 }
