@@ -96,7 +96,7 @@ public class CrossEncoderTests
         using (var killed = Fresh())
         {
             using var cancel = new CancellationTokenSource();
-            Assert.Throws<OperationCanceledException>(() => new CrossEncoderTrainer(killed, options).Train(lists, checkpoint, (step, _) => { if (step == 6) cancel.Cancel(); }, cancel.Token));
+            Assert.Throws<OperationCanceledException>(() => new CrossEncoderTrainer(killed, options).Train(lists, checkpoint, (step, _) => { if (step == 6) cancel.Cancel(); }, cancellationToken: cancel.Token));
         }
 
         using var resumed = Fresh();
@@ -104,5 +104,25 @@ public class CrossEncoderTests
         new CrossEncoderTrainer(resumed, options).Train(lists, checkpoint, (step, _) => steps.Add(step));
         Assert.Equal(new[] { 7, 8, 9, 10 }, steps);
         Assert.Equal(uninterrupted, resumed.Parameters.Select(p => p.Value.ToArray()).ToArray());
+    }
+
+    [Fact]
+    public void Validation_StopsEarly_AndLeavesTheParametersOfTheLowestValidationLoss()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = FullyTuned(folder);
+        // Validation wants the opposite order of training: its loss rises as training succeeds.
+        var train = new[] { new CandidateList("river bridge", Passages, new[] { 3f, 1f, 2f }) };
+        var validation = new[] { new CandidateList("river bridge", Passages, new[] { 1f, 3f, 2f }) };
+        var trainer = new CrossEncoderTrainer(model, new CrossEncoderTrainingOptions
+        {
+            Loss = ListwiseLoss.RankNet, ListsPerStep = 1, LearningRate = 1e-2f, WarmupSteps = 0, MaxSteps = 200, ValidateEvery = 2, Patience = 3,
+        });
+        var seen = new List<double>();
+        var losses = trainer.Train(train, validation: validation, onValidation: (_, loss) => seen.Add(loss));
+        Assert.True(losses.Count < 200, $"{losses.Count} steps: no early stop");
+        Assert.Equal(seen.Count, losses.Count / 2);
+        Assert.True(seen[^1] > seen.Min());
+        Assert.Equal(seen.Min(), trainer.Loss(validation), 6);
     }
 }

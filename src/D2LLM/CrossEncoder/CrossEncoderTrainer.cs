@@ -31,6 +31,12 @@ public sealed class CrossEncoderTrainingOptions
     public int MaxSteps { get; set; } = int.MaxValue;
     public int Seed { get; set; } = 42;
     public float ClipNorm { get; set; } = 1f;
+    /// <summary>Validate (with validation lists) every this many steps, and once when training ends.</summary>
+    public int ValidateEvery { get; set; } = 200;
+
+    /// <summary>Stop after this many validations without improvement; the best parameters are kept.</summary>
+    public int Patience { get; set; } = 10;
+
     /// <summary>How often the state is saved: by time, since a fully tuned backbone's state (weights and AdamW moments) is large.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
@@ -39,9 +45,11 @@ public sealed class CrossEncoderTrainingOptions
 /// Listwise training of a <see cref="CrossEncoderModel"/> (Rank-DistiLLM B.5): each step scores every (query,
 /// passage) of a few candidate lists, applies the chosen listwise loss against the targets, and back-propagates into
 /// the head and the backbone (LoRA adapters, or every tensor); AdamW with warm-up then a constant rate, global-norm
-/// clipping. Lists are visited in a seeded order per epoch until the budget or the step limit. With a checkpoint path
-/// the state is saved every <see cref="CrossEncoderTrainingOptions.CheckpointInterval"/> and at the end (marked
-/// finished), and a run resumes.
+/// clipping. Lists are visited in a seeded order per epoch until the budget, the step limit or early stopping: with
+/// validation lists, their mean loss is measured every <see cref="CrossEncoderTrainingOptions.ValidateEvery"/> steps
+/// and at the end, and the parameters at the lowest one are what training leaves. With a checkpoint path the state is
+/// saved every <see cref="CrossEncoderTrainingOptions.CheckpointInterval"/> and at the end (marked finished), and a
+/// run resumes.
 /// All lists of one run must have the same length (shorter ones are for the caller to drop).
 /// </summary>
 public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTrainingOptions options)
@@ -49,24 +57,39 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
     private const int Finished = int.MaxValue;
 
     public List<double> Train(IReadOnlyList<CandidateList> lists, string? checkpointPath = null, Action<int, double>? onStep = null,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<CandidateList>? validation = null, Action<int, double>? onValidation = null, CancellationToken cancellationToken = default)
     {
         if (lists.Count == 0) throw new ArgumentException("no candidate lists to train on");
         int n = lists[0].Passages.Count;
-        if (lists.Any(l => l.Passages.Count != n || l.Targets.Length != n)) throw new ArgumentException("all candidate lists of a run need the same length");
+        if (lists.Concat(validation ?? []).Any(l => l.Passages.Count != n || l.Targets.Length != n)) throw new ArgumentException("all candidate lists of a run need the same length");
         var parameters = model.Parameters.ToList();
         var optimizer = new AdamW(parameters);
         var schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.MaxSteps, DecayShape.Constant);
-        int start = checkpointPath is not null && File.Exists(checkpointPath) ? TrainerCheckpoint.Load(checkpointPath, parameters, optimizer).NextStep : 0;
+        var best = new BestParameters(parameters, options.Patience);
+        int start = 0;
+        if (checkpointPath is not null && File.Exists(checkpointPath))
+        {
+            (start, double bestLoss, var bestValues) = TrainerCheckpoint.Load(checkpointPath, parameters, optimizer);
+            best.Resume(bestLoss, bestValues);
+        }
+
         var losses = new List<double>();
         if (start == Finished) return losses;
+        bool Validate(int step)
+        {
+            if (validation is not { Count: > 0 }) return false;
+            double loss = Loss(validation);
+            onValidation?.Invoke(step, loss);
+            return best.Record(loss);
+        }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var lastSave = TimeSpan.Zero;
         int perEpoch = Math.Max(1, lists.Count / options.ListsPerStep);
         int[]? order = null;
-        int step = start;
-        for (; step < options.MaxSteps && clock.Elapsed < options.Budget; step++)
+        int step = start, validated = -1;
+        bool stopEarly = false;
+        for (; step < options.MaxSteps && clock.Elapsed < options.Budget && !stopEarly; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int epoch = step / perEpoch, s = step % perEpoch;
@@ -88,14 +111,37 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
             optimizer.Step(schedule.At(step));
             losses.Add(loss);
             onStep?.Invoke(step + 1, loss);
+            if ((step + 1) % options.ValidateEvery == 0)
+            {
+                stopEarly = Validate(step + 1);
+                validated = step + 1;
+            }
+
             if (checkpointPath is not null && clock.Elapsed - lastSave >= options.CheckpointInterval)
             {
-                TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, step + 1, double.NaN, null);
+                TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, step + 1, best.Loss, best.Values);
                 lastSave = clock.Elapsed;
             }
         }
 
-        if (checkpointPath is not null) TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, Finished, double.NaN, null);
+        if (validated != step) Validate(step);
+        best.Restore();
+        if (checkpointPath is not null) TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, Finished, best.Loss, best.Values);
         return losses;
+    }
+
+    /// <summary>Mean loss of lists scored without training (no dropout, no gradients).</summary>
+    public double Loss(IReadOnlyList<CandidateList> lists)
+    {
+        int n = lists[0].Passages.Count;
+        var dScores = new float[options.ListsPerStep * n];
+        double total = 0;
+        foreach (var chunk in lists.Chunk(options.ListsPerStep))
+        {
+            var (scores, _) = model.Forward(chunk.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList(), training: false);
+            total += chunk.Length * Listwise.Compute(options.Loss, scores, chunk.SelectMany(l => l.Targets).ToArray(), new ListBatch(chunk.Length, n), dScores.AsSpan(0, scores.Length));
+        }
+
+        return total / lists.Count;
     }
 }

@@ -65,12 +65,14 @@ public sealed class StudentTrainer
         var schedule = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, _options.MaxSteps, DecayShape.Constant);
         var history = new List<StepLosses>();
         var clock = Stopwatch.StartNew();
-        int start = 0, sinceBest = 0;
+        int start = 0;
         bool stopEarly = false;
-        double best = double.PositiveInfinity;
-        List<float[]>? bestValues = null;
+        var best = new BestParameters(parameters, _options.Patience);
         if (checkpointPath is not null && File.Exists(checkpointPath))
-            (start, best, bestValues) = TrainerCheckpoint.Load(checkpointPath, parameters, _optimizer);
+        {
+            (start, double bestLoss, var bestValues) = TrainerCheckpoint.Load(checkpointPath, parameters, _optimizer);
+            best.Resume(bestLoss, bestValues);
+        }
 
         for (int step = start; step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
         {
@@ -87,24 +89,15 @@ public sealed class StudentTrainer
             {
                 double loss = Validate(validation);
                 onValidation?.Invoke(step + 1, loss);
-                if (loss < best)
-                {
-                    (best, sinceBest) = (loss, 0);
-                    bestValues = parameters.Select(p => (float[])p.Value.Clone()).ToList();
-                }
-                else
-                {
-                    stopEarly = ++sinceBest >= _options.Patience;
-                }
+                stopEarly = best.Record(loss);
             }
 
             if (checkpointPath is not null && ((step + 1) % _options.CheckpointEvery == 0 || last || stopEarly))
-                TrainerCheckpoint.Save(checkpointPath, parameters, _optimizer, stopEarly ? _options.MaxSteps : step + 1, best, bestValues);
+                TrainerCheckpoint.Save(checkpointPath, parameters, _optimizer, stopEarly ? _options.MaxSteps : step + 1, best.Loss, best.Values);
             if (stopEarly) break;
         }
 
-        if (bestValues is not null)
-            for (int i = 0; i < parameters.Count; i++) bestValues[i].CopyTo(parameters[i].Value, 0);
+        best.Restore();
         return history;
     }
 
