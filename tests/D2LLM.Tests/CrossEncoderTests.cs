@@ -106,8 +106,10 @@ public class CrossEncoderTests
         Assert.Equal(uninterrupted, resumed.Parameters.Select(p => p.Value.ToArray()).ToArray());
     }
 
-    [Fact]
-    public void Validation_StopsEarly_AndLeavesTheParametersOfTheLowestValidationLoss()
+    [Theory]
+    [InlineData(ValidationMeasure.Loss)]
+    [InlineData(ValidationMeasure.Disagreement)]
+    public void Validation_StopsEarly_AndLeavesTheParametersOfTheLowestValidationLoss(ValidationMeasure measure)
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
         using var model = FullyTuned(folder);
@@ -117,12 +119,15 @@ public class CrossEncoderTests
         var trainer = new CrossEncoderTrainer(model, new CrossEncoderTrainingOptions
         {
             Loss = ListwiseLoss.RankNet, ListsPerStep = 1, LearningRate = 1e-2f, WarmupSteps = 0, MaxSteps = 200, ValidateEvery = 2, Patience = 3,
+            ValidateOn = measure,
         });
         var seen = new List<double>();
         var losses = trainer.Train(train, validation: validation, onValidation: (_, loss) => seen.Add(loss));
         Assert.True(losses.Count < 200, $"{losses.Count} steps: no early stop");
         Assert.Equal(seen.Count, losses.Count / 2);
-        Assert.True(seen[^1] > seen.Min());
-        Assert.Equal(seen.Min(), trainer.Loss(validation), 6);
+        if (measure == ValidationMeasure.Loss) Assert.True(seen[^1] > seen.Min()); // (a rank measure can stall on a tie instead)
+        Assert.Equal(seen.Min(), measure == ValidationMeasure.Loss ? trainer.Loss(validation) : trainer.Disagreement(validation), 6);
+        var scores = model.Score("river bridge", Passages).Select(x => (double)x).ToList();
+        Assert.Equal(1 - D2LLM.Evaluation.Correlation.Spearman(scores, new double[] { 1, 3, 2 }), trainer.Disagreement(validation), 12);
     }
 }

@@ -24,7 +24,8 @@ internal sealed record PseudoQuerySettings(int Passages, double MinScore, string
 /// Rank-DistiLLM on our decoders: a cross-encoder student trained in two stages (method.md B.5) — on labels with hard
 /// negatives (LCE: the positive against 7 mined negatives), then on the teacher's ranking of each training query's
 /// candidate list (the positive and depth − 1 mined candidates; targets t = depth − rank + 1; RankNet by default),
-/// each stage ending with the parameters of its lowest loss on 5% held-out lists — and measured by Spearman
+/// each stage ending with its best parameters on 5% held-out lists (stage 1 by loss, stage 2 by Spearman agreement
+/// with the teacher's targets) — and measured by Spearman
 /// agreement with the teacher on held-out queries, with its speed next to the teacher's.
 /// </summary>
 internal static class RankDistillation
@@ -118,13 +119,18 @@ internal static class RankDistillation
         {
             var lists = all.Where((_, i) => i % 20 != 19).ToList();
             var validation = all.Where((_, i) => i % 20 == 19).ToList();
-            var trainer = new CrossEncoderTrainer(student, new CrossEncoderTrainingOptions { Loss = loss, Budget = budget, LearningRate = learningRate, ListsPerStep = s.ListsPerStep });
+            var trainer = new CrossEncoderTrainer(student, new CrossEncoderTrainingOptions
+            {
+                Loss = loss, Budget = budget, LearningRate = learningRate, ListsPerStep = s.ListsPerStep,
+                // Graded teacher targets: keep the parameters that agree best with the teacher, which is what is asked of them.
+                ValidateOn = loss == ListwiseLoss.Lce ? ValidationMeasure.Loss : ValidationMeasure.Disagreement,
+            });
             double? bestLoss = null;
             var losses = trainer.Train(lists, Path.Combine(s.Out, $"{name}.safetensors"), (step, value) => { if (step % 1000 == 0) Log($"{name} step {step}: {loss} {value:F4}"); },
                 validation, (step, value) =>
                 {
                     bestLoss = Math.Min(bestLoss ?? value, value);
-                    Log($"{name} step {step}: validation {loss} {value:F4} (best {bestLoss:F4})");
+                    Log($"{name} step {step}: validation {(loss == ListwiseLoss.Lce ? loss.ToString() : "1 - Spearman")} {value:F4} (best {bestLoss:F4})");
                 });
             Log($"{name}: {losses.Count} steps{(losses.Count > 0 ? $", last loss {losses.TakeLast(20).Average():F4}" : " (already done)")}, {validation.Count} validation lists");
         }

@@ -1,3 +1,4 @@
+using D2LLM.Evaluation;
 using D2LLM.Losses.Listwise;
 using D2LLM.Tensors.Optim;
 using D2LLM.Training;
@@ -17,6 +18,13 @@ public sealed record CandidateList(string Query, IReadOnlyList<string> Passages,
     }
 }
 
+/// <summary>What <see cref="CrossEncoderTrainer"/> validates on.</summary>
+public enum ValidationMeasure
+{
+    Loss,
+    Disagreement,
+}
+
 /// <summary>Options of <see cref="CrossEncoderTrainer"/>.</summary>
 public sealed class CrossEncoderTrainingOptions
 {
@@ -31,6 +39,12 @@ public sealed class CrossEncoderTrainingOptions
     public int MaxSteps { get; set; } = int.MaxValue;
     public int Seed { get; set; } = 42;
     public float ClipNorm { get; set; } = 1f;
+    /// <summary>
+    /// What validation minimises: the training loss on the held-out lists, or 1 − their mean Spearman correlation
+    /// between student scores and targets (the agreement a distillation is judged by; for graded targets).
+    /// </summary>
+    public ValidationMeasure ValidateOn { get; set; } = ValidationMeasure.Loss;
+
     /// <summary>Validate (with validation lists) every this many steps, and once when training ends.</summary>
     public int ValidateEvery { get; set; } = 200;
 
@@ -78,7 +92,7 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
         bool Validate(int step)
         {
             if (validation is not { Count: > 0 }) return false;
-            double loss = Loss(validation);
+            double loss = options.ValidateOn == ValidationMeasure.Loss ? Loss(validation) : Disagreement(validation);
             onValidation?.Invoke(step, loss);
             return best.Record(loss);
         }
@@ -135,13 +149,19 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
     {
         int n = lists[0].Passages.Count;
         var dScores = new float[options.ListsPerStep * n];
-        double total = 0;
-        foreach (var chunk in lists.Chunk(options.ListsPerStep))
-        {
-            var (scores, _) = model.Forward(chunk.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList(), training: false);
-            total += chunk.Length * Listwise.Compute(options.Loss, scores, chunk.SelectMany(l => l.Targets).ToArray(), new ListBatch(chunk.Length, n), dScores.AsSpan(0, scores.Length));
-        }
-
-        return total / lists.Count;
+        return Scored(lists).Sum(c => c.Lists.Length * Listwise.Compute(options.Loss, c.Scores, c.Lists.SelectMany(l => l.Targets).ToArray(),
+            new ListBatch(c.Lists.Length, n), dScores.AsSpan(0, c.Scores.Length))) / lists.Count;
     }
+
+    /// <summary>1 − the mean Spearman correlation between each list's scores (without training) and its targets.</summary>
+    public double Disagreement(IReadOnlyList<CandidateList> lists)
+    {
+        int n = lists[0].Passages.Count;
+        return 1 - Scored(lists).Sum(c => c.Lists.Select((l, i) => Correlation.Spearman(
+            c.Scores.AsSpan(i * n, n).ToArray().Select(x => (double)x).ToList(), l.Targets.Select(x => (double)x).ToList())).Sum()) / lists.Count;
+    }
+
+    private IEnumerable<(CandidateList[] Lists, float[] Scores)> Scored(IReadOnlyList<CandidateList> lists) =>
+        lists.Chunk(options.ListsPerStep).Select(chunk =>
+            (chunk, model.Forward(chunk.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList(), training: false).Scores));
 }
