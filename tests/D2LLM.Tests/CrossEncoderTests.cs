@@ -122,7 +122,11 @@ public class CrossEncoderTests
             ValidateOn = measure,
         });
         var seen = new List<double>();
-        var losses = trainer.Train(train, validation: validation, onValidation: (_, loss) => seen.Add(loss));
+        var losses = trainer.Train(train, validation: validation, onValidation: (_, loss, best) =>
+        {
+            seen.Add(loss);
+            Assert.Equal(seen.Min(), best);
+        });
         Assert.True(losses.Count < 200, $"{losses.Count} steps: no early stop");
         Assert.Equal(seen.Count, losses.Count / 2);
         if (measure == ValidationMeasure.Loss) Assert.True(seen[^1] > seen.Min()); // (a rank measure can stall on a tie instead)

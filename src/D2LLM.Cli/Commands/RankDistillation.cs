@@ -25,8 +25,8 @@ internal sealed record PseudoQuerySettings(int Passages, double MinScore, string
 /// negatives (LCE: the positive against 7 mined negatives), then on the teacher's ranking of each training query's
 /// candidate list (the positive and depth − 1 mined candidates; targets t = depth − rank + 1; RankNet by default),
 /// each stage ending with its best parameters on 5% held-out lists (stage 1 by loss, stage 2 by Spearman agreement
-/// with the teacher's targets) — and measured by Spearman
-/// agreement with the teacher on held-out queries, with its speed next to the teacher's.
+/// with the teacher's targets) — and measured by Spearman agreement with the teacher on held-out queries, with its
+/// speed next to the teacher's.
 /// </summary>
 internal static class RankDistillation
 {
@@ -114,24 +114,20 @@ internal static class RankDistillation
             return new CandidateList(e.Query, passages, CandidateList.RankTargets(passages.Select(p => judgements[e.Query, p].Probability).ToList()));
         }).ToList();
         if (s.ListwiseTeacher) teacherLists = ListwiseTargets(teacherModel, teacherLists, Path.Combine(s.Out, "listwise-rankings.jsonl"), Log);
-        // Every 20th training list is held out: its loss picks the parameters each stage ends with (early stopping).
+        // Every 20th training list is held out: its measure picks the parameters each stage ends with (early stopping).
         void Stage(string name, IReadOnlyList<CandidateList> all, ListwiseLoss loss, TimeSpan budget)
         {
             var lists = all.Where((_, i) => i % 20 != 19).ToList();
             var validation = all.Where((_, i) => i % 20 == 19).ToList();
+            // Graded teacher targets: keep the parameters that agree best with the teacher, which is what is asked of them.
+            var measure = loss == ListwiseLoss.Lce ? ValidationMeasure.Loss : ValidationMeasure.Disagreement;
+            string measureName = measure == ValidationMeasure.Loss ? loss.ToString() : "1 - Spearman";
             var trainer = new CrossEncoderTrainer(student, new CrossEncoderTrainingOptions
             {
-                Loss = loss, Budget = budget, LearningRate = learningRate, ListsPerStep = s.ListsPerStep,
-                // Graded teacher targets: keep the parameters that agree best with the teacher, which is what is asked of them.
-                ValidateOn = loss == ListwiseLoss.Lce ? ValidationMeasure.Loss : ValidationMeasure.Disagreement,
+                Loss = loss, Budget = budget, LearningRate = learningRate, ListsPerStep = s.ListsPerStep, ValidateOn = measure,
             });
-            double? bestLoss = null;
             var losses = trainer.Train(lists, Path.Combine(s.Out, $"{name}.safetensors"), (step, value) => { if (step % 1000 == 0) Log($"{name} step {step}: {loss} {value:F4}"); },
-                validation, (step, value) =>
-                {
-                    bestLoss = Math.Min(bestLoss ?? value, value);
-                    Log($"{name} step {step}: validation {(loss == ListwiseLoss.Lce ? loss.ToString() : "1 - Spearman")} {value:F4} (best {bestLoss:F4})");
-                });
+                validation, (step, value, best) => Log($"{name} step {step}: validation {measureName} {value:F4} (best {best:F4})"));
             Log($"{name}: {losses.Count} steps{(losses.Count > 0 ? $", last loss {losses.TakeLast(20).Average():F4}" : " (already done)")}, {validation.Count} validation lists");
         }
 

@@ -15,7 +15,7 @@ internal sealed class TeacherPromptOptions
     public TeacherPromptOptions(string? defaultTemplate = null)
     {
         _defaultTemplate = defaultTemplate;
-        Template = new Option<string?>("--template") { Description = $"built-in prompt: {string.Join(", ", TeacherPrompt.BuiltIn.Keys)}" 
+        Template = new Option<string?>("--template") { Description = $"built-in prompt: {string.Join(", ", TeacherPrompt.BuiltIn.Keys)}"
             + $"; default: the teacher folder's own prompt ({TeacherPrompt.FolderFile}: template, yes, no){(defaultTemplate is null ? "" : $", else {defaultTemplate}")}" };
         TemplateFile = new Option<string?>("--template-file") { Description = "prompt with {query} and {passage}, used verbatim" };
         YesToken = new Option<string?>("--yes-token") { Description = "the 'yes' word; its first token's logit is read" };

@@ -63,7 +63,7 @@ public sealed class EmbeddedCollection : IVectorCollection
                 tx.Commit();
             }
 
-                var index = _store.Index(Name, Options);
+            var index = _store.Index(Name, Options);
             foreach (var r in records) index.Put(r);
             return 0;
         }));

@@ -60,8 +60,9 @@ public sealed class CrossEncoderTrainingOptions
 /// passage) of a few candidate lists, applies the chosen listwise loss against the targets, and back-propagates into
 /// the head and the backbone (LoRA adapters, or every tensor); AdamW with warm-up then a constant rate, global-norm
 /// clipping. Lists are visited in a seeded order per epoch until the budget, the step limit or early stopping: with
-/// validation lists, their mean loss is measured every <see cref="CrossEncoderTrainingOptions.ValidateEvery"/> steps
-/// and at the end, and the parameters at the lowest one are what training leaves. With a checkpoint path the state is
+/// validation lists, their <see cref="CrossEncoderTrainingOptions.ValidateOn"/> measure is taken every
+/// <see cref="CrossEncoderTrainingOptions.ValidateEvery"/> steps and at the end (reported as step, value, best so far),
+/// and the parameters at the lowest one are what training leaves. With a checkpoint path the state is
 /// saved every <see cref="CrossEncoderTrainingOptions.CheckpointInterval"/> and at the end (marked finished), and a
 /// run resumes.
 /// All lists of one run must have the same length (shorter ones are for the caller to drop).
@@ -71,7 +72,7 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
     private const int Finished = int.MaxValue;
 
     public List<double> Train(IReadOnlyList<CandidateList> lists, string? checkpointPath = null, Action<int, double>? onStep = null,
-        IReadOnlyList<CandidateList>? validation = null, Action<int, double>? onValidation = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<CandidateList>? validation = null, Action<int, double, double>? onValidation = null, CancellationToken cancellationToken = default)
     {
         if (lists.Count == 0) throw new ArgumentException("no candidate lists to train on");
         int n = lists[0].Passages.Count;
@@ -80,21 +81,16 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
         var optimizer = new AdamW(parameters);
         var schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.MaxSteps, DecayShape.Constant);
         var best = new BestParameters(parameters, options.Patience);
-        int start = 0;
-        if (checkpointPath is not null && File.Exists(checkpointPath))
-        {
-            (start, double bestLoss, var bestValues) = TrainerCheckpoint.Load(checkpointPath, parameters, optimizer);
-            best.Resume(bestLoss, bestValues);
-        }
-
+        int start = TrainerCheckpoint.Resume(checkpointPath, parameters, optimizer, best);
         var losses = new List<double>();
         if (start == Finished) return losses;
         bool Validate(int step)
         {
             if (validation is not { Count: > 0 }) return false;
             double loss = options.ValidateOn == ValidationMeasure.Loss ? Loss(validation) : Disagreement(validation);
-            onValidation?.Invoke(step, loss);
-            return best.Record(loss);
+            bool stop = best.Record(loss);
+            onValidation?.Invoke(step, loss, best.Loss);
+            return stop;
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -65,14 +65,9 @@ public sealed class StudentTrainer
         var schedule = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, _options.MaxSteps, DecayShape.Constant);
         var history = new List<StepLosses>();
         var clock = Stopwatch.StartNew();
-        int start = 0;
         bool stopEarly = false;
         var best = new BestParameters(parameters, _options.Patience);
-        if (checkpointPath is not null && File.Exists(checkpointPath))
-        {
-            (start, double bestLoss, var bestValues) = TrainerCheckpoint.Load(checkpointPath, parameters, _optimizer);
-            best.Resume(bestLoss, bestValues);
-        }
+        int start = TrainerCheckpoint.Resume(checkpointPath, parameters, _optimizer, best);
 
         for (int step = start; step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
         {

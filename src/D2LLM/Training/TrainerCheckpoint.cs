@@ -32,6 +32,18 @@ public static class TrainerCheckpoint
         });
     }
 
+    /// <summary>
+    /// Where a validated training run starts: step 0 without a checkpoint; else the checkpoint's next step, with its
+    /// parameters, optimizer state and best validation result restored.
+    /// </summary>
+    public static int Resume(string? path, IReadOnlyList<Parameter> parameters, AdamW optimizer, BestParameters best)
+    {
+        if (path is null || !File.Exists(path)) return 0;
+        var (next, bestLoss, bestValues) = Load(path, parameters, optimizer);
+        best.Resume(bestLoss, bestValues);
+        return next;
+    }
+
     /// <summary>Restores parameters and optimizer; returns the next step, best validation loss and best parameters.</summary>
     public static (int NextStep, double BestValidation, List<float[]>? Best) Load(string path, IReadOnlyList<Parameter> parameters, AdamW optimizer)
     {
