@@ -57,6 +57,11 @@ public class TeacherTests
         var declared = TeacherPrompt.FromFolder(dir.Path)!;
         Assert.Equal(("Q=a P=b", "能", "不能"), (declared.Template.Fill("a", "b").Prompt, declared.YesWord, declared.NoWord));
         Assert.Equal(dir.File("training.json"), declared.Template.Source);
+        TeacherPrompt.Named("d2llm-zh-sym").Declare(dir.Path, new { steps = 7 });
+        var reread = TeacherPrompt.FromFolder(dir.Path)!;
+        Assert.Equal((TeacherPrompt.Named("d2llm-zh-sym").Template.Text, "是", "不是"), (reread.Template.Text, reread.YesWord, reread.NoWord));
+        Assert.Equal(7, JsonDocument.Parse(File.ReadAllText(dir.File("training.json"))).RootElement.GetProperty("steps").GetInt32());
+        Assert.Equal(reread.Template.Text, File.ReadAllText(dir.File("template.txt")));
         File.WriteAllText(dir.File("training.json"), "{\"template\": ");
         Assert.StartsWith($"{dir.File("training.json")}: not valid JSON", Assert.Throws<InvalidDataException>(() => TeacherPrompt.FromFolder(dir.Path)).Message);
     }

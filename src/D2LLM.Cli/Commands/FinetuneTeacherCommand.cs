@@ -82,7 +82,8 @@ internal static class FinetuneTeacherCommand
             if (after is not null) Log($"after: accuracy {after["accuracy@0.5"]:F4} (best threshold {after["accuracy"]:F4}), AP {after["ap"]:F4}");
 
             QwenExport.Save(model, outDir);
-            DeclarePrompt(outDir, judge.Prompt, new { base_model = r.GetValue(teacher), init_seed = r.GetValue(initSeed), trained_on = new[] { r.GetValue(data) }, mode = r.GetValue(mode), steps = losses.Count });
+            // The tuned teacher judges best with the prompt it was tuned with: later commands read it from the folder.
+            judge.Prompt.Declare(outDir, new { base_model = r.GetValue(teacher), init_seed = r.GetValue(initSeed), trained_on = new[] { r.GetValue(data) }, mode = r.GetValue(mode), steps = losses.Count });
             var report = new
             {
                 teacher = r.GetValue(teacher), init_seed = r.GetValue(initSeed), data = r.GetValue(data), mode = r.GetValue(mode), pairs = pairs.Count, steps = losses.Count,
@@ -96,24 +97,6 @@ internal static class FinetuneTeacherCommand
             return 0;
         }));
         return cmd;
-    }
-
-    /// <summary>
-    /// Writes the prompt the teacher was tuned with into its folder (training.json, as the reference teachers have it,
-    /// and template.txt), so that every later command that names this teacher judges with that prompt by default.
-    /// </summary>
-    private static void DeclarePrompt(string outDir, TeacherPrompt prompt, object provenance)
-    {
-        var declaration = JsonSerializer.SerializeToNode(provenance)!.AsObject();
-        declaration["template"] = prompt.Template.Text;
-        declaration["yes"] = prompt.YesWord;
-        declaration["no"] = prompt.NoWord;
-        foreach (var (name, text) in new[] { (TeacherPrompt.FolderFile, declaration.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), ("template.txt", prompt.Template.Text) })
-        {
-            string target = Path.Combine(outDir, name);
-            File.WriteAllText(target + ".partial", text);
-            File.Move(target + ".partial", target, overwrite: true);
-        }
     }
 
     private static Dictionary<string, double> Measure(TeacherModel judge, List<TextPair> pairs, string when)

@@ -63,6 +63,23 @@ public sealed record TeacherPrompt(PromptTemplate Template, string YesWord, stri
             : null;
     }
 
+    /// <summary>
+    /// Declares this prompt in a teacher folder (what <see cref="FromFolder"/> reads): training.json holds
+    /// <paramref name="provenance"/>'s fields plus template, yes and no; template.txt the template alone. Both are
+    /// written atomically.
+    /// </summary>
+    public void Declare(string teacherDir, object provenance)
+    {
+        var declaration = JsonSerializer.SerializeToNode(provenance)!.AsObject();
+        declaration["template"] = Template.Text;
+        declaration["yes"] = YesWord;
+        declaration["no"] = NoWord;
+        ConfigFile.Save(declaration, teacherDir, FolderFile);
+        string templatePath = Path.Combine(teacherDir, "template.txt");
+        File.WriteAllText(templatePath + ".tmp", Template.Text);
+        File.Move(templatePath + ".tmp", templatePath, overwrite: true);
+    }
+
     /// <summary>The prompt from either a built-in name or a template file plus yes/no words.</summary>
     public static TeacherPrompt Resolve(string? name, string? file, string? yes, string? no)
     {
