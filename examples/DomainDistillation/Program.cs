@@ -31,7 +31,7 @@ Console.WriteLine($"{written.Count} pseudo-queries: {task.Train.Count} to train 
 
 // 2. Hard negatives and 3. teacher judgements for every pair the losses need.
 var options = new DistillationOptions { HardNegatives = 3, BatchQueries = 4, Budget = TimeSpan.FromMinutes(1) };
-var bm25 = new Bm25Index(task.Corpus);
+var bm25 = new Bm25Candidates(task.Corpus);
 var examples = CandidateMiner.Examples(task, bm25, options.HardNegatives);
 var batches = StudentTrainer.Batches(examples, options.BatchQueries, options.Seed);
 var evaluation = task.Test.Select(q => (q.Text, (IReadOnlyList<string>)bm25.Search(q.Text, 4).Select(h => task.Corpus[h.Doc]).ToList())).Where(e => e.Item2.Count == 4).ToList();

@@ -6,11 +6,14 @@ namespace D2LLM.Cli;
 /// </summary>
 internal static class CommandRunner
 {
-    public static int Run(Func<int> body)
+    public static int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult(); // synchronous body: already complete
+
+    /// <summary>The asynchronous form, for commands whose body awaits (System.CommandLine's async actions).</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
     {
         try
         {
-            return body();
+            return await body();
         }
         catch (Exception e) when (IsUserError(e))
         {
@@ -21,5 +24,6 @@ internal static class CommandRunner
 
     private static bool IsUserError(Exception e) =>
         e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
-            or FormatException or NotSupportedException or System.Text.Json.JsonException or Models.Hub.HubException or Storage.Qdrant.QdrantException;
+            or FormatException or NotSupportedException or System.Text.Json.JsonException or Models.Hub.HubException
+            or Microsoft.Extensions.VectorData.VectorStoreException;
 }

@@ -12,16 +12,24 @@ internal static class ProgressDisplay
     private static readonly IAnsiConsole ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
     /// <summary>Runs <paramref name="work"/>, which reports (done, total) through the callback it is given.</summary>
-    public static void Run(string title, Action<Action<int, int>> work)
+    public static void Run(string title, Action<Action<int, int>> work) =>
+        RunAsync(title, report =>
+        {
+            work(report);
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult(); // the work is synchronous: the task has completed
+
+    /// <summary>Runs asynchronous <paramref name="work"/>, which reports (done, total) through the callback it is given.</summary>
+    public static async Task RunAsync(string title, Func<Action<int, int>, Task> work)
     {
         if (!Console.IsErrorRedirected && ErrorConsole.Profile.Capabilities.Interactive)
         {
-            ErrorConsole.Progress()
+            await ErrorConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(context =>
+                .StartAsync(async context =>
                 {
                     var task = context.AddTask(title);
-                    work((done, total) =>
+                    await work((done, total) =>
                     {
                         task.MaxValue = Math.Max(total, 1);
                         task.Value = done;
@@ -33,7 +41,7 @@ internal static class ProgressDisplay
 
         var clock = Stopwatch.StartNew();
         var last = TimeSpan.Zero;
-        work((done, total) =>
+        await work((done, total) =>
         {
             if (clock.Elapsed - last < TimeSpan.FromSeconds(10) && done < total) return;
             last = clock.Elapsed;

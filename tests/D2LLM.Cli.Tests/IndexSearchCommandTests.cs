@@ -1,7 +1,8 @@
 using System.Text.Json;
 using D2LLM.Models.Tests;
-using D2LLM.Storage;
+using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
+using Microsoft.Extensions.VectorData;
 
 namespace D2LLM.Cli.Tests;
 
@@ -23,9 +24,15 @@ public class IndexSearchCommandTests
         Assert.Contains("40 documents in 'documents' (40 already stored unchanged)", again.Stderr);
         using (var stored = new EmbeddedVectorStore(dir.File("v.db")))
         {
-            var record = (await stored.GetCollection("documents", new CollectionOptions(16)).GetAsync(new[] { VectorKey.From("doc-3") })).Single();
-            Assert.Equal(2003L, record.Metadata["year"]); // an integer field stays an integer
-            Assert.Equal("en", record.Metadata["lang"]);
+            var definition = MemoryRecord.Definition(16);
+            definition.Properties.Add(new VectorStoreDataProperty("year", typeof(long)));
+            definition.Properties.Add(new VectorStoreDataProperty("lang", typeof(string)));
+            var record = await stored.GetDynamicCollection("documents", definition).GetAsync((object)MemoryRecord.KeyOf("doc-3"));
+            Assert.Equal(2003L, record!["year"]); // an integer field stays an integer
+            Assert.Equal("en", record["lang"]);
+            Assert.Equal("doc-3", record["Id"]);
+            var typed = await stored.GetCollection<Guid, MemoryRecord>("documents", MemoryRecord.Definition(16)).GetAsync(MemoryRecord.KeyOf("doc-3"));
+            Assert.Equal("document number 3 about topic 3", typed!.Text); // the memory record's view of the same collection
         }
 
         File.WriteAllText(dir.File("q.jsonl"), "{\"query\": \"document number 17 about topic 17\"}\n");
@@ -50,6 +57,25 @@ public class IndexSearchCommandTests
         Assert.NotEqual(0, code);
         Assert.Contains($"{dir.File("docs.jsonl")}:301: field \"text\" is missing or not a string", stderr);
         Assert.DoesNotContain("indexed ", stderr);
+    }
+
+    [Fact]
+    public void BadStoresAndFields_EndInOneLineNamingTheCulprit()
+    {
+        using var model = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("q.jsonl"), "{\"query\": \"bread\"}\n");
+        var missing = Cli.Run("search", "--store", dir.File("typo.db"), "--model", model.Path, "--input", dir.File("q.jsonl"));
+        Assert.Equal((2, $"error: {dir.File("typo.db")}: no such store file (run index first)"), (missing.Code, missing.Stderr.Trim()));
+        Assert.False(File.Exists(dir.File("typo.db")));
+
+        File.WriteAllLines(dir.File("mixed.jsonl"), new[] { "{\"id\": \"a\", \"text\": \"one\", \"year\": 2001}", "{\"id\": \"b\", \"text\": \"two\", \"year\": \"recent\"}" });
+        var mixed = Cli.Run("index", "--store", dir.File("v.db"), "--model", model.Path, "--input", dir.File("mixed.jsonl"));
+        Assert.Equal($"error: {dir.File("mixed.jsonl")}:2: field \"year\" is a string here but a number at {dir.File("mixed.jsonl")}:1", mixed.Stderr.Trim());
+
+        File.WriteAllText(dir.File("docs.jsonl"), "{\"id\": \"a\", \"text\": \"one\"}\n");
+        var rest = Cli.Run("index", "--store", "http://localhost:6333", "--model", model.Path, "--input", dir.File("docs.jsonl"));
+        Assert.Equal("error: http://localhost:6333/: 6333 is Qdrant's REST port; the client speaks gRPC on 6334", rest.Stderr.Trim());
     }
 
     [Fact]
@@ -78,17 +104,17 @@ public class IndexSearchCommandTests
         Assert.True(acknowledged >= 2000 && acknowledged < total, $"acknowledged {acknowledged}");
         using (var store = new EmbeddedVectorStore(dir.File("v.db")))
         {
-            var collection = store.GetCollection("documents", new CollectionOptions(16));
-            long stored = await collection.CountAsync();
+            var collection = store.GetCollection<Guid, MemoryRecord>("documents", MemoryRecord.Definition(16));
+            long stored = await collection.GetAsync(r => true, top: total).CountAsync();
             Assert.True(stored >= acknowledged && stored % 100 == 0, $"{stored} stored, {acknowledged} acknowledged");
-            Assert.Single(await collection.GetAsync(new[] { VectorKey.From($"doc-{acknowledged - 1}") }));
+            Assert.NotNull(await collection.GetAsync(MemoryRecord.KeyOf($"doc-{acknowledged - 1}")));
         }
 
         var (code, _, stderr) = Cli.Run(index);
         Assert.True(code == 0, stderr);
         Assert.Contains($"{total} documents in 'documents' (", stderr);
         using var reopened = new EmbeddedVectorStore(dir.File("v.db"));
-        Assert.Equal(total, await reopened.GetCollection("documents", new CollectionOptions(16)).CountAsync());
+        Assert.Equal(total, await reopened.GetCollection<Guid, MemoryRecord>("documents", MemoryRecord.Definition(16)).GetAsync(r => true, top: 2 * total).CountAsync());
     }
 
     [Fact]
@@ -103,7 +129,7 @@ public class IndexSearchCommandTests
         foreach (var (code, _, stderr) in await Task.WhenAll(runs)) Assert.True(code == 0, stderr);
 
         using var store = new EmbeddedVectorStore(dir.File("v.db"));
-        Assert.Equal(3000, await store.GetCollection("documents", new CollectionOptions(16)).CountAsync());
+        Assert.Equal(3000, await store.GetCollection<Guid, MemoryRecord>("documents", MemoryRecord.Definition(16)).GetAsync(r => true, top: 10_000).CountAsync());
         using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("v.db")};Pooling=False");
         check.Open();
         using var cmd = check.CreateCommand();

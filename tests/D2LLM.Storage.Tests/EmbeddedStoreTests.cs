@@ -1,113 +1,168 @@
 using D2LLM.Models.Tests;
-using D2LLM.Storage;
 using D2LLM.Storage.Embedded;
+using Microsoft.Extensions.VectorData;
 
 namespace D2LLM.Storage.Tests;
 
+/// <summary>What only the embedded store promises: exact search, the file format and durability, several connections on one file.</summary>
 public class EmbeddedStoreTests
 {
-    private static List<VectorRecord> Records(int count, int dims, int seed)
+    public sealed class Doc
+    {
+        [VectorStoreKey] public string Key { get; set; } = "";
+        [VectorStoreData] public string Group { get; set; } = "";
+        [VectorStoreData] public long Year { get; set; }
+        [VectorStoreData] public string[] Tags { get; set; } = Array.Empty<string>();
+        [VectorStoreVector(1)] public float[] Vector { get; set; } = Array.Empty<float>();
+    }
+
+    private static List<Doc> Docs(int count, int dims, int seed, int from = 0)
     {
         var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(i => new VectorRecord(VectorKey.From($"doc-{i}"), $"text {i}",
-            new Dictionary<string, object?> { ["id"] = $"doc-{i}", ["group"] = $"g{i % 3}", ["year"] = 2000L + i % 20, ["tags"] = new[] { $"t{i % 5}", "all" } },
-            Enumerable.Range(0, dims).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray())).ToList();
+        return Enumerable.Range(from, count).Select(i => new Doc
+        {
+            Key = $"doc-{i}", Group = $"g{i % 3}", Year = 2000 + i % 20, Tags = new[] { $"t{i % 5}", "all" },
+            Vector = Enumerable.Range(0, dims).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(),
+        }).ToList();
     }
 
+    /// <summary>The Doc collection with <paramref name="dims"/>-d vectors compared by <paramref name="function"/>.</summary>
+    private static EmbeddedCollection<string, Doc> Docs(EmbeddedVectorStore store, int dims, string function = DistanceFunction.CosineSimilarity, string name = "docs") =>
+        store.GetCollection<string, Doc>(name, new VectorStoreCollectionDefinition
+        {
+            Properties = new List<VectorStoreProperty>
+            {
+                new VectorStoreKeyProperty("Key", typeof(string)), new VectorStoreDataProperty("Group", typeof(string)),
+                new VectorStoreDataProperty("Year", typeof(long)), new VectorStoreDataProperty("Tags", typeof(string[])),
+                new VectorStoreVectorProperty("Vector", typeof(float[]), dims) { DistanceFunction = function },
+            },
+        });
+
+    private static double Score(string function, float[] v, float[] q)
+    {
+        double dot = v.Zip(q, (a, b) => (double)a * b).Sum(), nv = Math.Sqrt(v.Sum(x => (double)x * x)), nq = Math.Sqrt(q.Sum(x => (double)x * x));
+        double euclid = Math.Sqrt(v.Zip(q, (a, b) => ((double)a - b) * ((double)a - b)).Sum());
+        return function switch
+        {
+            DistanceFunction.CosineSimilarity => dot / (nv * nq),
+            DistanceFunction.CosineDistance => 1 - dot / (nv * nq),
+            DistanceFunction.DotProductSimilarity => dot,
+            DistanceFunction.NegativeDotProductSimilarity => -dot,
+            DistanceFunction.EuclideanDistance => euclid,
+            DistanceFunction.EuclideanSquaredDistance => euclid * euclid,
+            _ => v.Zip(q, (a, b) => Math.Abs((double)a - b)).Sum(),
+        };
+    }
+
+    private static bool HigherIsCloser(string function) => function is DistanceFunction.CosineSimilarity or DistanceFunction.DotProductSimilarity;
+
     [Theory]
-    [InlineData(VectorDistance.Cosine)]
-    [InlineData(VectorDistance.Dot)]
-    [InlineData(VectorDistance.Euclidean)]
-    public async Task Search_EqualsABruteForceFloat64Ranking_WithFiltersAndThreshold(VectorDistance distance)
+    [InlineData(DistanceFunction.CosineSimilarity)]
+    [InlineData(DistanceFunction.CosineDistance)]
+    [InlineData(DistanceFunction.DotProductSimilarity)]
+    [InlineData(DistanceFunction.NegativeDotProductSimilarity)]
+    [InlineData(DistanceFunction.EuclideanDistance)]
+    [InlineData(DistanceFunction.EuclideanSquaredDistance)]
+    [InlineData(DistanceFunction.ManhattanDistance)]
+    public async Task Search_EqualsABruteForceFloat64Ranking_WithFiltersAndThreshold(string function)
     {
         using var dir = new TempDirectory();
         using var store = new EmbeddedVectorStore(dir.File("v.db"));
-        var collection = store.GetCollection("docs", new CollectionOptions(24, distance));
-        var records = Records(3000, 24, 1);
-        await collection.UpsertAsync(records);
-        var query = Records(1, 24, 99)[0].Vector!;
-        double Score(float[] v) => distance switch
-        {
-            VectorDistance.Cosine => v.Zip(query, (a, b) => (double)a * b).Sum() / Math.Sqrt(v.Sum(x => (double)x * x) * query.Sum(x => (double)x * x)),
-            VectorDistance.Dot => v.Zip(query, (a, b) => (double)a * b).Sum(),
-            _ => Math.Sqrt(v.Zip(query, (a, b) => ((double)a - b) * ((double)a - b)).Sum()),
-        };
-        var filter = VectorFilter.And(VectorFilter.AnyOf("group", "g0", "g2"), VectorFilter.Range("year", greaterOrEqual: 2005, less: 2015), VectorFilter.Equal("tags", "t1"));
-        var expected = records.Where(r => filter.Matches(r.Metadata)).Select(r => (r.Key, Score: Score(r.Vector!)))
-            .OrderBy(x => distance == VectorDistance.Euclidean ? x.Score : -x.Score).ToList();
+        var collection = Docs(store, 24, function);
+        await collection.EnsureCollectionExistsAsync();
+        var docs = Docs(3000, 24, 1);
+        await collection.UpsertAsync(docs);
+        var query = Docs(1, 24, 99)[0].Vector;
+        string[] groups = { "g0", "g2" };
+        Func<Doc, bool> wanted = d => groups.Contains(d.Group) && d.Year >= 2005 && d.Year < 2015 && d.Tags.Contains("t1");
+        var expected = docs.Where(wanted).Select(d => (d.Key, Score: Score(function, d.Vector, query)))
+            .OrderBy(x => HigherIsCloser(function) ? -x.Score : x.Score).ToList();
         Assert.True(expected.Count > 30);
-        var hits = await collection.SearchAsync(query, new VectorSearchOptions { Top = 10, Filter = filter });
+        var hits = await collection.SearchAsync(query, top: 10, new() { Filter = d => groups.Contains(d.Group) && d.Year >= 2005 && d.Year < 2015 && d.Tags.Contains("t1") }).ToListAsync();
         Assert.Equal(expected.Take(10).Select(e => e.Key), hits.Select(h => h.Record.Key));
-        for (int i = 0; i < 10; i++) Assert.Equal(expected[i].Score, hits[i].Score, 4);
-        Assert.Null(hits[0].Record.Vector);
+        for (int i = 0; i < 10; i++) Assert.Equal(expected[i].Score, hits[i].Score!.Value, 4);
+        Assert.Empty(hits[0].Record.Vector);
 
         double threshold = (expected[5].Score + expected[6].Score) / 2; // between the 6th and 7th: float32 rounding cannot move a hit across
-        var above = await collection.SearchAsync(query, new VectorSearchOptions { Top = 50, Filter = filter, ScoreThreshold = threshold, IncludeVectors = true });
+        var above = await collection.SearchAsync(query, top: 50, new()
+        {
+            Filter = d => groups.Contains(d.Group) && d.Year >= 2005 && d.Year < 2015 && d.Tags.Contains("t1"), ScoreThreshold = threshold, IncludeVectors = true,
+        }).ToListAsync();
         Assert.Equal(6, above.Count);
-        var original = records.First(r => r.Key == above[0].Record.Key).Vector!;
-        for (int i = 0; i < 24; i++) Assert.Equal(original[i], above[0].Record.Vector![i], 5); // given back as stored
+        var original = docs.First(d => d.Key == above[0].Record.Key).Vector;
+        for (int i = 0; i < 24; i++) Assert.Equal(original[i], above[0].Record.Vector[i], 5); // given back as stored
     }
 
     [Theory]
-    [InlineData(VectorDistance.Cosine, false)]
-    [InlineData(VectorDistance.Dot, false)]
-    [InlineData(VectorDistance.Cosine, true)]
-    public async Task SingleQuerySearch_WithTheFloat16FirstPass_IsStillExact(VectorDistance distance, bool nearTies)
+    [InlineData(DistanceFunction.CosineSimilarity, false)]
+    [InlineData(DistanceFunction.DotProductSimilarity, false)]
+    [InlineData(DistanceFunction.CosineSimilarity, true)]
+    public async Task SingleQuerySearch_WithTheFloat16FirstPass_IsStillExact(string function, bool nearTies)
     {
         using var dir = new TempDirectory();
         using var store = new EmbeddedVectorStore(dir.File("v.db"));
-        var collection = store.GetCollection("docs", new CollectionOptions(16, distance));
-        var records = Records(6000, 16, 7);
+        var collection = Docs(store, 16, function);
+        await collection.EnsureCollectionExistsAsync();
+        var docs = Docs(6000, 16, 7);
         if (nearTies) // thousands of vectors a hair apart: the first pass cannot separate them, so it falls back
-            records = records.Select((r, i) => r with { Vector = records[0].Vector!.Select(x => x + i * 1e-7f).ToArray() }).ToList();
-        await collection.UpsertAsync(records);
-        var query = Records(1, 16, 98)[0].Vector!;
-        double Score(float[] v) => distance == VectorDistance.Dot ? v.Zip(query, (a, b) => (double)a * b).Sum()
-            : v.Zip(query, (a, b) => (double)a * b).Sum() / Math.Sqrt(v.Sum(x => (double)x * x) * query.Sum(x => (double)x * x));
-        var filter = VectorFilter.Equal("group", "g1");
-        var expected = records.Where(r => filter.Matches(r.Metadata)).OrderByDescending(r => Score(r.Vector!)).Take(10).ToList();
-        var hits = await collection.SearchAsync(query, new VectorSearchOptions { Top = 10, Filter = filter });
-        if (!nearTies) Assert.Equal(expected.Select(r => r.Key), hits.Select(h => h.Record.Key));
-        for (int i = 0; i < 10; i++) Assert.Equal(Score(expected[i].Vector!), hits[i].Score, 5);
+            for (int i = 0; i < docs.Count; i++) docs[i].Vector = docs[0].Vector.Select(x => x + i * 1e-7f).ToArray();
+        await collection.UpsertAsync(docs);
+        var query = Docs(1, 16, 98)[0].Vector;
+        var expected = docs.Where(d => d.Group == "g1").OrderByDescending(d => Score(function, d.Vector, query)).Take(10).ToList();
+        var hits = await collection.SearchAsync(query, top: 10, new() { Filter = d => d.Group == "g1" }).ToListAsync();
+        if (!nearTies) Assert.Equal(expected.Select(d => d.Key), hits.Select(h => h.Record.Key));
+        for (int i = 0; i < 10; i++) Assert.Equal(Score(function, expected[i].Vector, query), hits[i].Score!.Value, 5);
     }
 
     [Fact]
-    public async Task Records_SurviveReopening_AndGetDeleteCountWork()
+    public async Task BatchedSearch_GivesEachQueryTheHitsOfItsOwnSearch()
     {
         using var dir = new TempDirectory();
-        var records = Records(50, 8, 2);
-        using (var store = new EmbeddedVectorStore(dir.File("v.db")))
+        using var store = new EmbeddedVectorStore(dir.File("v.db"));
+        var collection = Docs(store, 12);
+        await collection.EnsureCollectionExistsAsync();
+        await collection.UpsertAsync(Docs(500, 12, 4));
+        var queries = Docs(5, 12, 5).Select(d => new ReadOnlyMemory<float>(d.Vector)).ToList();
+        var batched = await collection.SearchBatchAsync(queries, top: 7);
+        for (int q = 0; q < queries.Count; q++)
         {
-            var c = store.GetCollection("docs", new CollectionOptions(8));
-            await c.UpsertAsync(records);
-            await c.UpsertAsync(new[] { records[0] with { Text = "replaced" } });
-        }
-
-        using (var store = new EmbeddedVectorStore(dir.File("v.db")))
-        {
-            Assert.Equal(new[] { "docs" }, await store.ListCollectionsAsync());
-            var c = store.GetCollection("docs", new CollectionOptions(8));
-            Assert.Equal(50, await c.CountAsync());
-            var got = await c.GetAsync(new[] { VectorKey.From("doc-0"), VectorKey.From("missing"), VectorKey.From("doc-7") });
-            Assert.Equal(new[] { "replaced", "text 7" }, got.Select(r => r.Text));
-            Assert.Equal(2007L, got[1].Metadata["year"]);
-            Assert.Equal(new[] { "t2", "all" }, (IEnumerable<string>)got[1].Metadata["tags"]!);
-            await c.DeleteAsync(new[] { VectorKey.From("doc-0") });
-            await c.DeleteAsync(VectorFilter.Equal("group", "g1"));
-            Assert.Equal(50 - 1 - 17, await c.CountAsync());
-            Assert.Equal(16, await c.CountAsync(VectorFilter.Equal("group", "g2")));
-            await c.DeleteCollectionAsync();
-            Assert.False(await c.ExistsAsync());
+            var single = await collection.SearchAsync(queries[q], top: 7).ToListAsync();
+            Assert.Equal(single.Select(h => (h.Record.Key, h.Score)), batched[q].Select(h => (h.Record.Key, h.Score)));
         }
     }
 
     [Fact]
-    public async Task BadInput_FailsWithAClearMessage()
+    public async Task Records_SurviveReopening_AndReplaceByKey()
+    {
+        using var dir = new TempDirectory();
+        var docs = Docs(50, 8, 2);
+        using (var store = new EmbeddedVectorStore(dir.File("v.db")))
+        {
+            var c = Docs(store, 8);
+            await c.EnsureCollectionExistsAsync();
+            await c.UpsertAsync(docs);
+            docs[0].Group = "replaced";
+            await c.UpsertAsync(docs[0]);
+        }
+
+        using (var store = new EmbeddedVectorStore(dir.File("v.db")))
+        {
+            Assert.Equal(new[] { "docs" }, await store.ListCollectionNamesAsync().ToListAsync());
+            var c = Docs(store, 8);
+            Assert.Equal(50, await c.GetAsync(d => true, top: 100).CountAsync());
+            var got = await c.GetAsync(new[] { "doc-0", "missing", "doc-7" }).ToListAsync();
+            Assert.Equal(new[] { "replaced", "g1" }, got.Select(d => d.Group));
+            Assert.Equal(2007L, got[1].Year);
+            Assert.Equal(new[] { "t2", "all" }, got[1].Tags);
+        }
+    }
+
+    [Fact]
+    public async Task BadFiles_AndARecordTypeThatDoesNotFitTheCollection_FailWithOneClearLine()
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("text.db"), "just some text, not a database at all........................................");
-        var e = Assert.Throws<InvalidDataException>(() => new EmbeddedVectorStore(dir.File("text.db")));
-        Assert.Contains("not an SQLite database", e.Message);
+        Assert.Contains("not an SQLite database", Assert.Throws<InvalidDataException>(() => new EmbeddedVectorStore(dir.File("text.db"))).Message);
 
         using (var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("other.db")};Pooling=False"))
         {
@@ -118,15 +173,24 @@ public class EmbeddedStoreTests
         }
 
         Assert.Contains("an SQLite file of another format", Assert.Throws<InvalidDataException>(() => new EmbeddedVectorStore(dir.File("other.db"))).Message);
+        Assert.False(File.Exists(dir.File("other.db-wal")), "the foreign file was switched to WAL before being refused");
 
         using var store = new EmbeddedVectorStore(dir.File("v.db"));
-        var c = store.GetCollection("docs", new CollectionOptions(8));
-        await c.UpsertAsync(Records(3, 8, 3));
-        var wrong = Assert.Throws<ArgumentException>(() => c.UpsertAsync(Records(1, 9, 4)).GetAwaiter().GetResult());
-        Assert.Contains("9-dimensional vector, the collection holds 8", wrong.Message);
-        var reopened = store.GetCollection("docs", new CollectionOptions(16));
-        Assert.Contains("holds 8-dimensional Cosine vectors, not 16-dimensional", (await Assert.ThrowsAsync<InvalidDataException>(() => reopened.CountAsync())).Message);
-        await Assert.ThrowsAsync<ArgumentException>(() => c.SearchAsync(new float[7]));
+        var c = Docs(store, 8);
+        await c.EnsureCollectionExistsAsync();
+        await c.UpsertAsync(Docs(3, 8, 3));
+        var wrong = await Assert.ThrowsAsync<VectorStoreException>(() => c.UpsertAsync(Docs(1, 9, 4)));
+        Assert.Contains("has a 9-dimensional 'Vector' vector, the collection holds 8", wrong.Message);
+        Assert.Equal(("docs", "Upsert"), (wrong.CollectionName, wrong.OperationName));
+        var reopened = Docs(store, 16);
+        var misfit = await Assert.ThrowsAsync<VectorStoreException>(() => reopened.GetAsync(d => true, top: 1).ToListAsync().AsTask());
+        Assert.Contains("holds 8-dimensional 'Vector' vectors, the record type declares 16", misfit.Message);
+        var byDot = Docs(store, 8, DistanceFunction.DotProductSimilarity);
+        Assert.Contains("compares 'Vector' by CosineSimilarity, the record type by DotProductSimilarity",
+            (await Assert.ThrowsAsync<VectorStoreException>(() => byDot.GetAsync("doc-0"))).Message);
+        var nan = Docs(1, 8, 5);
+        nan[0].Vector[3] = float.NaN;
+        Assert.Contains("non-finite", (await Assert.ThrowsAsync<VectorStoreException>(() => c.UpsertAsync(nan))).Message);
     }
 
     [Fact]
@@ -141,12 +205,15 @@ public class EmbeddedStoreTests
             {
                 start.SignalAndWait();
                 var store = new EmbeddedVectorStore(path);
-                await store.GetCollection("docs", new CollectionOptions(8)).UpsertAsync(Records(3, 8, round * 10 + i));
+                var c = Docs(store, 8);
+                await c.EnsureCollectionExistsAsync();
+                await c.UpsertAsync(Docs(3, 8, round * 10 + i, from: 3 * i));
                 return store;
             })));
             foreach (var store in opened)
             {
-                Assert.Equal(new[] { "docs" }, await store.ListCollectionsAsync());
+                Assert.Equal(new[] { "docs" }, await store.ListCollectionNamesAsync().ToListAsync());
+                Assert.Equal(12, await Docs(store, 8).GetAsync(d => true, top: 100).CountAsync());
                 store.Dispose();
             }
         }
@@ -158,28 +225,20 @@ public class EmbeddedStoreTests
         using var dir = new TempDirectory();
         using var a = new EmbeddedVectorStore(dir.File("v.db"));
         using var b = new EmbeddedVectorStore(dir.File("v.db"));
-        var ca = a.GetCollection("docs", new CollectionOptions(8));
-        var cb = b.GetCollection("docs", new CollectionOptions(8));
-        await ca.UpsertAsync(Records(10, 8, 5));
-        Assert.Equal(10, await cb.CountAsync());
-        var records = Records(400, 8, 6);
+        var ca = Docs(a, 8);
+        var cb = Docs(b, 8);
+        await ca.EnsureCollectionExistsAsync();
+        await ca.UpsertAsync(Docs(10, 8, 5));
+        Assert.Equal(10, await cb.GetAsync(d => true, top: 1000).CountAsync());
+        var docs = Docs(400, 8, 6);
         await Task.WhenAll(
-            Task.Run(async () => { foreach (var chunk in records.Take(200).Chunk(10)) await ca.UpsertAsync(chunk); }),
-            Task.Run(async () => { foreach (var chunk in records.Skip(200).Chunk(10)) await cb.UpsertAsync(chunk); }));
-        Assert.Equal(400, await ca.CountAsync());
-        Assert.Equal(400, await cb.CountAsync());
-        var hit = await ca.SearchAsync(records[399].Vector!, new VectorSearchOptions { Top = 1 });
-        Assert.Equal(records[399].Key, hit[0].Record.Key);
-    }
-
-    [Fact]
-    public void StringKeys_MapToStableVersion5Uuids()
-    {
-        var key = VectorKey.From("doc-1");
-        Assert.Equal(key, VectorKey.From("doc-1"));
-        Assert.NotEqual(key, VectorKey.From("doc-2"));
-        Assert.Equal('5', key.ToString()[14]);
-        Assert.Equal(42UL, VectorKey.From("42").Number);
-        Assert.Equal(Guid.Parse("6f0b5c2e-3d1a-4c8e-9b7a-2d4e6f8a0c1b"), VectorKey.From("6f0b5c2e-3d1a-4c8e-9b7a-2d4e6f8a0c1b").Uuid);
+            Task.Run(async () => { foreach (var chunk in docs.Take(200).Chunk(10)) await ca.UpsertAsync(chunk); }),
+            Task.Run(async () => { foreach (var chunk in docs.Skip(200).Chunk(10)) await cb.UpsertAsync(chunk); }));
+        Assert.Equal(400, await ca.GetAsync(d => true, top: 1000).CountAsync());
+        Assert.Equal(400, await cb.GetAsync(d => true, top: 1000).CountAsync());
+        var hit = await ca.SearchAsync(docs[399].Vector, top: 1).SingleAsync();
+        Assert.Equal(docs[399].Key, hit.Record.Key);
+        await cb.DeleteAsync(docs.Select(d => d.Key).Take(100));
+        Assert.Equal(300, await ca.GetAsync(d => true, top: 1000).CountAsync());
     }
 }

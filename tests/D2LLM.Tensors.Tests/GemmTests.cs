@@ -41,6 +41,30 @@ public class GemmTests
         Check(GemmKernel.Auto, false, true, 3, GemmDriver.NC + 1, GemmDriver.KC + 1, BFloat16.FromSingle, 6);
     }
 
+    [Theory]
+    [InlineData(1, 512, 896)]
+    [InlineData(100, 1, 512)]
+    [InlineData(1, 1, 3)]
+    public void LinearWithOneRowOrOneOutput_TakesTheDotProductPath_AndAgreesWithTheGemm(int rows, int outFeatures, int inFeatures)
+    {
+        var rng = new Random(rows + outFeatures);
+        float[] R(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = R(rows * inFeatures), w = R(outFeatures * inFeatures), bias = R(outFeatures);
+        var viaDots = new float[rows * outFeatures];
+        D2LLM.Tensors.Kernels.Linear.Forward<float>(x, w, bias, viaDots, rows, inFeatures, outFeatures);
+        var viaGemm = new float[rows * outFeatures];
+        Matmul.Multiply(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, viaGemm, outFeatures);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < outFeatures; j++)
+            {
+                double exact = bias[j];
+                for (int k = 0; k < inFeatures; k++) exact += (double)x[r * inFeatures + k] * w[j * inFeatures + k];
+                float got = viaDots[r * outFeatures + j];
+                Assert.True(Math.Abs(exact - got) <= 1e-4 * (1 + Math.Abs(exact)), $"[{r},{j}]: {got} vs exact {exact}");
+                Assert.True(Math.Abs(viaGemm[r * outFeatures + j] + bias[j] - got) <= 1e-4 * (1 + Math.Abs(exact)), $"[{r},{j}]: {got} vs GEMM {viaGemm[r * outFeatures + j] + bias[j]}");
+            }
+    }
+
     [Fact]
     public void BetaZero_IgnoresNaNInC_AndKZeroScalesC()
     {

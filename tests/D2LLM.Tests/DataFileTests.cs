@@ -94,7 +94,7 @@ public class DataFileTests
         Assert.NotEmpty(task.Test); // ~10% held out by a stable hash of the query
         Assert.Equal(task.Test.Select(q => q.Text), RetrievalTask.Load(dir.File("t.jsonl")).Test.Select(q => q.Text));
 
-        var examples = Mining.CandidateMiner.Examples(task, new Mining.Bm25Index(task.Corpus), hardNegatives: 3);
+        var examples = Mining.CandidateMiner.Examples(task, new Mining.Bm25Candidates(task.Corpus), hardNegatives: 3);
         Assert.Equal(task.Train.Count, examples.Count);
         foreach (var e in examples)
         {

@@ -2,64 +2,146 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using D2LLM.Models.Qwen;
+using D2LLM.Models.Tokenization;
+using D2LLM.SemanticKernel;
+using D2LLM.Storage.Embedded;
 using D2LLM.Student;
 using D2LLM.Tensors;
+using Microsoft.Extensions.AI;
 
 namespace D2LLM.Cli.Commands;
 
 /// <summary>
-/// <c>d2llm bench rerank --dim 896 --candidates 100</c>: the IEM reranking N stored candidate vectors for one query
-/// (what the retrieval pipeline does per query: no backbone pass for the documents), next to a teacher of a published
-/// shape scoring the same number of candidates as prompts (one forward pass over all of them; random weights, the
-/// cost is the same).
+/// <c>d2llm bench rerank --config qwen2.5-0.5b --candidates 100</c>: the whole search path per query, as the library
+/// runs it, for a student of a published shape (random weights, the real tokenizer; the cost is the same), over an
+/// embedded store of stored vectors: the query's backbone pass alone; the search without reranking (query embedding,
+/// top 10 from the store); the reranked search (query embedding, the candidates with their stored vectors from the store,
+/// the IEM over them). The three are timed interleaved, query by query; the backbone passes the reranked path makes are
+/// counted. Next to them, a teacher of the same shape scoring the same number of candidates as prompts (one forward pass
+/// over all of them).
 /// </summary>
 internal static class BenchRerank
 {
     public static Command Create()
     {
-        var dim = new Option<int>("--dim") { Description = "student embedding size", DefaultValueFactory = _ => 896 };
-        var candidates = new Option<int>("--candidates") { Description = "stored candidates per query", DefaultValueFactory = _ => 100 };
-        var queries = new Option<int>("--queries") { Description = "timed queries for the IEM", DefaultValueFactory = _ => 500 };
+        var config = new Option<string>("--config") { Description = "student backbone shape: qwen2.5-0.5b | qwen3-0.6b", DefaultValueFactory = _ => "qwen2.5-0.5b" };
+        var candidates = new Option<int>("--candidates") { Description = "candidates the reranker scores per query", DefaultValueFactory = _ => 100 };
+        var documents = new Option<int>("--documents") { Description = "stored documents", DefaultValueFactory = _ => 10_000 };
+        var queries = new Option<int>("--queries") { Description = "timed queries", DefaultValueFactory = _ => 20 };
         var teacher = new Option<string>("--teacher-config") { Description = "teacher shape: qwen2.5-0.5b | qwen3-0.6b | none", DefaultValueFactory = _ => "qwen2.5-0.5b" };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "teacher prompt length per candidate", DefaultValueFactory = _ => 96 };
-        var cmd = new Command("rerank", "IEM reranking of stored candidate vectors per query, next to a teacher scoring the same candidates.") { dim, candidates, queries, teacher, promptTokens };
-        cmd.SetAction(r => CommandRunner.Run(() =>
+        var cmd = new Command("rerank", "The reranked search path (query embedding, candidate fetch, IEM) next to the unreranked path, a backbone pass, and a teacher.")
+            { config, candidates, documents, queries, teacher, promptTokens };
+        cmd.SetAction((r, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
-            int d = r.GetValue(dim), n = r.GetValue(candidates), q = r.GetValue(queries);
-            var heads = new StudentHeads(new HeadsOptions(d, PmaHeads: 8, IemHidden: 512, Variant: PmaVariant.Standard));
-            var rng = new Random(1);
-            float[] Random(int count) => Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-            var passages = Tensor.Wrap(Random(n * d), n, d);
-            var queryVectors = Enumerable.Range(0, q).Select(_ => Tensor.Wrap(Random(d), 1, d)).ToList();
-            var rows = Enumerable.Range(0, n).ToArray();
-            var zeros = new int[n];
-            heads.Iem.Forward(queryVectors[0], passages, zeros, rows, IemTask.Asymmetric); // warm-up
-            var clock = Stopwatch.StartNew();
-            foreach (var query in queryVectors) heads.Iem.Forward(query, passages, zeros, rows, IemTask.Asymmetric);
-            double iemMs = clock.Elapsed.TotalMilliseconds / q;
-            Console.Error.WriteLine($"IEM: {iemMs:F3} ms per query over {n} stored {d}-d candidates");
-
-            double? teacherMs = null;
-            if (r.GetValue(teacher) is var shapeName && shapeName != "none")
+            int n = r.GetValue(candidates), q = r.GetValue(queries);
+            var tokenizer = BpeTokenizer.Load(Path.Combine(RepositoryFolder.Locate("samples/quickstart/tiny-qwen", "a checkout of the repository"), "tokenizer.json"));
+            var shape = PublishedShapes.Get(r.GetValue(config)!);
+            Console.Error.WriteLine($"building a random {r.GetValue(config)} student...");
+            var studentConfig = new StudentConfig { Backbone = r.GetValue(config)!, Dim = shape.HiddenSize, PmaHeads = 8, PmaVariant = "standard", IemHidden = 512 };
+            using var student = StudentModel.Assemble(studentConfig, QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed: 1), tokenizer), new StudentHeads(studentConfig.HeadsOptions()));
+            var counting = new CountingEmbeddingGenerator(D2Llm.FromStudent(student));
+            string path = Path.Combine(Path.GetTempPath(), $"d2llm-bench-{Guid.NewGuid():N}.db");
+            try
             {
-                var shape = PublishedShapes.Get(shapeName!);
-                using var model = QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed: 1));
-                var prompts = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, r.GetValue(promptTokens)).Select(_ => rng.Next(1000, 100000)).ToArray()).ToList();
-                clock.Restart();
-                var batch = TokenBatch.Pack(prompts);
-                model.LastLogits(model.Forward(batch), batch, new[] { 9693, 2152 });
-                teacherMs = clock.Elapsed.TotalMilliseconds;
-                Console.Error.WriteLine($"teacher ({shapeName}, {n} prompts of {r.GetValue(promptTokens)} tokens): {teacherMs:F0} ms per query");
+                using var store = new EmbeddedVectorStore(path);
+                var plain = MemoryPipeline.Open(store, "bench", counting, options: new RetrievalOptions<MemoryRecord> { Top = 10 });
+                var reranked = MemoryPipeline.Open(store, "bench", counting, new IemReranker(student), new RetrievalOptions<MemoryRecord> { Top = 10, Candidates = n });
+                await Fill(plain, r.GetValue(documents), shape.HiddenSize, cancellationToken);
+                var texts = Enumerable.Range(0, q + 1).Select(i => $"what causes the failure of component {i} under a heavy load").ToList();
+                double backboneMs = 0, plainMs = 0, rerankedMs = 0, plainBeyond = 0, rerankedBeyond = 0;
+                int passes = 0;
+                for (int i = 0; i <= q; i++) // the first round warms up and is not counted
+                {
+                    var clock = Stopwatch.StartNew();
+                    await counting.GenerateAsync(new[] { texts[i] }, cancellationToken: cancellationToken);
+                    double backbone = clock.Elapsed.TotalMilliseconds;
+                    var (unreranked, unrerankedEmbedding, _) = await Timed(counting, () => plain.SearchAsync(texts[i], cancellationToken: cancellationToken));
+                    var (rerankedPath, pathEmbedding, pathTexts) = await Timed(counting, () => reranked.SearchAsync(texts[i], cancellationToken: cancellationToken));
+                    if (i == 0) continue;
+                    backboneMs += backbone / q;
+                    (plainMs, plainBeyond) = (plainMs + unreranked / q, plainBeyond + (unreranked - unrerankedEmbedding) / q);
+                    (rerankedMs, rerankedBeyond) = (rerankedMs + rerankedPath / q, rerankedBeyond + (rerankedPath - pathEmbedding) / q);
+                    passes += pathTexts;
+                }
+
+                double passesPerQuery = (double)passes / q;
+                Console.Error.WriteLine($"per query: backbone pass {backboneMs:F1} ms; search {plainMs:F1} ms ({plainBeyond:F2} ms beyond embedding the query); "
+                    + $"reranked search over {n} candidates {rerankedMs:F1} ms ({passesPerQuery:F1} backbone passes, {rerankedBeyond:F2} ms beyond them)");
+                double? teacherMs = r.GetValue(teacher) is var shapeName && shapeName != "none" ? Teacher(shapeName!, n, r.GetValue(promptTokens)) : null;
+                if (teacherMs is { } t) Console.Error.WriteLine($"teacher ({shapeName}, {n} prompts of {r.GetValue(promptTokens)} tokens): {t:F0} ms per query");
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    benchmark = "rerank", config = r.GetValue(config), dim = shape.HiddenSize, documents = r.GetValue(documents), candidates = n, queries = q,
+                    backbone_ms = Math.Round(backboneMs, 2), search_ms = Math.Round(plainMs, 2), reranked_search_ms = Math.Round(rerankedMs, 2),
+                    search_beyond_embedding_ms = Math.Round(plainBeyond, 3), reranked_beyond_embedding_ms = Math.Round(rerankedBeyond, 3), backbone_passes_per_query = passesPerQuery,
+                    teacher = shapeName, teacher_ms = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value, 1),
+                    speedup_vs_teacher = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / rerankedMs, 1), threads = Environment.ProcessorCount,
+                }));
+            }
+            finally
+            {
+                foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
             }
 
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                benchmark = "rerank", dim = d, candidates = n, queries = q, iem_ms_per_query = Math.Round(iemMs, 3),
-                teacher = r.GetValue(teacher), teacher_ms_per_query = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value, 1),
-                speedup = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / iemMs), threads = Environment.ProcessorCount,
-            }));
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>Stored documents with random unit vectors (embedding thousands of texts through the backbone would time the backbone, not the path).</summary>
+    private static async Task Fill(RetrievalPipeline<Guid, MemoryRecord> pipeline, int count, int dimensions, CancellationToken cancellationToken)
+    {
+        await pipeline.Collection.EnsureCollectionExistsAsync(cancellationToken);
+        var rng = new Random(1);
+        for (int start = 0; start < count; start += 2000)
+        {
+            var records = Enumerable.Range(start, Math.Min(2000, count - start)).Select(i =>
+            {
+                var v = Enumerable.Range(0, dimensions).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+                return new MemoryRecord { Key = MemoryRecord.KeyOf($"doc-{i}"), Id = $"doc-{i}", Text = $"document {i}", Embedding = v };
+            }).ToList();
+            await pipeline.Collection.UpsertAsync(records, cancellationToken);
+        }
+    }
+
+    /// <summary>A teacher of a published shape scoring <paramref name="count"/> prompts in one forward pass, in milliseconds.</summary>
+    private static double Teacher(string shapeName, int count, int promptTokens)
+    {
+        var shape = PublishedShapes.Get(shapeName);
+        using var model = QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed: 1));
+        var rng = new Random(2);
+        var prompts = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, promptTokens).Select(_ => rng.Next(1000, 100000)).ToArray()).ToList();
+        var clock = Stopwatch.StartNew();
+        var batch = TokenBatch.Pack(prompts);
+        model.LastLogits(model.Forward(batch), batch, new[] { 9693, 2152 });
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>A search's wall time, the time it spent embedding, and the texts it embedded (backbone passes).</summary>
+    private static async Task<(double Ms, double EmbeddingMs, int Texts)> Timed(CountingEmbeddingGenerator counting, Func<Task> search)
+    {
+        var (texts, embedding) = (counting.Texts, counting.Milliseconds);
+        var clock = Stopwatch.StartNew();
+        await search();
+        return (clock.Elapsed.TotalMilliseconds, counting.Milliseconds - embedding, counting.Texts - texts);
+    }
+
+    /// <summary>Counts the texts that go through the backbone, and the time spent on them.</summary>
+    private sealed class CountingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner) : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
+    {
+        public int Texts { get; private set; }
+        public double Milliseconds { get; private set; }
+
+        public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
+            CancellationToken cancellationToken = default)
+        {
+            var list = values.ToList();
+            var clock = Stopwatch.StartNew();
+            var result = await base.GenerateAsync(list, options, cancellationToken);
+            Texts += list.Count;
+            Milliseconds += clock.Elapsed.TotalMilliseconds;
+            return result;
+        }
     }
 }

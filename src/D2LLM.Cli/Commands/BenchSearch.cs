@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using D2LLM.Storage;
 using D2LLM.Storage.Embedded;
+using Microsoft.Extensions.VectorData;
 
 namespace D2LLM.Cli.Commands;
 
@@ -27,18 +27,23 @@ internal static class BenchSearch
             string path = Path.Combine(Path.GetTempPath(), $"d2llm-bench-{Guid.NewGuid():N}.db");
             var rng = new Random(1);
             float[] Vector() => Enumerable.Range(0, d).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            var definition = new VectorStoreCollectionDefinition
+            {
+                Properties = new List<VectorStoreProperty> { new VectorStoreKeyProperty("Key", typeof(long)), new VectorStoreVectorProperty("Vector", typeof(float[]), d) },
+            };
             try
             {
                 var clock = Stopwatch.StartNew();
                 using (var store = new EmbeddedVectorStore(path))
                 {
-                    var collection = store.GetCollection("bench", new CollectionOptions(d));
+                    var collection = store.GetDynamicCollection("bench", definition);
+                    collection.EnsureCollectionExistsAsync().GetAwaiter().GetResult();
                     ProgressDisplay.Run("upserting (vectors)", report =>
                     {
                         for (int start = 0; start < n; start += 5000)
                         {
                             var records = Enumerable.Range(start, Math.Min(5000, n - start))
-                                .Select(i => new VectorRecord(VectorKey.From((ulong)i), "", new Dictionary<string, object?>(), Vector())).ToList();
+                                .Select(i => new Dictionary<string, object?> { ["Key"] = (long)i, ["Vector"] = Vector() }).ToList();
                             collection.UpsertAsync(records).GetAwaiter().GetResult();
                             report(start + records.Count, n);
                         }
@@ -47,18 +52,17 @@ internal static class BenchSearch
 
                 double upsertSeconds = clock.Elapsed.TotalSeconds;
                 using var reopened = new EmbeddedVectorStore(path);
-                var bench = (EmbeddedCollection)reopened.GetCollection("bench", new CollectionOptions(d));
+                var bench = reopened.GetDynamicCollection("bench", definition);
                 clock.Restart();
-                bench.CountAsync().GetAwaiter().GetResult();
+                bench.GetAsync(new object[] { 0L }).ToListAsync().AsTask().GetAwaiter().GetResult(); // loads the collection into memory
                 double loadSeconds = clock.Elapsed.TotalSeconds;
-                var queryVectors = Enumerable.Range(0, q).Select(_ => Vector()).ToList();
-                var options = new VectorSearchOptions { Top = k };
-                bench.SearchAsync(queryVectors[0], options).GetAwaiter().GetResult(); // warm-up
+                var queryVectors = Enumerable.Range(0, q).Select(_ => new ReadOnlyMemory<float>(Vector())).ToList();
+                bench.SearchAsync(queryVectors[0], k).ToListAsync().AsTask().GetAwaiter().GetResult(); // warm-up
                 clock.Restart();
-                foreach (var v in queryVectors) bench.SearchAsync(v, options).GetAwaiter().GetResult();
+                foreach (var v in queryVectors) bench.SearchAsync(v, k).ToListAsync().AsTask().GetAwaiter().GetResult();
                 double single = q / clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                foreach (var group in queryVectors.Chunk(Math.Max(1, r.GetValue(batch)))) bench.SearchBatchAsync(group, options).GetAwaiter().GetResult();
+                foreach (var group in queryVectors.Chunk(Math.Max(1, r.GetValue(batch)))) bench.SearchBatchAsync(group, k).GetAwaiter().GetResult();
                 double batched = q / clock.Elapsed.TotalSeconds;
                 Console.Error.WriteLine($"{n} × {d}: upsert {n / upsertSeconds:F0} vectors/s, load {loadSeconds:F1} s, {single:F1} queries/s single, {batched:F1} batched");
                 Console.WriteLine(JsonSerializer.Serialize(new

@@ -16,7 +16,7 @@ internal static class DistillStages
         switch (kind)
         {
             case "bm25":
-                return new Bm25Index(task.Corpus);
+                return new Bm25Candidates(task.Corpus);
             case "dense":
                 DenseCandidates dense = null!;
                 ProgressDisplay.Run("embedding the corpus for dense mining (texts)", report =>

@@ -35,7 +35,7 @@ internal static class MineCommand
                 var other => throw new ArgumentException($"--split: unknown split '{other}' (train, test)"),
             };
             using var model = r.GetValue(dense) is { } dir ? (IDisposable)(StudentConfig.IsStudentFolder(dir) ? StudentModel.Load(dir) : QwenModel.Load(dir)) : null;
-            ICandidateSource source = new Bm25Index(task.Corpus, r.GetValue(k1), r.GetValue(b));
+            ICandidateSource source = new Bm25Candidates(task.Corpus, r.GetValue(k1), r.GetValue(b));
             if (model is not null)
             {
                 IDenseEncoder encoder = model as StudentModel ?? (IDenseEncoder)new PooledEncoder((QwenModel)model, r.GetValue(pooling) == "last" ? PoolingMode.Last : PoolingMode.Mean);

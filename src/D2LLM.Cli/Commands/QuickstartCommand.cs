@@ -3,9 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using D2LLM.Models.Qwen;
 using D2LLM.SemanticKernel;
-using D2LLM.Storage;
 using D2LLM.Storage.Embedded;
-using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace D2LLM.Cli.Commands;
@@ -25,10 +23,10 @@ internal static class QuickstartCommand
         var samples = new Option<string?>("--samples") { Description = "folder with corpus.jsonl and queries.jsonl (default: samples/quickstart)" };
         var top = new Option<int>("--top") { Description = "answers per query", DefaultValueFactory = _ => 3 };
         var cmd = new Command("quickstart", "Index the bundled sample corpus into the embedded store and answer sample queries, end to end.") { model, store, samples, top };
-        cmd.SetAction(r => CommandRunner.Run(() =>
+        cmd.SetAction((r, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var clock = Stopwatch.StartNew();
-            string dir = r.GetValue(samples) ?? Locate("samples/quickstart");
+            string dir = r.GetValue(samples) ?? RepositoryFolder.Locate("samples/quickstart", "--samples DIR");
             string storePath = r.GetValue(store) ?? Path.Combine(Path.GetDirectoryName(dir)!, "..", ".d2llm", "quickstart.db");
             // Plain text when piped (no colour codes, wide enough not to wrap the tables).
             var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -42,8 +40,17 @@ internal static class QuickstartCommand
             IReranker? reranker = null;
             if (r.GetValue(model) is { } modelDir)
             {
-                generator = D2Llm.OpenEmbeddingGenerator(modelDir);
-                if (Student.StudentConfig.IsStudentFolder(modelDir)) reranker = D2Llm.OpenReranker(modelDir);
+                if (Student.StudentConfig.IsStudentFolder(modelDir))
+                {
+                    var student = Student.StudentModel.Load(modelDir); // one copy for embedding and reranking
+                    generator = D2Llm.FromStudent(student, ownsModel: true);
+                    reranker = new IemReranker(student);
+                }
+                else
+                {
+                    generator = D2Llm.OpenEmbeddingGenerator(modelDir);
+                }
+
                 console.MarkupLine($"[green]model[/]: {Markup.Escape(modelDir)}{(reranker is null ? " (mean-pooled hidden states, cosine)" : " (student: PMA embeddings, IEM reranking)")}");
             }
             else
@@ -56,21 +63,19 @@ internal static class QuickstartCommand
             using (generator)
             using (var vectors = new EmbeddedVectorStore(storePath))
             {
-                var collection = vectors.GetCollection("quickstart", new CollectionOptions(generator.Metadata.DefaultModelDimensions!.Value));
-                collection.DeleteCollectionAsync().GetAwaiter().GetResult(); // a fresh index for this model
-                var pipeline = new RetrievalPipeline(generator, collection, reranker, new RetrievalOptions { Top = r.GetValue(top), Candidates = 20 });
+                await vectors.EnsureCollectionDeletedAsync("quickstart", cancellationToken); // a fresh index for this model
+                var pipeline = MemoryPipeline.Open(vectors, "quickstart", generator, reranker, new RetrievalOptions<MemoryRecord> { Top = r.GetValue(top), Candidates = 20 });
                 var documents = ReadLines(Path.Combine(dir, "corpus.jsonl"))
-                    .Select(e => (Id: e.GetProperty("id").GetString()!, Title: e.GetProperty("title").GetString()!, Text: e.GetProperty("text").GetString()!)).ToList();
-                foreach (var d in documents)
-                    pipeline.SaveAsync(d.Text, d.Id, new Dictionary<string, object?> { ["title"] = d.Title }).GetAwaiter().GetResult();
+                    .Select(e => (Id: e.GetProperty("id").GetString()!, Text: e.GetProperty("text").GetString()!)).ToList();
+                foreach (var d in documents) await pipeline.SaveAsync(d.Text, d.Id, cancellationToken);
                 console.MarkupLine($"[green]indexed[/] {documents.Count} documents into {Markup.Escape(Path.GetFullPath(storePath))} (collection 'quickstart')");
 
                 foreach (var query in ReadLines(Path.Combine(dir, "queries.jsonl")).Select(e => e.GetProperty("query").GetString()!))
                 {
-                    var hits = pipeline.SearchAsync(query).GetAwaiter().GetResult();
+                    var hits = await pipeline.SearchAsync(query, cancellationToken: cancellationToken);
                     var table = new Table().Title(Markup.Escape(query)).AddColumn("#").AddColumn("score").AddColumn("id").AddColumn("text");
                     foreach (var (hit, i) in hits.Select((h, i) => (h, i)))
-                        table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), hit.Score.ToString("F4", CultureInfo.InvariantCulture), hit.Id, Markup.Escape(hit.Text.Length > 90 ? hit.Text[..90] + "…" : hit.Text));
+                        table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), hit.Score.ToString("F4", CultureInfo.InvariantCulture), hit.Record.Id, Markup.Escape(hit.Text.Length > 90 ? hit.Text[..90] + "…" : hit.Text));
                     console.Write(table);
                 }
             }
@@ -83,13 +88,4 @@ internal static class QuickstartCommand
 
     private static IEnumerable<System.Text.Json.JsonElement> ReadLines(string path) =>
         File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement);
-
-    /// <summary>A folder of the repository, found above the working directory or above the CLI's own location.</summary>
-    private static string Locate(string relative)
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-                if (Directory.Exists(Path.Combine(d.FullName, relative))) return Path.Combine(d.FullName, relative);
-        throw new DirectoryNotFoundException($"{relative}: not found above {Directory.GetCurrentDirectory()} (give --samples DIR)");
-    }
 }

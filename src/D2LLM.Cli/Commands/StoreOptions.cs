@@ -1,13 +1,14 @@
 using System.CommandLine;
 using D2LLM.Models.Qwen;
-using D2LLM.Storage;
+using D2LLM.SemanticKernel;
+using Microsoft.Extensions.VectorData;
 
 namespace D2LLM.Cli.Commands;
 
 /// <summary>The options `index` and `search` share: where the store is, which collection, and the embedding model.</summary>
 internal sealed class StoreOptions
 {
-    public Option<string> Store { get; } = new("--store") { Description = "an embedded store file (PATH), or a Qdrant server (http(s)://...)", Required = true };
+    public Option<string> Store { get; } = new("--store") { Description = "an embedded store file (PATH), or a Qdrant server's gRPC endpoint (http(s)://host:6334)", Required = true };
     public Option<string> Collection { get; } = new("--collection") { Description = "collection name", DefaultValueFactory = _ => "documents" };
     public Option<string?> ApiKey { get; } = new("--api-key") { Description = "Qdrant api-key (default: QDRANT_API_KEY)" };
     public Option<string> Model { get; } = CommonOptions.Model();
@@ -18,12 +19,16 @@ internal sealed class StoreOptions
         foreach (var option in new Option[] { Store, Collection, ApiKey, Model, Pooling }) command.Options.Add(option);
     }
 
-    public IVectorStore OpenStore(ParseResult r) =>
-        SemanticKernel.D2Llm.OpenStore(r.GetValue(Store)!, r.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY"));
+    /// <summary>The store; with <paramref name="mustExist"/>, an embedded file that is not there is an error rather than a new empty store.</summary>
+    public VectorStore OpenStore(ParseResult r, bool mustExist)
+    {
+        string location = r.GetValue(Store)!;
+        if (mustExist && !D2Llm.IsUrl(location) && !File.Exists(location)) throw new FileNotFoundException($"{location}: no such store file (run index first)");
+        return D2Llm.OpenStore(location, r.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY"));
+    }
 
     /// <summary>The embedding model: a student folder (PMA embeddings), or a plain model with --pooling.</summary>
-    public SemanticKernel.D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) =>
-        SemanticKernel.D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r));
+    public D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) => D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r));
 
     public PoolingMode PoolingOf(ParseResult r) => r.GetValue(Pooling) switch
     {

@@ -6,18 +6,34 @@ namespace D2LLM.Tensors.Kernels;
 /// <summary>
 /// Fully connected layer in PyTorch's layout: y[n, out] = x[n, in] · W[out, in]ᵀ + b.
 /// The weight may be float32 or a frozen bf16/f16 matrix (widened block by block inside the GEMM).
+/// A float32 layer with one input row or one output (a query's projection, a scoring head) is a matrix-vector
+/// product: one dot product per output, y[j] = x·W[j] (or y[r] = x[r]·W[0]), where the GEMM would pack the whole
+/// weight to use it once.
 /// </summary>
 public static class Linear
 {
     public static void Forward<TW>(ReadOnlySpan<float> x, ReadOnlySpan<TW> w, ReadOnlySpan<float> bias, Span<float> y,
         int rows, int inFeatures, int outFeatures) where TW : unmanaged
     {
-        Matmul.Multiply(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures);
+        if (typeof(TW) == typeof(float) && (rows == 1 || outFeatures == 1))
+            MatrixVector(x, System.Runtime.InteropServices.MemoryMarshal.Cast<TW, float>(w), y, rows, inFeatures, outFeatures);
+        else
+            Matmul.Multiply(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures);
         if (bias.IsEmpty) return;
         for (int r = 0; r < rows; r++)
         {
             var row = y.Slice(r * outFeatures, outFeatures);
             TensorPrimitives.Add(row, bias[..outFeatures], row);
+        }
+    }
+
+    /// <summary>y[r, j] = x[r]·W[j] by dot products (TensorPrimitives: vectorised, with its own scalar fallback).</summary>
+    public static void MatrixVector(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, int rows, int inFeatures, int outFeatures)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * inFeatures, inFeatures);
+            for (int j = 0; j < outFeatures; j++) y[r * outFeatures + j] = TensorPrimitives.Dot(xr, w.Slice(j * inFeatures, inFeatures));
         }
     }
 

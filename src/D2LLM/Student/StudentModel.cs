@@ -50,6 +50,11 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
         }
     }
 
+    /// <summary>A student assembled from parts already in memory (benchmarks of published shapes; the folder is then only a name).</summary>
+    public static StudentModel Assemble(StudentConfig config, QwenModel backbone, StudentHeads heads, string directory = "") =>
+        backbone.HiddenSize == config.Dim ? new StudentModel(config, backbone, heads, directory)
+            : throw new ArgumentException($"dim {config.Dim} does not match the backbone's hidden size {backbone.HiddenSize}");
+
     /// <summary>Writes a student folder: config and heads (atomically, each file written beside and moved in).</summary>
     public static void Save(string directory, StudentConfig config, StudentHeads heads, IEnumerable<Tensors.Optim.Parameter>? lora = null)
     {

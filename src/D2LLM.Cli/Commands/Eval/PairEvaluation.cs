@@ -24,10 +24,10 @@ internal static class PairEvaluation
 
         var seconds = pairs.Select(p => p.Text2).Distinct(StringComparer.Ordinal).ToList();
         var position = seconds.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i, StringComparer.Ordinal);
-        var bm25 = new Bm25Index(seconds);
+        var bm25 = new Bm25Candidates(seconds);
         var columns = new Dictionary<string, Dictionary<string, double>>
         {
-            ["bm25"] = Measure(pairs.Select(p => (double)bm25.Score(p.Text1, position[p.Text2])).ToList()),
+            ["bm25"] = Measure(pairs.Select(p => (double)bm25.Index.Score(p.Text1, position[p.Text2])).ToList()),
         };
         if (!model.IsBm25) columns["model"] = Measure(Chunked(pairs, "scoring pairs with the model", model.ScorePairs));
         if (teacher is not null)

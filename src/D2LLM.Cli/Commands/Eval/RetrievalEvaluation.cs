@@ -24,7 +24,7 @@ internal static class RetrievalEvaluation
             if (!dataset.Queries.ContainsKey(query)) throw new InvalidDataException($"{dataset.Directory}: query '{query}' of qrels/{split}.tsv is not in queries.jsonl");
         result["queries"] = qrels.Count;
         var texts = dataset.Corpus.Select(d => d.Text).ToList();
-        var bm25 = new Bm25Index(texts);
+        var bm25 = new Bm25Candidates(texts);
         int retrieved = Math.Max(depth, 100);
         var bm25Lists = qrels.Keys.ToDictionary(q => q, q => bm25.Search(dataset.Queries[q], retrieved));
         var columns = new Dictionary<string, Dictionary<string, double>> { ["bm25"] = RetrievalMetrics.Compute(qrels, Ids(dataset, bm25Lists)) };

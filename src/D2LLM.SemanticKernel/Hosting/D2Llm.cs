@@ -1,0 +1,52 @@
+using D2LLM.CrossEncoder;
+using D2LLM.Models.Qwen;
+using D2LLM.Retrieval;
+using D2LLM.Storage.Embedded;
+using D2LLM.Storage.Qdrant;
+using D2LLM.Student;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.VectorData;
+
+namespace D2LLM.SemanticKernel;
+
+/// <summary>Opens the library's pieces from folders and locations: what the DI extensions, the CLI and the examples use.</summary>
+public static class D2Llm
+{
+    /// <summary>An embedding generator over a student folder, or a plain Qwen folder pooled last/mean; it owns (disposes) the model.</summary>
+    public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean) =>
+        StudentConfig.IsStudentFolder(modelDirectory)
+            ? FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true)
+            : FromModel(QwenModel.Load(modelDirectory), options, pooling);
+
+    /// <summary>An embedding generator over a loaded student (PMA embeddings); with <paramref name="ownsModel"/>, disposed with the generator.</summary>
+    public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>
+        new(student, t => student.Backbone.EncodeUntrusted(t, student.Config.MaxTokens).Length, options, ownsModel ? student : null);
+
+    /// <summary>An embedding generator over a loaded decoder, pooled last or mean; with <paramref name="ownsModel"/>, disposed with the generator.</summary>
+    public static D2LlmEmbeddingGenerator FromModel(QwenModel model, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean, bool ownsModel = true)
+    {
+        int? end = options?.AppendEndOfText == true
+            ? model.Tokenizer?.TokenToId("<|endoftext|>") ?? throw new ArgumentException("AppendEndOfText: the tokenizer has no <|endoftext|> token")
+            : null;
+        var encoder = new PooledEncoder(model, pooling, endToken: end);
+        return new D2LlmEmbeddingGenerator(encoder, t => model.EncodeUntrusted(t, encoder.MaxTokens).Length + (end is null ? 0 : 1), options, ownsModel ? model : null);
+    }
+
+    /// <summary>The reranker a folder holds: a student (IEM) or a cross-encoder; disposing it releases the model.</summary>
+    public static IReranker OpenReranker(string modelDirectory) => CrossEncoderConfig.IsFolder(modelDirectory)
+        ? new CrossEncoderReranker(CrossEncoderModel.Load(modelDirectory), ownsModel: true)
+        : new IemReranker(StudentModel.Load(modelDirectory), ownsModel: true);
+
+    /// <summary>
+    /// A VectorData store: an embedded store file, or a Qdrant server for an http(s) URL (its gRPC port, 6334).
+    /// <paramref name="embeddingGenerator"/> embeds record properties of type string and string searches.
+    /// </summary>
+    public static VectorStore OpenStore(string pathOrUrl, string? apiKey = null, IEmbeddingGenerator? embeddingGenerator = null) =>
+        IsUrl(pathOrUrl)
+            ? new QdrantVectorStore(new QdrantConnection { Endpoint = new Uri(pathOrUrl), ApiKey = apiKey }, new QdrantVectorStoreOptions { EmbeddingGenerator = embeddingGenerator })
+            : new EmbeddedVectorStore(pathOrUrl, new EmbeddedVectorStoreOptions { EmbeddingGenerator = embeddingGenerator });
+
+    /// <summary>Whether a store location is a server URL rather than a file path.</summary>
+    public static bool IsUrl(string pathOrUrl) =>
+        pathOrUrl.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || pathOrUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,67 @@
+using D2LLM.Models.Qwen;
+using D2LLM.Models.Tests;
+using Microsoft.Extensions.AI;
+
+namespace D2LLM.SemanticKernel.Tests;
+
+public class EmbeddingGeneratorTests
+{
+    private static readonly string[] Texts = TestModels.Texts;
+
+    [Fact]
+    public async Task EightConcurrentCallers_GetExactlyTheVectorsOfSequentialCalls()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path), new D2LlmEmbeddingOptions { BatchTokens = 40 });
+        var sequential = new List<float[]>();
+        foreach (var text in Texts) sequential.Add((await generator.GenerateAsync(new[] { text }))[0].Vector.ToArray());
+
+        var calls = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+            (c, await generator.GenerateAsync(Texts.Where((_, i) => i % 8 == c || i % 3 == c % 3).ToList())))).ToArray();
+        foreach (var (c, result) in await Task.WhenAll(calls))
+        {
+            var indices = Enumerable.Range(0, Texts.Length).Where(i => i % 8 == c || i % 3 == c % 3).ToList();
+            Assert.Equal(indices.Count, result.Count);
+            for (int j = 0; j < indices.Count; j++) Assert.Equal(sequential[indices[j]], result[j].Vector.ToArray());
+            Assert.True(result.Usage!.InputTokenCount > 0);
+        }
+    }
+
+    [Fact]
+    public async Task Generator_ReportsMetadataAndUsage_AndAppliesTheQueryPrefixInQueryMode_AsItsQueryViewDoes()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        var model = QwenModel.Load(folder.Path);
+        using var generator = D2Llm.FromModel(model, new D2LlmEmbeddingOptions { QueryPrefix = "Query: ", ModelId = "tiny" });
+        var metadata = generator.GetService<EmbeddingGeneratorMetadata>()!;
+        Assert.Equal(("d2llm", "tiny", 16), (metadata.ProviderName, metadata.DefaultModelId, metadata.DefaultModelDimensions));
+        Assert.Same(generator, ((IEmbeddingGenerator)generator).GetService(typeof(IEmbeddingGenerator<string, Embedding<float>>)));
+        Assert.Throws<ArgumentNullException>(() => generator.GetService(null!));
+
+        var passage = await generator.GenerateAsync(new[] { "hello" });
+        Assert.Equal(model.Encode("hello").Length, passage.Usage!.InputTokenCount);
+        var query = await generator.GenerateAsync(new[] { "hello" }, new EmbeddingGenerationOptions { AdditionalProperties = new() { ["input_type"] = "query" } });
+        var prefixed = await generator.GenerateAsync(new[] { "Query: hello" });
+        Assert.Equal(prefixed[0].Vector.ToArray(), query[0].Vector.ToArray());
+        Assert.NotEqual(passage[0].Vector.ToArray(), query[0].Vector.ToArray());
+        await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateAsync(new[] { "" }));
+
+        // The query view embeds as a query whatever the caller passes no option for (VectorData passes none); an explicit kind wins.
+        using var queries = new InputKindEmbeddingGenerator(generator, EmbeddingInputKind.Query);
+        Assert.Equal(query[0].Vector.ToArray(), (await queries.GenerateAsync(new[] { "hello" }))[0].Vector.ToArray());
+        var explicitPassage = await queries.GenerateAsync(new[] { "hello" }, new EmbeddingGenerationOptions { AdditionalProperties = new() { ["input_type"] = "passage" } });
+        Assert.Equal(passage[0].Vector.ToArray(), explicitPassage[0].Vector.ToArray());
+    }
+
+    [Fact]
+    public async Task AppendEndOfText_PoolsTheStateOfAnAppendedEndOfTextToken_AsQwen3EmbeddingDoes()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var model = QwenModel.Load(folder.Path);
+        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path), new D2LlmEmbeddingOptions { AppendEndOfText = true }, PoolingMode.Last);
+        var vector = (await generator.GenerateAsync(new[] { "hello world" }))[0].Vector.ToArray();
+        var ids = model.Encode("hello world").Append(model.Tokenizer!.TokenToId("<|endoftext|>")!.Value).ToArray();
+        var batch = TokenBatch.Pack(new[] { ids });
+        Assert.Equal(model.Pool(model.Forward(batch), batch, PoolingMode.Last), vector);
+    }
+}
