@@ -58,6 +58,12 @@ internal sealed class CollectionIndex
         _keywords.Clear();
     }
 
+    /// <summary>Makes room for <paramref name="rows"/> rows (a collection being loaded).</summary>
+    public void Reserve(int rows)
+    {
+        foreach (var column in Columns.Values) column.Reserve(rows);
+    }
+
     public int? Find(string key) => _rows.TryGetValue(key, out int row) ? row : null;
 
     /// <summary>The rows a filter admits, in insertion order (rows keep their order until one is removed).</summary>

@@ -19,6 +19,7 @@ internal sealed class StoreFile : IDisposable
     private readonly SqliteConnection _connection;
     private readonly object _gate = new();
     private readonly Dictionary<string, CollectionIndex> _loaded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CollectionSchema?> _schemas = new(StringComparer.Ordinal);
     private long _dataVersion;
     private SqliteTransaction? _transaction;
 
@@ -77,11 +78,12 @@ internal sealed class StoreFile : IDisposable
         return names;
     }
 
-    /// <summary>A collection's schema, or null when it does not exist.</summary>
+    /// <summary>A collection's schema, or null when it does not exist (read once, until another connection commits).</summary>
     public CollectionSchema? Schema(string name)
     {
+        if (_schemas.TryGetValue(name, out var known)) return known;
         using var cmd = Command("SELECT schema FROM collections WHERE name = $n", ("$n", name));
-        return cmd.ExecuteScalar() is string json ? CollectionSchema.FromJson(json) : null;
+        return _schemas[name] = cmd.ExecuteScalar() is string json ? CollectionSchema.FromJson(json) : null;
     }
 
     /// <summary>Creates a collection unless it exists (another process may be creating it at the same moment).</summary>
@@ -91,6 +93,7 @@ internal sealed class StoreFile : IDisposable
         using var tx = Begin();
         Execute("INSERT OR IGNORE INTO collections(name, schema) VALUES ($n, $s)", ("$n", name), ("$s", schema.ToJson()));
         tx.Commit();
+        _schemas.Remove(name); // another process may have created it first, with its own schema: read what is stored
     }
 
     public void Drop(string name)
@@ -103,6 +106,7 @@ internal sealed class StoreFile : IDisposable
         }
 
         _loaded.Remove(name);
+        _schemas.Remove(name);
     }
 
     /// <summary>The in-memory index of a collection, loaded from the file when first needed.</summary>
@@ -110,6 +114,8 @@ internal sealed class StoreFile : IDisposable
     {
         if (_loaded.TryGetValue(name, out var index)) return index;
         index = new CollectionIndex(schema);
+        using (var count = Command("SELECT count(*) FROM records WHERE collection = $c", ("$c", name)))
+            index.Reserve((int)(long)count.ExecuteScalar()!);
         using var cmd = Command("SELECT key, data, vectors FROM records WHERE collection = $c ORDER BY rowid", ("$c", name));
         using var reader = cmd.ExecuteReader();
         while (reader.Read()) index.Put(reader.GetString(0), ReadData(reader.GetString(1)), ReadVectors(schema, (byte[])reader.GetValue(2)));
@@ -301,6 +307,7 @@ internal sealed class StoreFile : IDisposable
         long version = (long)cmd.ExecuteScalar()!;
         if (version == _dataVersion) return;
         _loaded.Clear();
+        _schemas.Clear();
         _dataVersion = version;
     }
 

@@ -23,6 +23,14 @@ internal sealed class VectorColumn(VectorSchema schema)
     public int Dimensions => Schema.Dimensions;
     public string Function => Schema.Distance;
 
+    /// <summary>Makes room for <paramref name="rows"/> rows at once (a collection being loaded), so that the matrix is not regrown row by row.</summary>
+    public void Reserve(int rows)
+    {
+        if (_vectors.Length >= rows * Dimensions) return;
+        Array.Resize(ref _vectors, rows * Dimensions);
+        Array.Resize(ref _halves, rows * Dimensions);
+    }
+
     /// <summary>Puts a row's vector (null: the row has none and is never a hit); <paramref name="row"/> may be one past the end.</summary>
     public void Set(int row, float[]? vector)
     {
