@@ -241,4 +241,46 @@ public class EmbeddedStoreTests
         await cb.DeleteAsync(docs.Select(d => d.Key).Take(100));
         Assert.Equal(300, await ca.GetAsync(d => true, top: 1000).CountAsync());
     }
+
+    [Fact]
+    public async Task AVersion1File_IsUpgradedInPlace_AndReadsAsTheIndexLayout()
+    {
+        using var dir = new TempDirectory();
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("v1.db")};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE d2llm_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO d2llm_meta VALUES ('format', 'd2llm-vectors'), ('version', '1');
+                CREATE TABLE collections(name TEXT PRIMARY KEY, dimensions INTEGER NOT NULL, distance TEXT NOT NULL);
+                CREATE TABLE records(collection TEXT NOT NULL, key TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (collection, key));
+                INSERT INTO collections VALUES ('documents', 3, 'Dot');
+                """;
+            cmd.ExecuteNonQuery();
+            cmd.CommandText = "INSERT INTO records VALUES ('documents', $k, $t, $m, $v)";
+            cmd.Parameters.AddWithValue("$k", StableKeys.FromId("doc-1").ToString("D"));
+            cmd.Parameters.AddWithValue("$t", "the first document");
+            cmd.Parameters.AddWithValue("$m", "{\"id\": \"doc-1\", \"year\": 2001, \"tags\": [\"a\", \"b\"]}");
+            cmd.Parameters.AddWithValue("$v", new[] { 1f, 2f, 3f }.SelectMany(BitConverter.GetBytes).ToArray());
+            cmd.ExecuteNonQuery();
+        }
+
+        using var store = new EmbeddedVectorStore(dir.File("v1.db"));
+        var definition = new VectorStoreCollectionDefinition
+        {
+            Properties = new List<VectorStoreProperty>
+            {
+                new VectorStoreKeyProperty("Key", typeof(Guid)), new VectorStoreDataProperty("id", typeof(string)), new VectorStoreDataProperty("text", typeof(string)),
+                new VectorStoreDataProperty("year", typeof(long)), new VectorStoreDataProperty("tags", typeof(List<string>)),
+                new VectorStoreVectorProperty("embedding", typeof(ReadOnlyMemory<float>), 3) { DistanceFunction = DistanceFunction.DotProductSimilarity },
+            },
+        };
+        var hit = await store.GetDynamicCollection("documents", definition).SearchAsync(new[] { 1f, 0, 0 }, top: 1, new() { IncludeVectors = true }).SingleAsync();
+        Assert.Equal(("doc-1", "the first document", 2001L), (hit.Record["id"], hit.Record["text"], hit.Record["year"]));
+        Assert.Equal(new List<string> { "a", "b" }, hit.Record["tags"]);
+        Assert.Equal(new[] { 1f, 2f, 3f }, ((ReadOnlyMemory<float>)hit.Record["embedding"]!).ToArray());
+        Assert.Equal(1.0, hit.Score);
+        Assert.Equal(StableKeys.FromId("doc-1"), hit.Record["Key"]);
+    }
 }

@@ -3,37 +3,6 @@ using Microsoft.Extensions.AI;
 
 namespace D2LLM.SemanticKernel;
 
-/// <summary>Which side of an asymmetric retrieval task a text is on.</summary>
-public enum EmbeddingInputKind
-{
-    Passage,
-    Query,
-}
-
-/// <summary>Options of <see cref="D2LlmEmbeddingGenerator"/>.</summary>
-public sealed class D2LlmEmbeddingOptions
-{
-    /// <summary>The AdditionalProperties key that selects query or passage mode per call ("query" / "passage").</summary>
-    public const string InputKindKey = "input_type";
-
-    /// <summary>The mode when a call says nothing — SK's vector-store path passes no options, so give such paths their own instance.</summary>
-    public EmbeddingInputKind DefaultKind { get; set; } = EmbeddingInputKind.Passage;
-
-    /// <summary>Text put before a query (e.g. Qwen3-Embedding's "Instruct: …\nQuery:"); none for D2LLM students.</summary>
-    public string QueryPrefix { get; set; } = "";
-
-    /// <summary>
-    /// Append &lt;|endoftext|&gt; to every text before pooling (plain models only; Qwen3-Embedding: use with last pooling
-    /// and a QueryPrefix such as "Instruct: Given a web search query, retrieve relevant passages\nQuery:").
-    /// </summary>
-    public bool AppendEndOfText { get; set; }
-
-    /// <summary>Texts are embedded in forward passes of about this many tokens.</summary>
-    public int BatchTokens { get; set; } = 8192;
-
-    public string ModelId { get; set; } = "d2llm";
-}
-
 /// <summary>
 /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> over a D2LLM student or a plain Qwen with pooling.
 /// Thread-safe: calls take turns on the model (one forward pass already uses every core), and a text's vector does

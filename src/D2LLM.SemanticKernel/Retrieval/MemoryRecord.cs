@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using D2LLM.Storage;
 using Microsoft.Extensions.VectorData;
 using Microsoft.SemanticKernel.Data;
 
@@ -27,8 +26,6 @@ public sealed class MemoryRecord
 
     public ReadOnlyMemory<float> Embedding { get; set; }
 
-    private static readonly byte[] Namespace = Guid.Parse("6f0b5c2e-3d1a-4c8e-9b7a-2d4e6f8a0c1b").ToByteArray(bigEndian: true);
-
     /// <summary>The definition of a memory collection whose vectors have <paramref name="dimensions"/> components.</summary>
     public static VectorStoreCollectionDefinition Definition(int dimensions, string distanceFunction = DistanceFunction.CosineSimilarity) => new()
     {
@@ -41,17 +38,6 @@ public sealed class MemoryRecord
         },
     };
 
-    /// <summary>
-    /// The key of an id: a UUID string is that UUID; any other string maps to its version-5 UUID (SHA-1 of a fixed
-    /// namespace and the UTF-8 id), so the same id always finds the same record.
-    /// </summary>
-    public static Guid KeyOf(string id)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        if (Guid.TryParse(id, out var guid)) return guid;
-        var hash = SHA1.HashData(Namespace.Concat(Encoding.UTF8.GetBytes(id)).ToArray());
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+    /// <summary>The key of an id: <see cref="StableKeys.FromId"/> (the id's UUID, or its version-5 UUID), so the same id always finds the same record.</summary>
+    public static Guid KeyOf(string id) => StableKeys.FromId(id);
 }

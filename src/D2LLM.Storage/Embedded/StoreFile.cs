@@ -255,8 +255,8 @@ internal sealed class StoreFile : IDisposable
     }
 
     /// <summary>
-    /// Creates the schema in a new file or checks an existing file's format, inside one immediate transaction: two
-    /// processes opening a new file at once must not see each other's half-created schema.
+    /// Creates the schema in a new file or checks an existing file's format (upgrading a version-1 file), inside one
+    /// immediate transaction: two processes opening a new file at once must not see each other's half-created schema.
     /// </summary>
     private void CheckFormat()
     {
@@ -276,8 +276,9 @@ internal sealed class StoreFile : IDisposable
 
         RefuseForeignFile();
         string? version = Scalar("SELECT value FROM d2llm_meta WHERE key = 'version'");
-        if (version != FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            throw new InvalidDataException($"{Path}: a version-{version} {FormatName} store; this build reads version {FormatVersion} (index the documents again into a new file)");
+        if (version == "1") FormatUpgrade.FromVersion1(_connection, _transaction!);
+        else if (version != FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{Path}: a version-{version} {FormatName} store; this build reads versions 1 and {FormatVersion}");
         transaction.Commit();
     }
 
