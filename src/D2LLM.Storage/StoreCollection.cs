@@ -18,8 +18,16 @@ public abstract class StoreCollection<TKey, TRecord> : VectorStoreCollection<TKe
     where TKey : notnull
     where TRecord : class
 {
-    private protected StoreCollection(string name, CollectionModel model, string systemName, string? storeName)
+    private readonly IDisposable? _owned;
+
+    /// <param name="name">the collection's name</param>
+    /// <param name="model">the record model</param>
+    /// <param name="systemName">VectorData's name of the store kind</param>
+    /// <param name="storeName">the store's location, for metadata and errors</param>
+    /// <param name="owned">what disposing the collection disposes (a store file or client it opened), if anything</param>
+    private protected StoreCollection(string name, CollectionModel model, string systemName, string? storeName, IDisposable? owned)
     {
+        _owned = owned;
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
         Mapper = new RecordMapper<TRecord>(model);
@@ -90,6 +98,12 @@ public abstract class StoreCollection<TKey, TRecord> : VectorStoreCollection<TKe
     }
 
     public override object? GetService(Type serviceType, object? serviceKey = null) => ServiceLookup.Find(serviceType, serviceKey, Metadata, this);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _owned?.Dispose();
+        base.Dispose(disposing);
+    }
 
     /// <summary>A search as the cores receive it: checked, its filter translated, its vector computed.</summary>
     private protected sealed record VectorQuery(float[] Vector, VectorPropertyModel Property, int Top, int Skip, FilterNode? Filter, double? ScoreThreshold, bool IncludeVectors);

@@ -39,7 +39,6 @@ public class EmbeddedCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>,
     private const int FusionRankOffset = 60;
 
     private readonly StoreFile _file;
-    private readonly bool _ownsFile;
 
     /// <summary>A collection of the store file at <paramref name="path"/> (created when missing), which this collection owns.</summary>
     [RequiresDynamicCode("Record mapping by reflection is incompatible with NativeAOT.")]
@@ -50,10 +49,9 @@ public class EmbeddedCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>,
     }
 
     internal EmbeddedCollection(StoreFile file, bool ownsFile, string name, Func<EmbeddedCollectionOptions, CollectionModel> model, EmbeddedCollectionOptions? options)
-        : base(name, model(options ?? new EmbeddedCollectionOptions()), SystemName, file.Path)
+        : base(name, model(options ?? new EmbeddedCollectionOptions()), SystemName, file.Path, ownsFile ? file : null)
     {
         _file = file;
-        _ownsFile = ownsFile;
     }
 
     public override Task<bool> CollectionExistsAsync(CancellationToken cancellationToken = default) =>
@@ -124,12 +122,6 @@ public class EmbeddedCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>,
             return Results(schema, index, ranked, search.IncludeVectors);
         });
         foreach (var hit in hits) yield return hit;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && _ownsFile) _file.Dispose();
-        base.Dispose(disposing);
     }
 
     [RequiresDynamicCode("Record mapping by reflection is incompatible with NativeAOT.")]

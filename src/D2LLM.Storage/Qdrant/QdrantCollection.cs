@@ -38,7 +38,6 @@ public class QdrantCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>
     public const string SystemName = "qdrant";
 
     private readonly QdrantClient _client;
-    private readonly bool _ownsClient;
     private readonly QdrantPoints _points;
     private readonly ResiliencePipeline _retry;
 
@@ -52,10 +51,9 @@ public class QdrantCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>
 
     internal QdrantCollection(QdrantClient client, bool ownsClient, string name, Func<QdrantCollectionOptions, CollectionModel> model,
         QdrantCollectionOptions? options, string? storeName)
-        : base(name, model(options ??= new QdrantCollectionOptions()), SystemName, storeName)
+        : base(name, model(options ??= new QdrantCollectionOptions()), SystemName, storeName, ownsClient ? client : null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
-        _ownsClient = ownsClient;
         _points = new QdrantPoints(Model.VectorProperties.Select(v => v.StorageName).ToList(), options.AlwaysNamedVectors || Model.VectorProperties.Count > 1);
         _retry = QdrantCalls.Retry(options.Retry);
     }
@@ -107,12 +105,6 @@ public class QdrantCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>
     }
 
     public override object? GetService(Type serviceType, object? serviceKey = null) => ServiceLookup.Find(serviceType, serviceKey, Metadata, _client, this);
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && _ownsClient) _client.Dispose();
-        base.Dispose(disposing);
-    }
 
     [RequiresDynamicCode("Record mapping by reflection is incompatible with NativeAOT.")]
     [RequiresUnreferencedCode("Record mapping by reflection is incompatible with trimming.")]
