@@ -16,8 +16,9 @@ namespace D2LLM.Cli.Commands;
 /// runs it, for a student of a published shape (random weights, the real tokenizer; the cost is the same), over an
 /// embedded store of stored vectors: the query's backbone pass alone; the search without reranking (query embedding,
 /// top 10 from the store); the reranked search (query embedding, the candidates with their stored vectors from the store,
-/// the IEM over them). The three are timed interleaved, query by query; the backbone passes the reranked path makes are
-/// counted. Next to them, a teacher of the same shape scoring the same number of candidates as prompts (one forward pass
+/// the IEM over them). The three are timed interleaved, query by query, and reported as medians (this VM's noise is
+/// spiky); the backbone passes the reranked path makes are counted, and the time each path spends beyond them is
+/// measured inside the same call. Next to them, a teacher of the same shape scoring the same number of candidates as prompts (one forward pass
 /// over all of them).
 /// </summary>
 internal static class BenchRerank
@@ -49,34 +50,37 @@ internal static class BenchRerank
                 var reranked = MemoryPipeline.Open(store, "bench", counting, new IemReranker(student), new RetrievalOptions<MemoryRecord> { Top = 10, Candidates = n });
                 await Fill(plain, r.GetValue(documents), shape.HiddenSize, cancellationToken);
                 var texts = Enumerable.Range(0, q + 1).Select(i => $"what causes the failure of component {i} under a heavy load").ToList();
-                double backboneMs = 0, plainMs = 0, rerankedMs = 0, plainBeyond = 0, rerankedBeyond = 0;
+                var (backbone, plainPath, plainBeyond, rerankedPath, rerankedBeyond) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
                 int passes = 0;
                 for (int i = 0; i <= q; i++) // the first round warms up and is not counted
                 {
                     var clock = Stopwatch.StartNew();
                     await counting.GenerateAsync(new[] { texts[i] }, cancellationToken: cancellationToken);
-                    double backbone = clock.Elapsed.TotalMilliseconds;
+                    double backboneMs = clock.Elapsed.TotalMilliseconds;
                     var (unreranked, unrerankedEmbedding, _) = await Timed(counting, () => plain.SearchAsync(texts[i], cancellationToken: cancellationToken));
-                    var (rerankedPath, pathEmbedding, pathTexts) = await Timed(counting, () => reranked.SearchAsync(texts[i], cancellationToken: cancellationToken));
+                    var (withIem, withIemEmbedding, embedded) = await Timed(counting, () => reranked.SearchAsync(texts[i], cancellationToken: cancellationToken));
                     if (i == 0) continue;
-                    backboneMs += backbone / q;
-                    (plainMs, plainBeyond) = (plainMs + unreranked / q, plainBeyond + (unreranked - unrerankedEmbedding) / q);
-                    (rerankedMs, rerankedBeyond) = (rerankedMs + rerankedPath / q, rerankedBeyond + (rerankedPath - pathEmbedding) / q);
-                    passes += pathTexts;
+                    backbone.Add(backboneMs);
+                    plainPath.Add(unreranked);
+                    plainBeyond.Add(unreranked - unrerankedEmbedding);
+                    rerankedPath.Add(withIem);
+                    rerankedBeyond.Add(withIem - withIemEmbedding);
+                    passes += embedded;
                 }
 
                 double passesPerQuery = (double)passes / q;
-                Console.Error.WriteLine($"per query: backbone pass {backboneMs:F1} ms; search {plainMs:F1} ms ({plainBeyond:F2} ms beyond embedding the query); "
-                    + $"reranked search over {n} candidates {rerankedMs:F1} ms ({passesPerQuery:F1} backbone passes, {rerankedBeyond:F2} ms beyond them)");
+                Console.Error.WriteLine($"per query (medians of {q}): backbone pass {Median(backbone):F1} ms; search {Median(plainPath):F1} ms ({Median(plainBeyond):F2} ms beyond "
+                    + $"embedding the query); reranked search over {n} candidates {Median(rerankedPath):F1} ms ({passesPerQuery:F1} backbone passes, {Median(rerankedBeyond):F2} ms beyond them)");
                 double? teacherMs = r.GetValue(teacher) is var shapeName && shapeName != "none" ? Teacher(shapeName!, n, r.GetValue(promptTokens)) : null;
                 if (teacherMs is { } t) Console.Error.WriteLine($"teacher ({shapeName}, {n} prompts of {r.GetValue(promptTokens)} tokens): {t:F0} ms per query");
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     benchmark = "rerank", config = r.GetValue(config), dim = shape.HiddenSize, documents = r.GetValue(documents), candidates = n, queries = q,
-                    backbone_ms = Math.Round(backboneMs, 2), search_ms = Math.Round(plainMs, 2), reranked_search_ms = Math.Round(rerankedMs, 2),
-                    search_beyond_embedding_ms = Math.Round(plainBeyond, 3), reranked_beyond_embedding_ms = Math.Round(rerankedBeyond, 3), backbone_passes_per_query = passesPerQuery,
+                    backbone_ms = Math.Round(Median(backbone), 2), search_ms = Math.Round(Median(plainPath), 2), reranked_search_ms = Math.Round(Median(rerankedPath), 2),
+                    search_beyond_embedding_ms = Math.Round(Median(plainBeyond), 3), reranked_beyond_embedding_ms = Math.Round(Median(rerankedBeyond), 3),
+                    reranking_adds_ms = Math.Round(Median(rerankedBeyond) - Median(plainBeyond), 3), backbone_passes_per_query = passesPerQuery,
                     teacher = shapeName, teacher_ms = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value, 1),
-                    speedup_vs_teacher = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / rerankedMs, 1), threads = Environment.ProcessorCount,
+                    speedup_vs_teacher = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / Median(rerankedPath), 1), threads = Environment.ProcessorCount,
                 }));
             }
             finally
@@ -116,6 +120,12 @@ internal static class BenchRerank
         var batch = TokenBatch.Pack(prompts);
         model.LastLogits(model.Forward(batch), batch, new[] { 9693, 2152 });
         return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>A search's wall time, the time it spent embedding, and the texts it embedded (backbone passes).</summary>

@@ -11,6 +11,8 @@ namespace D2LLM.SemanticKernel;
 public sealed class IemReranker(StudentModel student, bool ownsModel = false) : IReranker, IDisposable
 {
     private readonly RerankerTurns _turns = new();
+    private readonly IemWorkspace _workspace = new(); // calls take turns, so one workspace serves them all
+    private float[] _passages = Array.Empty<float>();
 
     public StudentModel Student { get; } = student;
 
@@ -27,7 +29,8 @@ public sealed class IemReranker(StudentModel student, bool ownsModel = false) : 
         bool trusted = ReferenceEquals(options?.VectorsFrom?.GetService(typeof(StudentModel)), Student);
         return _turns.OrderAsync(chunks, () =>
         {
-            var passages = new float[chunks.Count * d];
+            if (_passages.Length != chunks.Count * d) _passages = new float[chunks.Count * d];
+            var passages = _passages;
             var missing = Enumerable.Range(0, chunks.Count).Where(i => !trusted || chunks[i].Vector is not { } v || v.Length != d).ToList();
             if (missing.Count > 0)
             {
@@ -38,7 +41,7 @@ public sealed class IemReranker(StudentModel student, bool ownsModel = false) : 
             for (int i = 0; i < chunks.Count; i++)
                 if (trusted && chunks[i].Vector is { } v && v.Length == d) v.Span.CopyTo(passages.AsSpan(i * d, d));
             var queryVector = trusted && options!.QueryVector is { } q && q.Length == d ? q.ToArray() : Student.Embed(new[] { query });
-            return Student.Score(queryVector, passages);
+            return Student.Score(queryVector, passages, _workspace);
         }, cancellationToken);
     }
 }

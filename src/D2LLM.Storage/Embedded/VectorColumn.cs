@@ -14,6 +14,10 @@ internal sealed class VectorColumn(VectorSchema schema)
     private const double HalfRelativeError = 1.0 / 2048;
     private const int ParallelRows = 4096;
 
+    // Below this many stored floats (64 MB) the float32 matrix stays in cache well enough that converting float16 rows
+    // costs more than the memory it saves (measured: 10,000 × 896 scans faster in float32, 100,000 × 896 in float16).
+    private const long HalfPassMinElements = 1L << 24;
+
     private float[] _vectors = new float[schema.Dimensions * 64];
     private Half[] _halves = new Half[schema.Dimensions * 64];
     private readonly List<float> _norms = new();
@@ -128,12 +132,18 @@ internal sealed class VectorColumn(VectorSchema schema)
     /// best C = max(4k, k + 32); then those are rescored in float32. The result is provably the exact top k: a float16
     /// closeness differs from the float32 one by at most ε = 2⁻¹¹·‖q‖·max‖v‖ (+10⁻⁶), so when the C-th kept closeness
     /// lies more than 2ε below the k-th, no row left out can belong to the top k. Otherwise (dense near-ties) it falls
-    /// back to the full float32 scan, as do the Euclidean and Manhattan functions and small collections.
+    /// back to the full float32 scan, as do the Euclidean and Manhattan functions and collections small enough for the
+    /// float32 scan to be the faster.
     /// </summary>
-    public List<(int Row, double Score)> SearchOne(float[] query, int count, Func<int, bool>? include, double? threshold)
+    /// <param name="query">the search vector</param>
+    /// <param name="count">how many rows to return</param>
+    /// <param name="include">which rows may be hits (null: all)</param>
+    /// <param name="threshold">the score limit, if any</param>
+    /// <param name="halfPass">take the float16 first pass (null: when the matrix is large enough for it to pay)</param>
+    public List<(int Row, double Score)> SearchOne(float[] query, int count, Func<int, bool>? include, double? threshold, bool? halfPass = null)
     {
         int n = _present.Count;
-        if (!Distance.IsDotFamily(Function) || n <= ParallelRows) return Search(new[] { query }, count, include, threshold)[0];
+        if (!Distance.IsDotFamily(Function) || !(halfPass ?? (long)n * Dimensions >= HalfPassMinElements)) return Search(new[] { query }, count, include, threshold)[0];
         var q = Prepare(query);
         int keep = Math.Max(4 * count, count + 32);
         double maxNorm = Distance.Normalises(Function) ? 1 : Enumerable.Range(0, n).Where(r => _present[r]).Select(RowNorm).DefaultIfEmpty(0).Max();

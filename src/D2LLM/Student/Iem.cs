@@ -59,35 +59,39 @@ public sealed class Iem
     public IEnumerable<Parameter> Parameters => new[] { W1u, W1v, C1, Branch[0], BranchBias[0], Branch[1], BranchBias[1], W2, C2 };
 
     /// <summary>W1u·u for query embeddings u[n, D] → [n, hidden].</summary>
-    public Tensor ProjectQueries(Tensor u)
+    public Tensor ProjectQueries(Tensor u, IemWorkspace? workspace = null)
     {
-        var pu = _k.Allocate(u.Dim(0), Hidden);
+        var pu = Buffer(workspace?.Slot(0), u.Dim(0), Hidden);
         _k.Linear(u, W1u.AsWeight(), null, pu);
         return pu;
     }
 
     /// <summary>W1v·v + c1 for passage embeddings v[n, D] → [n, hidden]: cacheable per stored passage.</summary>
-    public Tensor ProjectPassages(Tensor v)
+    public Tensor ProjectPassages(Tensor v, IemWorkspace? workspace = null)
     {
-        var pv = _k.Allocate(v.Dim(0), Hidden);
+        var pv = Buffer(workspace?.Slot(1), v.Dim(0), Hidden);
         _k.Linear(v, W1v.AsWeight(), C1.AsWeight(), pv);
         return pv;
     }
 
-    /// <summary>Logits [pairs] for (query q[p], passage d[p]) from projected queries and passages.</summary>
-    public float[] Score(Tensor projectedQueries, Tensor projectedPassages, int[] q, int[] d, IemTask task, IemCache? cache = null)
+    /// <summary>
+    /// Logits [pairs] for (query q[p], passage d[p]) from projected queries and passages. With a workspace (inference:
+    /// no cache), the intermediate buffers are the workspace's, reused from call to call.
+    /// </summary>
+    public float[] Score(Tensor projectedQueries, Tensor projectedPassages, int[] q, int[] d, IemTask task, IemCache? cache = null, IemWorkspace? workspace = null)
     {
+        if (cache is not null && workspace is not null) throw new ArgumentException("a backward pass needs the forward's own buffers: a cache and a workspace exclude each other");
         var k = _k;
         int pairs = q.Length, t = (int)task;
-        var pre = k.Allocate(pairs, Hidden);
+        var pre = Buffer(workspace?.Slot(2), pairs, Hidden);
         k.PairSum(projectedQueries, projectedPassages, q, d, pre);
-        var g = k.Allocate(pairs, Hidden);
+        var g = Buffer(workspace?.Slot(3), pairs, Hidden);
         k.Relu(pre, g);
-        var fPre = k.Allocate(pairs, Hidden);
+        var fPre = Buffer(workspace?.Slot(4), pairs, Hidden);
         k.Linear(g, Branch[t].AsWeight(), BranchBias[t].AsWeight(), fPre);
-        var f = k.Allocate(pairs, Hidden);
+        var f = Buffer(workspace?.Slot(5), pairs, Hidden);
         k.Relu(fPre, f);
-        var z = k.Allocate(pairs, 1);
+        var z = Buffer(workspace?.Slot(6), pairs, 1);
         k.Linear(f, W2.AsWeight(), C2.AsWeight(), z);
         if (cache is not null) (cache.Q, cache.D, cache.Task, cache.Pre, cache.G, cache.FPre, cache.F) = (q, d, task, pre, g, fPre, f);
         var logits = new float[pairs];
@@ -95,13 +99,16 @@ public sealed class Iem
         return logits;
     }
 
-    /// <summary>Scores pairs straight from embeddings u[nq, D], v[np, D] (the direct form, keeping a cache for Backward).</summary>
-    public float[] Forward(Tensor u, Tensor v, int[] q, int[] d, IemTask task, IemCache? cache = null)
+    /// <summary>
+    /// Scores pairs straight from embeddings u[nq, D], v[np, D] (the direct form), keeping a cache for Backward, or
+    /// (inference) reusing a workspace's buffers.
+    /// </summary>
+    public float[] Forward(Tensor u, Tensor v, int[] q, int[] d, IemTask task, IemCache? cache = null, IemWorkspace? workspace = null)
     {
-        var pu = ProjectQueries(u);
-        var pv = ProjectPassages(v);
+        var pu = ProjectQueries(u, workspace);
+        var pv = ProjectPassages(v, workspace);
         if (cache is not null) (cache.U, cache.V, cache.PU, cache.PV) = (u, v, pu, pv);
-        return Score(pu, pv, q, d, task, cache);
+        return Score(pu, pv, q, d, task, cache, workspace);
     }
 
     /// <summary>
@@ -137,11 +144,36 @@ public sealed class Iem
         return (dU, dV);
     }
 
+    /// <summary>A [rows, cols] buffer: the workspace slot's when it has that shape (or takes it), else a new one.</summary>
+    private Tensor Buffer(IemWorkspace.Buffer? slot, int rows, int cols)
+    {
+        if (slot is null) return _k.Allocate(rows, cols);
+        if (slot.Tensor is not { } t || t.Dim(0) != rows || t.Dim(1) != cols) slot.Tensor = _k.Allocate(rows, cols);
+        return slot.Tensor;
+    }
+
     private static Parameter Bias(string name, int n, int fanIn, Random rng)
     {
         var b = new Parameter(name, new[] { n }, weightDecay: false);
         Init.LinearDefault(b.Value, fanIn, rng);
         return b;
+    }
+}
+
+/// <summary>
+/// Buffers an IEM keeps between inference calls (a reranker scoring the same number of candidates per query allocates
+/// nothing after its first call). One caller at a time.
+/// </summary>
+public sealed class IemWorkspace
+{
+    private readonly Buffer[] _slots = Enumerable.Range(0, 7).Select(_ => new Buffer()).ToArray();
+
+    internal Buffer Slot(int index) => _slots[index];
+
+    /// <summary>One reusable tensor.</summary>
+    internal sealed class Buffer
+    {
+        public Tensor? Tensor { get; set; }
     }
 }
 

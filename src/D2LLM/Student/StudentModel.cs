@@ -81,12 +81,12 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
     /// <summary>IEM logits of a query against passages, embedding both (with stored passage vectors, use the overload below).</summary>
     public float[] Score(string query, IReadOnlyList<string> passages) => Score(Embed(new[] { query }), Embed(passages));
 
-    /// <summary>IEM logits of one query embedding against passage embeddings [n, dimensions].</summary>
-    public float[] Score(float[] query, float[] passages)
+    /// <summary>IEM logits of one query embedding against passage embeddings [n, dimensions] (with a workspace: its buffers, reused).</summary>
+    public float[] Score(float[] query, float[] passages, IemWorkspace? workspace = null)
     {
         int n = passages.Length / Dimensions;
         return Heads.Iem.Forward(Tensor.Wrap(query, 1, Dimensions), Tensor.Wrap(passages, n, Dimensions),
-            new int[n], Enumerable.Range(0, n).ToArray(), Config.IemTask);
+            new int[n], Enumerable.Range(0, n).ToArray(), Config.IemTask, workspace: workspace);
     }
 
     /// <summary>IEM logits of aligned pairs: row i of <paramref name="first"/> with row i of <paramref name="second"/>.</summary>
