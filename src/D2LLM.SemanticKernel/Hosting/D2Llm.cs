@@ -38,12 +38,14 @@ public static class D2Llm
         : new IemReranker(StudentModel.Load(modelDirectory), ownsModel: true);
 
     /// <summary>
-    /// A VectorData store: an embedded store file, or a Qdrant server for an http(s) URL (its gRPC port, 6334).
-    /// <paramref name="embeddingGenerator"/> embeds record properties of type string and string searches.
+    /// A VectorData store: an embedded store file, or a Qdrant server for an http(s) URL (its gRPC port, 6334; each call
+    /// given up after <paramref name="timeout"/>, 30 s by default, then retried). <paramref name="embeddingGenerator"/>
+    /// embeds record properties of type string and string searches.
     /// </summary>
-    public static VectorStore OpenStore(string pathOrUrl, string? apiKey = null, IEmbeddingGenerator? embeddingGenerator = null) =>
+    public static VectorStore OpenStore(string pathOrUrl, string? apiKey = null, IEmbeddingGenerator? embeddingGenerator = null, TimeSpan? timeout = null) =>
         IsUrl(pathOrUrl)
-            ? new QdrantVectorStore(new QdrantConnection { Endpoint = new Uri(pathOrUrl), ApiKey = apiKey }, new QdrantVectorStoreOptions { EmbeddingGenerator = embeddingGenerator })
+            ? new QdrantVectorStore(new QdrantConnection { Endpoint = new Uri(pathOrUrl), ApiKey = apiKey, Timeout = timeout ?? TimeSpan.FromSeconds(30) },
+                new QdrantVectorStoreOptions { EmbeddingGenerator = embeddingGenerator })
             : new EmbeddedVectorStore(pathOrUrl, new EmbeddedVectorStoreOptions { EmbeddingGenerator = embeddingGenerator });
 
     /// <summary>Whether a store location is a server URL rather than a file path.</summary>

@@ -182,6 +182,33 @@ public class QdrantCollectionTests
     }
 
     [Fact]
+    public async Task AServerThatNeverAnswers_FailsAfterTheDeadlineAndItsRetries_InsteadOfHanging()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new System.Collections.Concurrent.ConcurrentBag<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true) held.Add(await silent.AcceptTcpClientAsync()); // accepted, never answered
+            }
+            catch (Exception e) when (e is ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                // the listener stopped with the test
+            }
+        });
+        var endpoint = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}");
+        using var store = new QdrantVectorStore(new QdrantConnection { Endpoint = endpoint, Timeout = TimeSpan.FromMilliseconds(400) },
+            new QdrantVectorStoreOptions { Retry = new QdrantRetryOptions { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(10) } });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<VectorStoreException>(() => store.GetCollection<Guid, Hotel<Guid>>("hotels").CollectionExistsAsync());
+        Assert.Contains("DeadlineExceeded", e.Message);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.7, 10);
+        foreach (var client in held) client.Dispose();
+    }
+
+    [Fact]
     public void TheConnection_RefusesTheRestPort_AndAnotherScheme()
     {
         Assert.Contains("6333 is Qdrant's REST port", Assert.Throws<ArgumentException>(() => new QdrantConnection { Endpoint = new Uri("http://localhost:6333") }.CreateClient()).Message);
