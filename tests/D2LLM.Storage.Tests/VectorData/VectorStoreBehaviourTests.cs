@@ -235,6 +235,21 @@ public sealed class VectorStoreBehaviourTests : IDisposable
         Assert.Equal(new[] { "red apples and pears", "apples in the red basket" }.Order(), hits.Select(h => h.Record.Text).Order());
         await Assert.ThrowsAsync<NotSupportedException>(() => collection.SearchAsync("x", top: 1, new() { IncludeVectors = true }).ToListAsync().AsTask());
 
+        // A generator on the vector property itself (a definition's), with none on the store.
+        var own = new HashEmbeddingGenerator();
+        var byProperty = Store(kind).GetDynamicCollection(Name(), new VectorStoreCollectionDefinition
+        {
+            Properties = new List<VectorStoreProperty>
+            {
+                new VectorStoreKeyProperty("Key", typeof(Guid)), new VectorStoreDataProperty("Text", typeof(string)),
+                new VectorStoreVectorProperty("Embedding", typeof(string), HashEmbeddingGenerator.Dimensions) { EmbeddingGenerator = own },
+            },
+        });
+        await byProperty.EnsureCollectionExistsAsync();
+        await byProperty.UpsertAsync(notes.Select(n => new Dictionary<string, object?> { ["Key"] = n.Key, ["Text"] = n.Text, ["Embedding"] = n.Text }));
+        Assert.Equal((1, 4), (own.Calls, own.Texts));
+        Assert.Equal("a blue bicycle chain", (await byProperty.SearchAsync("blue chain", top: 1).SingleAsync()).Record["Text"]);
+
         // A native vector property with a generator on the collection: stored vectors come from the app, search text is embedded.
         var hotels = Store(kind, generator).GetCollection<Guid, Hotel<Guid>>(Name());
         await hotels.EnsureCollectionExistsAsync();
