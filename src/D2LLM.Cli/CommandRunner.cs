@@ -23,7 +23,6 @@ internal static class CommandRunner
     }
 
     private static bool IsUserError(Exception e) =>
-        e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
-            or FormatException or NotSupportedException or System.Text.Json.JsonException or Models.Hub.HubException
-            or Microsoft.Extensions.VectorData.VectorStoreException;
+        e is IOException or InvalidDataException or ArgumentException or FormatException or NotSupportedException
+            or System.Text.Json.JsonException or Models.Hub.HubException or Microsoft.Extensions.VectorData.VectorStoreException;
 }

@@ -73,7 +73,18 @@ public class IndexSearchCommandTests
         var mixed = Cli.Run("index", "--store", dir.File("v.db"), "--model", model.Path, "--input", dir.File("mixed.jsonl"));
         Assert.Equal($"error: {dir.File("mixed.jsonl")}:2: field \"year\" is a string here but a number at {dir.File("mixed.jsonl")}:1", mixed.Stderr.Trim());
 
+        // A document without an id takes its line number: here "2", which the first document already claims.
+        File.WriteAllLines(dir.File("clash.jsonl"), new[] { "{\"id\": \"2\", \"text\": \"explicit two\"}", "{\"text\": \"no id on line two\"}" });
+        var clash = Cli.Run("index", "--store", dir.File("v.db"), "--model", model.Path, "--input", dir.File("clash.jsonl"));
+        Assert.Equal($"error: {dir.File("clash.jsonl")}:2: id \"2\" is also the id of the document at {dir.File("clash.jsonl")}:1 (one would replace the other)", clash.Stderr.Trim());
+
+        Directory.CreateDirectory(dir.File("a-folder.db"));
         File.WriteAllText(dir.File("docs.jsonl"), "{\"id\": \"a\", \"text\": \"one\"}\n");
+        var folder = Cli.Run("index", "--store", dir.File("a-folder.db"), "--model", model.Path, "--input", dir.File("docs.jsonl"));
+        Assert.Equal(2, folder.Code);
+        Assert.StartsWith($"error: {dir.File("a-folder.db")}: cannot open the store (", folder.Stderr.Trim());
+        Assert.DoesNotContain("   at ", folder.Stderr);
+
         var rest = Cli.Run("index", "--store", "http://localhost:6333", "--model", model.Path, "--input", dir.File("docs.jsonl"));
         Assert.Equal("error: http://localhost:6333/: 6333 is Qdrant's REST port; the client speaks gRPC on 6334", rest.Stderr.Trim());
     }

@@ -33,12 +33,18 @@ internal sealed record IndexedDocument(string Id, string Text, Dictionary<string
 
     /// <summary>
     /// The collection's definition: the memory record's properties, then one data property per field the documents
-    /// carry, typed by their values (integers widen to numbers; other mixtures are an error naming the line).
+    /// carry, typed by their values (integers widen to numbers; other mixtures are an error naming the line). Two
+    /// documents with one id are an error naming both (the second would replace the first; a document without an id
+    /// takes its line number, which may be another's id).
     /// </summary>
     public static VectorStoreCollectionDefinition Definition(IEnumerable<IndexedDocument> documents, int dimensions)
     {
         var types = new Dictionary<string, (Type Type, string Where)>(StringComparer.Ordinal);
+        var ids = new Dictionary<Guid, string>();
         foreach (var d in documents)
+        {
+            if (!ids.TryAdd(MemoryRecord.KeyOf(d.Id), d.Where))
+                throw new InvalidDataException($"{d.Where}: id \"{d.Id}\" is also the id of the document at {ids[MemoryRecord.KeyOf(d.Id)]} (one would replace the other)");
             foreach (var (name, value) in d.Fields)
             {
                 if (value is null) continue;
@@ -51,6 +57,7 @@ internal sealed record IndexedDocument(string Id, string Text, Dictionary<string
                         _ => throw new InvalidDataException($"{d.Where}: field \"{name}\" is a {Kind(type)} here but a {Kind(seen.Type)} at {seen.Where}"),
                     };
             }
+        }
 
         var definition = MemoryRecord.Definition(dimensions);
         foreach (var (name, (type, _)) in types.OrderBy(t => t.Key, StringComparer.Ordinal)) definition.Properties.Add(new VectorStoreDataProperty(name, type));

@@ -43,6 +43,12 @@ internal sealed class StoreFile : IDisposable
             _connection.Dispose();
             throw new InvalidDataException($"{path}: not a {FormatName} store (not an SQLite database)");
         }
+        catch (SqliteException e)
+        {
+            // A directory, a file without read or write permission, a full disk, a damaged file: SQLite's own words, with the path.
+            _connection.Dispose();
+            throw new IOException($"{path}: cannot open the store ({e.Message.Replace("SQLite Error ", "", StringComparison.Ordinal)})", e);
+        }
         catch
         {
             _connection.Dispose();
