@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using D2LLM.Data;
 
 namespace D2LLM.Cli;
 
@@ -10,7 +11,7 @@ namespace D2LLM.Cli;
 /// </summary>
 internal sealed class JsonLines : IDisposable
 {
-    private readonly TextReader _reader;
+    private readonly Utf8LineReader _reader;
     private readonly TextWriter _writer;
     private readonly string? _outputPath;
     private readonly string? _tempPath;
@@ -19,7 +20,7 @@ internal sealed class JsonLines : IDisposable
     {
         Source = inputPath ?? "<stdin>";
         if (inputPath is not null && !File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: file not found", inputPath);
-        _reader = inputPath is null ? new StreamReader(Console.OpenStandardInput(), Encoding.UTF8) : new StreamReader(inputPath, Encoding.UTF8);
+        _reader = new Utf8LineReader(inputPath is null ? Console.OpenStandardInput() : File.OpenRead(inputPath), Source);
         _outputPath = outputPath;
         if (outputPath is null)
         {
@@ -38,10 +39,9 @@ internal sealed class JsonLines : IDisposable
     /// <summary>Non-blank input lines as (line number, JSON object).</summary>
     public IEnumerable<(int Line, JsonObject Json)> Read()
     {
-        int number = 0;
         while (_reader.ReadLine() is { } line)
         {
-            number++;
+            int number = _reader.Number;
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonNode? node;
             try

@@ -30,6 +30,23 @@ public class DataFileTests
     }
 
     [Fact]
+    public void InvalidUtf8_AndADamagedGzip_AreOneLineErrorsNamingTheirLine()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("bad.tsv"), "a\tb\t1\nc\td\t0\n"u8.ToArray().Concat(new byte[] { 0x65, 0x09, 0xC3, 0x28, 0x09, 0x31, 0x0A }).ToArray());
+        Assert.StartsWith($"{dir.File("bad.tsv")}:3: not valid UTF-8", Assert.Throws<InvalidDataException>(() => PairFile.Read(dir.File("bad.tsv")).ToList()).Message);
+
+        var zipped = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(zipped, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            gz.Write(System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 5000).Select(i => $"text {i}\tother {i}\t1\n"))));
+        var bytes = zipped.ToArray();
+        for (int i = bytes.Length / 2; i < bytes.Length / 2 + 64; i++) bytes[i] ^= 0x5A;
+        File.WriteAllBytes(dir.File("damaged.tsv.gz"), bytes);
+        var e = Assert.Throws<InvalidDataException>(() => PairFile.Read(dir.File("damaged.tsv.gz")).ToList());
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(dir.File("damaged.tsv.gz"))}:[0-9]+: ", e.Message); // whichever check the garbage trips first, it names its line
+    }
+
+    [Fact]
     public void PairFile_ReadsJsonLinesUnderAnyAcceptedFieldNames()
     {
         using var dir = new TempDirectory();

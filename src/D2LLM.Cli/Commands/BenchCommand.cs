@@ -125,12 +125,14 @@ internal static class BenchCommand
         return cmd;
     }
 
-    /// <summary>The process's peak resident set (VmHWM), in MB.</summary>
-    private static long PeakRssMegabytes()
+    private static long PeakRssMegabytes() => PeakRssMegabytes(File.ReadLines("/proc/self/status"));
+
+    /// <summary>The peak resident set (VmHWM) of a /proc status text, in MB: "VmHWM:\t  123456 kB" (the padding shrinks as the number grows).</summary>
+    internal static long PeakRssMegabytes(IEnumerable<string> status)
     {
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        foreach (var line in status)
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+                return long.Parse(line["VmHWM:".Length..].Trim().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture) / 1024;
         return -1;
     }
 

@@ -14,24 +14,9 @@ internal static class DataLines
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         using var stream = File.OpenRead(path);
-        using var reader = new StreamReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream);
-        int number = 0;
-        string? line;
-        while (true)
-        {
-            try
-            {
-                line = reader.ReadLine();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}:{number + 1}: the compressed file is damaged ({e.Message})");
-            }
-
-            if (line is null) yield break;
-            number++;
-            if (!string.IsNullOrWhiteSpace(line)) yield return (number, line);
-        }
+        using var reader = new Utf8LineReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream, path);
+        while (reader.ReadLine() is { } line)
+            if (!string.IsNullOrWhiteSpace(line)) yield return (reader.Number, line);
     }
 
     /// <summary>Each non-blank line parsed as a JSON object.</summary>

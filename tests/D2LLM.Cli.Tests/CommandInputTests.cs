@@ -1,0 +1,29 @@
+using D2LLM.Cli.Commands;
+using D2LLM.Models.Tests;
+
+namespace D2LLM.Cli.Tests;
+
+/// <summary>Small readers of the CLI's inputs, tested in process.</summary>
+public class CommandInputTests
+{
+    [Fact]
+    public void PeakRss_IsReadWhateverThePaddingBeforeTheNumber()
+    {
+        Assert.Equal(1000, BenchCommand.PeakRssMegabytes(new[] { "VmPeak:\t 2000000 kB", "VmHWM:\t 1024000 kB" }));
+        Assert.Equal(9765, BenchCommand.PeakRssMegabytes(new[] { "VmHWM:\t10000000 kB" })); // past ~9.5 GiB the tab is all there is
+        Assert.Equal(-1, BenchCommand.PeakRssMegabytes(new[] { "Name:\td2llm" }));
+    }
+
+    [Fact]
+    public void InvalidUtf8_IsAnErrorNamingTheLine_NotAReplacementCharacter()
+    {
+        using var dir = new TempDirectory();
+        var bytes = "{\"text\": \"fine\"}\n"u8.ToArray().Concat(new byte[] { 0x7B, 0x22, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D, 0x0A }).ToArray();
+        File.WriteAllBytes(dir.File("bad.jsonl"), bytes);
+        using var lines = new JsonLines(dir.File("bad.jsonl"), null);
+        using var reading = lines.Read().GetEnumerator();
+        Assert.True(reading.MoveNext());
+        var e = Assert.Throws<InvalidDataException>(() => reading.MoveNext());
+        Assert.StartsWith($"{dir.File("bad.jsonl")}:2: not valid UTF-8", e.Message);
+    }
+}
