@@ -18,7 +18,7 @@ public class MiningAndMetricTests
     }
 
     [Fact]
-    public void BeirDataset_ReadsTitlesAndQrels_AndNamesABadLine()
+    public void BeirDataset_ReadsTitlesAndQrels_AndNamesABadLine_OrAJudgementOfAnUnknownQueryOrDocument()
     {
         using var dir = new TempDirectory();
         Directory.CreateDirectory(dir.File("qrels"));
@@ -28,6 +28,17 @@ public class MiningAndMetricTests
         var data = BeirDataset.Load(dir.Path);
         Assert.Equal("T body", data.Corpus[0].Text);
         Assert.Equal(1, data.Qrels("test")["q1"]["d2"]);
+        File.WriteAllText(dir.File("qrels/dev.tsv"), "query-id\tcorpus-id\tscore\nq1\td2\t1\nq1\td9\t1\n");
+        Assert.EndsWith("dev.tsv:3: corpus-id \"d9\" is not in corpus.jsonl", Assert.Throws<InvalidDataException>(() => data.Qrels("dev")).Message);
+        File.WriteAllText(dir.File("qrels/dev.tsv"), "query-id\tcorpus-id\tscore\nq7\td2\t1\n");
+        Assert.EndsWith("dev.tsv:2: query-id \"q7\" is not in the folder's queries", Assert.Throws<InvalidDataException>(() => data.Qrels("dev")).Message);
+        File.WriteAllText(dir.File("queries.jsonl"), "\n");
+        Assert.Contains("queries.jsonl: hold no queries", Assert.Throws<InvalidDataException>(() => BeirDataset.Load(dir.Path)).Message);
+        File.WriteAllText(dir.File("queries.jsonl"), "{\"_id\":\"q1\",\"text\":\"what\"}\n");
+        File.Move(dir.File("corpus.jsonl"), dir.File("full-corpus.jsonl"));
+        File.WriteAllText(dir.File("corpus.jsonl"), "");
+        Assert.EndsWith("corpus.jsonl: holds no documents", Assert.Throws<InvalidDataException>(() => BeirDataset.Load(dir.Path)).Message);
+        File.Move(dir.File("full-corpus.jsonl"), dir.File("corpus.jsonl"), overwrite: true);
         File.AppendAllText(dir.File("corpus.jsonl"), "{\"_id\":\"d3\"}\n");
         var e = Assert.Throws<InvalidDataException>(() => BeirDataset.Load(dir.Path));
         Assert.EndsWith("corpus.jsonl:3: field \"text\" is missing or not a string", e.Message);

@@ -84,9 +84,7 @@ public sealed class RetrievalTask
     public static RetrievalTask FromBeir(BeirDataset data)
     {
         List<JudgedQuery> Split(string split) => data.Qrels(split).OrderBy(e => e.Key, StringComparer.Ordinal)
-            .Where(e => data.Queries.ContainsKey(e.Key))
-            .Select(e => new JudgedQuery(e.Key, data.Queries[e.Key],
-                e.Value.Where(j => j.Value > 0 && data.CorpusIndex.ContainsKey(j.Key)).Select(j => data.CorpusIndex[j.Key]).ToHashSet(), Array.Empty<int>()))
+            .Select(e => new JudgedQuery(e.Key, data.Queries[e.Key], e.Value.Where(j => j.Value > 0).Select(j => data.CorpusIndex[j.Key]).ToHashSet(), Array.Empty<int>()))
             .ToList();
         return new RetrievalTask(data.Directory, data.Corpus.Select(d => d.Text).ToList(), data.Corpus.Select(d => d.Id).ToList(), Split("train"), Split("test"));
     }
