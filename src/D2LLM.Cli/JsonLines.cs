@@ -60,7 +60,16 @@ internal sealed class JsonLines : IDisposable
 
     public string RequireString(JsonObject json, int line, string field)
     {
-        if (json[field] is JsonValue v && v.TryGetValue(out string? s)) return s;
+        try
+        {
+            if (json[field] is JsonValue v && v.TryGetValue(out string? s)) return s;
+        }
+        catch (InvalidOperationException)
+        {
+            // JSON may escape a lone surrogate (\ud800), which is no text at all.
+            throw new InvalidDataException($"{Source}:{line}: field \"{field}\" holds a lone surrogate escape, which is not text");
+        }
+
         throw new InvalidDataException($"{Source}:{line}: field \"{field}\" is missing or not a string");
     }
 

@@ -57,6 +57,7 @@ public sealed record ModelConfig
 
     public static ModelConfig Parse(JsonElement root, string source = "config.json")
     {
+        if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
         var reader = new Fields(root, source);
         string name = reader.ArchitectureName();
         var architecture = name switch
@@ -76,6 +77,8 @@ public sealed record ModelConfig
         if (reader.OptionalBool("use_sliding_window") == true)
             throw new InvalidDataException($"{source}: use_sliding_window=true is not supported");
         reader.RejectRopeScaling();
+        foreach (var size in new[] { "hidden_size", "intermediate_size", "num_hidden_layers", "vocab_size" })
+            if (reader.Int(size) <= 0) throw new InvalidDataException($"{source}: {size} must be positive, got {reader.Int(size)}");
         string act = reader.OptionalString("hidden_act") ?? "silu";
         if (act != "silu") throw new InvalidDataException($"{source}: hidden_act '{act}' is not supported (silu)");
         bool attentionBias = reader.OptionalBool("attention_bias") ?? false;

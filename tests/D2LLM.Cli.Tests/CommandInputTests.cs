@@ -26,4 +26,16 @@ public class CommandInputTests
         var e = Assert.Throws<InvalidDataException>(() => reading.MoveNext());
         Assert.StartsWith($"{dir.File("bad.jsonl")}:2: not valid UTF-8", e.Message);
     }
+
+    [Fact]
+    public void ALoneSurrogateEscape_IsAnErrorNamingLineAndField()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("q.jsonl"), "{\"text\": \"fine\"}\n{\"text\": \"\\ud800 half a character\"}\n");
+        using var lines = new JsonLines(dir.File("q.jsonl"), null);
+        var read = lines.Read().ToList();
+        Assert.Equal("fine", lines.RequireString(read[0].Json, read[0].Line, "text"));
+        var e = Assert.Throws<InvalidDataException>(() => lines.RequireString(read[1].Json, read[1].Line, "text"));
+        Assert.Equal($"{dir.File("q.jsonl")}:2: field \"text\" holds a lone surrogate escape, which is not text", e.Message);
+    }
 }

@@ -35,6 +35,52 @@ public class ModelErrorTests
         Assert.Contains("config.json: architecture 'MistralForCausalLM' is not supported", e.Message);
     }
 
+    /// <summary>Broken model folders: each a one-line InvalidDataException naming the file, never a stack trace of System.Text.Json.</summary>
+    [Theory]
+    [InlineData("config.json", "config", "[1, 2]", "config.json: expected a JSON object, found array")]
+    [InlineData("config.json", "config", "{\"num_hidden_layers\": -1}", "config.json: num_hidden_layers must be positive, got -1")]
+    [InlineData("tokenizer.json", "vocab", "[\"a\", \"b\"]", "tokenizer.json: a field has the wrong type")]
+    [InlineData("tokenizer.json", "merges", "[5, 6]", "tokenizer.json: a field has the wrong type")]
+    public void BrokenModelFiles_FailWithOneLineNamingTheFile(string file, string what, string value, string expected)
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(folder.File(file)))!;
+        var broken = what switch
+        {
+            "config" when value.StartsWith('[') => System.Text.Json.Nodes.JsonNode.Parse(value)!,
+            "config" => Merge(json, value),
+            _ => Set(json, what, value),
+        };
+        File.Delete(folder.File(file)); // a link to the shared fixture: replace it, do not write through it
+        File.WriteAllText(folder.File(file), broken.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => QwenModel.Load(folder.Path));
+        Assert.StartsWith(folder.File(file) + expected[file.Length..], e.Message);
+
+        static System.Text.Json.Nodes.JsonNode Merge(System.Text.Json.Nodes.JsonNode json, string fields)
+        {
+            foreach (var (name, node) in System.Text.Json.Nodes.JsonNode.Parse(fields)!.AsObject()) json[name] = node?.DeepClone();
+            return json;
+        }
+
+        static System.Text.Json.Nodes.JsonNode Set(System.Text.Json.Nodes.JsonNode json, string field, string value)
+        {
+            json["model"]![field] = System.Text.Json.Nodes.JsonNode.Parse(value);
+            return json;
+        }
+    }
+
+    [Fact]
+    public void AShardIndexMappingATensorToANumber_NamesTheIndexAndTensor()
+    {
+        using var dir = new TempDirectory();
+        foreach (var f in Directory.GetFiles(Fixtures.Path("models/sharded-hd"))) File.Copy(f, dir.File(Path.GetFileName(f)));
+        var index = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("model.safetensors.index.json")))!;
+        index["weight_map"]!["model.embed_tokens.weight"] = 5;
+        File.WriteAllText(dir.File("model.safetensors.index.json"), index.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Open(dir.Path).Dispose());
+        Assert.Equal($"{dir.File("model.safetensors.index.json")}: tensor 'model.embed_tokens.weight' maps to 5, not a file name", e.Message);
+    }
+
     [Fact]
     public void TemplateWithoutQuery_IsRejected()
     {

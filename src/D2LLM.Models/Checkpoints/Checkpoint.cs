@@ -86,7 +86,7 @@ public sealed class Checkpoint : IDisposable
         var shards = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
         foreach (var entry in weightMap.EnumerateObject())
         {
-            string shard = entry.Value.GetString() ?? throw new InvalidDataException($"{index}: tensor '{entry.Name}' maps to no file");
+            string shard = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : throw new InvalidDataException($"{index}: tensor '{entry.Name}' maps to {entry.Value.GetRawText()}, not a file name");
             if (!shards.TryGetValue(shard, out var file))
             {
                 string shardPath = Path.Combine(Directory, shard);

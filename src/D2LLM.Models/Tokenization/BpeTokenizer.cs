@@ -59,6 +59,11 @@ public sealed class BpeTokenizer
         {
             throw new InvalidDataException($"{path}: a required field is missing ({e.Message})");
         }
+        catch (InvalidOperationException e)
+        {
+            // A field of the wrong JSON kind (a vocab that is an array, a merge that is a number, ...): JsonElement's own words.
+            throw new InvalidDataException($"{path}: a field has the wrong type ({e.Message})");
+        }
     }
 
     /// <summary>
