@@ -13,24 +13,21 @@ internal sealed class JsonLines : IDisposable
 {
     private readonly Utf8LineReader _reader;
     private readonly TextWriter _writer;
-    private readonly string? _outputPath;
-    private readonly string? _tempPath;
+    private readonly OutputFile? _output;
 
     public JsonLines(string? inputPath, string? outputPath)
     {
         Source = inputPath ?? "<stdin>";
         if (inputPath is not null && !File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: file not found", inputPath);
         _reader = new Utf8LineReader(inputPath is null ? Console.OpenStandardInput() : File.OpenRead(inputPath), Source);
-        _outputPath = outputPath;
         if (outputPath is null)
         {
             _writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
         }
         else
         {
-            // Written beside the destination and moved into place on success: a failed run leaves no half file.
-            _tempPath = outputPath + ".partial";
-            _writer = new StreamWriter(_tempPath, false, new UTF8Encoding(false));
+            _output = new OutputFile(outputPath);
+            _writer = new StreamWriter(_output.Stream, new UTF8Encoding(false));
         }
     }
 
@@ -78,19 +75,17 @@ internal sealed class JsonLines : IDisposable
 
     public void Write(object value) => _writer.WriteLine(JsonSerializer.Serialize(value, Options));
 
-    /// <summary>Flushes, and moves a file output into place.</summary>
+    /// <summary>Flushes, and puts a file output in place (see <see cref="OutputFile"/>).</summary>
     public void Complete()
     {
         _writer.Flush();
-        if (_outputPath is null) return;
-        _writer.Dispose();
-        File.Move(_tempPath!, _outputPath, overwrite: true);
+        _output?.Commit();
     }
 
     public void Dispose()
     {
         _reader.Dispose();
-        _writer.Dispose();
-        if (_tempPath is not null && File.Exists(_tempPath)) File.Delete(_tempPath);
+        if (_output is null) _writer.Dispose();
+        else _output.Dispose(); // owns the stream under the writer; removes an uncommitted partial file even when the disk is full
     }
 }

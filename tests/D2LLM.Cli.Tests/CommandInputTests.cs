@@ -38,4 +38,46 @@ public class CommandInputTests
         var e = Assert.Throws<InvalidDataException>(() => lines.RequireString(read[1].Json, read[1].Line, "text"));
         Assert.Equal($"{dir.File("q.jsonl")}:2: field \"text\" holds a lone surrogate escape, which is not text", e.Message);
     }
+
+    [Fact]
+    public async Task Outputs_ReplaceRegularFilesWhole_FollowLinks_WriteThroughFifos_AndRefuseFolders()
+    {
+        using var dir = new TempDirectory();
+        void Write(string path, string text, bool commit)
+        {
+            using var output = new OutputFile(path);
+            output.Stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            output.Stream.Flush();
+            if (commit) output.Commit();
+        }
+
+        // A regular file: replaced only on commit; an uncommitted run leaves it, and no partial file.
+        File.WriteAllText(dir.File("out.jsonl"), "old");
+        Write(dir.File("out.jsonl"), "new", commit: false);
+        Assert.Equal("old", File.ReadAllText(dir.File("out.jsonl")));
+        Assert.False(File.Exists(dir.File("out.jsonl.partial")));
+        Write(dir.File("out.jsonl"), "new", commit: true);
+        Assert.Equal("new", File.ReadAllText(dir.File("out.jsonl")));
+
+        // A link: the file it names gets the output, the link stays a link.
+        File.CreateSymbolicLink(dir.File("link.jsonl"), dir.File("out.jsonl"));
+        Write(dir.File("link.jsonl"), "through the link", commit: true);
+        Assert.NotNull(new FileInfo(dir.File("link.jsonl")).LinkTarget);
+        Assert.Equal("through the link", File.ReadAllText(dir.File("out.jsonl")));
+
+        // A FIFO is written through, and is still a FIFO afterwards (as /dev/null would still be a device).
+        System.Diagnostics.Process.Start("mkfifo", dir.File("pipe"))!.WaitForExit();
+        var reader = Task.Run(() => File.ReadAllText(dir.File("pipe")));
+        Write(dir.File("pipe"), "streamed", commit: true);
+        Assert.Equal("streamed", await reader);
+        Assert.Equal(0, new FileInfo(dir.File("pipe")).Length);
+        var kind = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", $"-c %F {dir.File("pipe")}") { RedirectStandardOutput = true })!;
+        Assert.Equal("fifo", kind.StandardOutput.ReadToEnd().Trim());
+
+        // A folder, directly or through a link, is refused.
+        Directory.CreateDirectory(dir.File("folder"));
+        Directory.CreateSymbolicLink(dir.File("folder-link"), dir.File("folder"));
+        Assert.Contains("a folder", Assert.Throws<IOException>(() => new OutputFile(dir.File("folder"))).Message);
+        Assert.Contains("a folder", Assert.Throws<IOException>(() => new OutputFile(dir.File("folder-link"))).Message);
+    }
 }

@@ -61,7 +61,7 @@ internal static class EvalCommand
                 table.AddRow(new[] { metric }.Concat(columns.Values.Select(c => c[metric].ToString("F4", CultureInfo.InvariantCulture))).ToArray());
             AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Write(table);
             string json = JsonSerializer.Serialize(result);
-            if (r.GetValue(output) is { } path) File.WriteAllText(path, json);
+            if (r.GetValue(output) is { } path) OutputFile.WriteAllText(path, json);
             Console.WriteLine(json);
             return 0;
         }));
