@@ -96,6 +96,37 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(32, 29, 21)]
+    [InlineData(16, 16, 64)]
+    [InlineData(32, 96, 7)]
+    public void VectorTransposingPack_EqualsScalarPack_ForEveryStorageType(int nr, int nc, int kc)
+    {
+        var rng = new Random(nr + nc + kc);
+        int ldb = kc + 5;
+        var b = RandomArray(rng, (nc + 3) * ldb);
+        AssertPacksAgree(b, ldb, nr, nc, kc);
+        AssertPacksAgree(b.Select(BFloat16.FromSingle).ToArray(), ldb, nr, nc, kc);
+        AssertPacksAgree(b.Select(x => (Half)x).ToArray(), ldb, nr, nc, kc);
+    }
+
+    private static unsafe void AssertPacksAgree<TB>(TB[] b, int ldb, int nr, int nc, int kc) where TB : unmanaged
+    {
+        int slivers = (nc + nr - 1) / nr;
+        var vector = new float[slivers * nr * kc];
+        var scalar = new float[vector.Length];
+        fixed (TB* pb = b)
+        fixed (float* pv = vector, ps = scalar)
+        {
+            // Offsets p0 = 2, j0 = 3 keep the source unaligned, as a weight's sub-block is.
+            GemmPacking.PackB(pb, ldb, true, 2, kc, 3, nc, nr, pv, vector: true);
+            GemmPacking.PackB(pb, ldb, true, 2, kc, 3, nc, nr, ps, vector: false);
+        }
+
+        Assert.Equal(scalar, vector);
+        Assert.Equal(Widening.ToSingle(b[(3 + nc - 1) * ldb + 2 + kc - 1]), scalar[(slivers - 1) * nr * kc + (kc - 1) * nr + (nc - 1) % nr]);
+    }
+
     [Fact]
     public void Batched_EqualsPerItemProducts_WithSharedB()
     {
