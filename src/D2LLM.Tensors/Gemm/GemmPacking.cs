@@ -84,6 +84,7 @@ internal static unsafe class GemmPacking
     /// d[p·nr + j] = B[row0 + j, p0 + p] for whole groups of 8 rows j &lt; cols; returns the rows done. Each group is
     /// widened to float32 first when B is stored narrower; the last kc mod 8 columns go element by element.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int TransposeRowGroups<TB>(TB* b, int ldb, int p0, int kc, int row0, int cols, int nr, float* d)
         where TB : unmanaged
     {
