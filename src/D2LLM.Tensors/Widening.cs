@@ -27,7 +27,8 @@ public static unsafe class Widening
         }
     }
 
-    /// <summary>dst[i] = (float)src[i] for a contiguous run.</summary>
+    /// <summary>dst[i] = (float)src[i] for a contiguous run (a GEMM packing kernel: never run unoptimised).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToSingle<T>(T* src, float* dst, int count) where T : unmanaged
     {
         if (typeof(T) == typeof(float))

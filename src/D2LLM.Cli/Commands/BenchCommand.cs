@@ -147,7 +147,11 @@ internal static class BenchCommand
         for (long i = 0; i < b.LongLength; i++) b[i] = convert((float)rng.NextDouble());
         int ldb = transB ? k : n;
 
-        Matmul.Multiply(false, transB, m, n, k, 1f, a, k, b, ldb, 0f, c, n);
+        // Warm up for half a second: helpers without AggressiveOptimization reach the JIT's optimised tier after ~30 calls,
+        // and a small product's 5 timed runs would otherwise all fall before that.
+        var warmup = Stopwatch.StartNew();
+        do Matmul.Multiply(false, transB, m, n, k, 1f, a, k, b, ldb, 0f, c, n);
+        while (warmup.Elapsed.TotalSeconds < 0.5);
         double best = double.MaxValue;
         for (int run = 0; run < Math.Max(1, runs); run++)
         {
