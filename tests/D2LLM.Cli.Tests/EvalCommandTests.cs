@@ -49,6 +49,23 @@ public class EvalCommandTests
     }
 
     [Fact]
+    public void Eval_RefusesAStrayLabelInA01File_UnlessTheTaskIsGiven()
+    {
+        using var dir = new TempDirectory();
+        // 39 pairs labelled 0/1 and one typo: auto-detection would have switched the whole file to graded similarity.
+        var lines = Enumerable.Range(0, 40).Select(i => $"query {i}\tpassage {i}\t{(i == 17 ? 2 : i % 2)}");
+        File.WriteAllText(dir.File("pairs.tsv"), string.Join("\n", lines) + "\n");
+        var (code, _, stderr) = Cli.Run("eval", "--model", "bm25", "--data", dir.File("pairs.tsv"));
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {dir.File("pairs.tsv")}: pair 18 ('query 17' / 'passage 17') has label 2 in a file whose labels are otherwise 0/1 (1 of 40 are not): "
+            + "fix the label, or state the task: --pair-task classification or --pair-task sts", stderr.Trim());
+
+        var (forced, stdout, forcedErr) = Cli.Run("eval", "--model", "bm25", "--data", dir.File("pairs.tsv"), "--pair-task", "classification");
+        Assert.True(forced == 0, forcedErr);
+        Assert.Equal("pair-classification", LastJson(stdout).GetProperty("task").GetString());
+    }
+
+    [Fact]
     public void Eval_OnABeirFolder_ReportsTheRetrievalMetrics()
     {
         using var dir = new TempDirectory();

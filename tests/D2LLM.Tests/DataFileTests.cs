@@ -15,7 +15,22 @@ public class DataFileTests
         File.WriteAllText(dir.File("nli.tsv"), "甲\t乙\tentailment\n甲\t丙\tneutral\n\n甲\t丁\tcontradiction\n");
         var pairs = PairFile.Read(dir.File("nli.tsv")).ToList();
         Assert.Equal(new[] { new TextPair("甲", "乙", 1), new TextPair("甲", "丁", 0) }, pairs);
-        Assert.True(PairFile.IsBinary(pairs));
+        Assert.True(PairFile.IsClassification(pairs, "nli.tsv"));
+    }
+
+    [Fact]
+    public void PairFile_TaskDetection_RefusesAFewStrayLabelsAmong01_AndTakesGradedLabelsAsSimilarity()
+    {
+        var binary = Enumerable.Range(0, 30).Select(i => new TextPair($"a{i}", $"b{i}", i % 2)).ToList();
+        Assert.True(PairFile.IsClassification(binary, "p.tsv"));
+        var typo = binary.Select((p, i) => i == 4 ? p with { Label = 2 } : p).ToList();
+        var e = Assert.Throws<InvalidDataException>(() => PairFile.IsClassification(typo, "p.tsv"));
+        Assert.StartsWith("p.tsv: pair 5 ('a4' / 'b4') has label 2 in a file whose labels are otherwise 0/1 (1 of 30 are not)", e.Message);
+        // Graded scores of which some happen to be 0 or 1 (STS) are similarity, not a typo.
+        var graded = binary.Select((p, i) => i % 3 == 0 ? p with { Label = 2.5 + i % 4 } : p).ToList();
+        Assert.False(PairFile.IsClassification(graded, "sts.tsv"));
+        var required = Assert.Throws<InvalidDataException>(() => PairFile.RequireClassification(graded, "sts.tsv", "teacher fine-tuning"));
+        Assert.Equal("sts.tsv: pair 1 ('a0' / 'b0') has label 2.5: teacher fine-tuning needs 0/1 labels (pair classification)", required.Message);
     }
 
     [Fact]
@@ -26,7 +41,7 @@ public class DataFileTests
             gz.Write(Encoding.UTF8.GetBytes("split\tgenre\tscore\tsentence1\tsentence2\ntrain\tx\t5.000\tA\tB\ntest\tx\t3.800\tC\tD\n"));
         Assert.Equal(new[] { new TextPair("C", "D", 3.8) }, PairFile.Read(dir.File("sts.tsv.gz"), "test"));
         Assert.Equal(2, PairFile.Read(dir.File("sts.tsv.gz")).Count());
-        Assert.False(PairFile.IsBinary(PairFile.Read(dir.File("sts.tsv.gz"))));
+        Assert.False(PairFile.IsClassification(PairFile.Read(dir.File("sts.tsv.gz")).ToList(), "sts.tsv.gz"));
     }
 
     [Fact]

@@ -48,7 +48,7 @@ internal static class FinetuneTeacherCommand
             var clock = Stopwatch.StartNew();
             void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
             var pairs = PairFile.Read(r.GetValue(data)!).ToList();
-            if (!PairFile.IsBinary(pairs)) throw new InvalidDataException($"{r.GetValue(data)}: labels must be 0/1 (pair classification) for teacher fine-tuning");
+            PairFile.RequireClassification(pairs, r.GetValue(data)!, "teacher fine-tuning");
             var evaluation = r.GetValue(evalData) is { } evalPath ? PairFile.Read(evalPath).Take(r.GetValue(evalLimit)).ToList() : null;
             using var model = QwenModel.Load(r.GetValue(teacher)!, new QwenLoadOptions { RandomSeed = r.GetValue(initSeed) });
             var judge = new TeacherModel(model, prompt.Resolve(r, r.GetValue(teacher)!));

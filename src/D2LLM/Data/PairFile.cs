@@ -30,8 +30,37 @@ public static class PairFile
     /// <summary>The pairs of a file; <paramref name="split"/> keeps only that split's rows where the file has a split column.</summary>
     public static IEnumerable<TextPair> Read(string path, string? split = null) => IsJsonLines(path) ? ReadJson(path) : ReadTsv(path, split);
 
-    /// <summary>True when every label is 0 or 1 (pair classification rather than graded similarity).</summary>
-    public static bool IsBinary(IEnumerable<TextPair> pairs) => pairs.All(p => p.Label is 0 or 1);
+    /// <summary>
+    /// Which task a file's labels describe: true when they are all 0 or 1 (pair classification), false when they are
+    /// graded (similarity). Labels that are 0/1 but for a few (under 5% of the pairs) are refused, naming the first
+    /// stray one: most likely a typo, and it would silently turn classification into graded similarity (other metrics,
+    /// other positives).
+    /// </summary>
+    public static bool IsClassification(IReadOnlyList<TextPair> pairs, string path)
+    {
+        int strays = pairs.Count(p => p.Label is not (0 or 1));
+        if (strays == 0) return true;
+        if (strays >= 0.05 * pairs.Count) return false;
+        throw new InvalidDataException($"{FirstStray(pairs, path)} in a file whose labels are otherwise 0/1 ({strays} of {pairs.Count} are not): "
+            + "fix the label, or state the task");
+    }
+
+    /// <summary>Refuses labels other than 0 and 1 for a <paramref name="task"/> that only exists as classification, naming the first.</summary>
+    public static void RequireClassification(IReadOnlyList<TextPair> pairs, string path, string task)
+    {
+        if (pairs.Any(p => p.Label is not (0 or 1))) throw new InvalidDataException($"{FirstStray(pairs, path)}: {task} needs 0/1 labels (pair classification)");
+    }
+
+    /// <summary>"path: pair N ('text1' / 'text2') has label x" for the first pair labelled neither 0 nor 1.</summary>
+    private static string FirstStray(IReadOnlyList<TextPair> pairs, string path)
+    {
+        int i = 0;
+        while (pairs[i].Label is 0 or 1) i++;
+        var p = pairs[i];
+        return $"{path}: pair {i + 1} ('{Clip(p.Text1)}' / '{Clip(p.Text2)}') has label {p.Label.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    private static string Clip(string text) => text.Length <= 30 ? text : text[..30] + "…";
 
     private static bool IsJsonLines(string path) =>
         path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase);

@@ -107,7 +107,7 @@ public sealed class RetrievalTask
     {
         var pairs = PairFile.Read(path).ToList();
         if (pairs.Count == 0) throw new InvalidDataException($"{path}: no labelled pairs");
-        double threshold = PairFile.IsBinary(pairs) ? 1 : 0.8 * pairs.Max(p => p.Label);
+        double threshold = PairFile.IsClassification(pairs, path) ? 1 : 0.8 * pairs.Max(p => p.Label);
         var corpus = new TextSet();
         var queries = new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
         foreach (var p in pairs)

@@ -28,13 +28,18 @@ internal static class EvalCommand
         var depth = new Option<int>("--depth") { Description = "first-stage candidates reranked per query", DefaultValueFactory = _ => 100 };
         var firstStage = new Option<string>("--first-stage") { Description = "bm25 | dense (exact cosine search over the model's embeddings of the corpus)", DefaultValueFactory = _ => "bm25" };
         var limit = new Option<int>("--limit") { Description = "evaluate at most this many pairs (pair files)", DefaultValueFactory = _ => int.MaxValue };
+        var task = new Option<string>("--pair-task")
+        {
+            Description = "pair files: auto (0/1 labels: classification, else graded similarity; a few stray labels are refused) | classification | sts",
+            DefaultValueFactory = _ => "auto",
+        };
         var cmd = new Command("eval", """
             Measure a model on a BEIR folder (nDCG@10, MRR@10, Recall@10/100, MAP: BM25, the model reranking BM25's top
             --depth or retrieving densely with --first-stage dense, and the teacher reranking) or on a pair file (STS:
             Spearman/Pearson; 0/1 labels: accuracy and average precision at the best threshold).
             """)
         {
-            model, data, split, output, teacher, pooling, depth, firstStage, limit,
+            model, data, split, output, teacher, pooling, depth, firstStage, limit, task,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -48,7 +53,7 @@ internal static class EvalCommand
             var columns = Directory.Exists(dataPath)
                 ? RetrievalEvaluation.Run(BeirDataset.Load(dataPath), r.GetValue(split)!, r.GetValue(firstStage)!, r.GetValue(depth), evaluated, judge, result)
                 : PairFile.Recognises(dataPath)
-                    ? PairEvaluation.Run(dataPath, r.GetValue(split)!, r.GetValue(limit), evaluated, judge, result)
+                    ? PairEvaluation.Run(dataPath, r.GetValue(split)!, r.GetValue(limit), r.GetValue(task)!, evaluated, judge, result)
                     : throw new FileNotFoundException($"{dataPath}: neither a BEIR folder nor a pair file (.tsv, .tsv.gz, .jsonl)");
 
             // The headline figures are the model's own: its reranking, else its dense retrieval, else BM25.

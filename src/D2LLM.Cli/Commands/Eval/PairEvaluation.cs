@@ -12,11 +12,18 @@ namespace D2LLM.Cli.Commands.Eval;
 /// </summary>
 internal static class PairEvaluation
 {
-    public static Dictionary<string, Dictionary<string, double>> Run(string path, string split, int limit, EvalModel model, TeacherModel? teacher, Dictionary<string, object> result)
+    public static Dictionary<string, Dictionary<string, double>> Run(string path, string split, int limit, string task, EvalModel model, TeacherModel? teacher,
+        Dictionary<string, object> result)
     {
         var pairs = PairFile.Read(path, split).Take(limit).ToList();
         if (pairs.Count < 2) throw new InvalidDataException($"{path}: fewer than two labelled pairs (split '{split}')");
-        bool binary = PairFile.IsBinary(pairs);
+        bool binary = task switch
+        {
+            "classification" => true,
+            "sts" => false,
+            "auto" => IsClassification(pairs, path),
+            _ => throw new ArgumentException($"--pair-task: unknown task '{task}' (auto, classification, sts)"),
+        };
         var gold = pairs.Select(p => p.Label).ToList();
         result["task"] = binary ? "pair-classification" : "sts";
         result["pairs"] = pairs.Count;
@@ -33,6 +40,19 @@ internal static class PairEvaluation
         if (teacher is not null)
             columns["teacher"] = Measure(Chunked(pairs, "scoring pairs with the teacher", teacher.ScorePairs));
         return columns;
+    }
+
+    /// <summary>The library's task detection, its advice spoken in this command's flag.</summary>
+    private static bool IsClassification(List<TextPair> pairs, string path)
+    {
+        try
+        {
+            return PairFile.IsClassification(pairs, path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{e.Message}: --pair-task classification or --pair-task sts", e);
+        }
     }
 
     internal static double[] Chunked(List<TextPair> pairs, string title, Func<IReadOnlyList<TextPair>, double[]> score)
