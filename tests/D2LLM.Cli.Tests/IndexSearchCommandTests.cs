@@ -2,6 +2,7 @@ using System.Text.Json;
 using D2LLM.Models.Tests;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
+using D2LLM.Student;
 using Microsoft.Extensions.VectorData;
 
 namespace D2LLM.Cli.Tests;
@@ -20,6 +21,7 @@ public class IndexSearchCommandTests
         string[] index = { "index", "--store", dir.File("v.db"), "--model", model.Path, "--input", dir.File("docs.jsonl") };
         var first = Cli.Run(index);
         Assert.True(first.Code == 0, first.Stderr);
+        Assert.DoesNotContain("warning", first.Stderr);
         var again = Cli.Run(index);
         Assert.Contains("40 documents in 'documents' (40 already stored unchanged)", again.Stderr);
         using (var stored = new EmbeddedVectorStore(dir.File("v.db")))
@@ -44,6 +46,30 @@ public class IndexSearchCommandTests
         Assert.Equal(3, hits.GetArrayLength());
         Assert.Equal("doc-17", hits[0].GetProperty("id").GetString());
         Assert.Equal(1.0, hits[0].GetProperty("score").GetDouble(), 4);
+    }
+
+    [Fact]
+    public void TextsLongerThanTheWindow_AreEmbeddedWithOneWarningNamingTheFirst()
+    {
+        using var backbone = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        var heads = new StudentHeads(new HeadsOptions(16, PmaHeads: 2, IemHidden: 8, Variant: PmaVariant.Standard));
+        StudentModel.Save(dir.File("student"), new StudentConfig { Backbone = backbone.Path, Dim = 16, PmaHeads = 2, PmaVariant = "standard", IemHidden = 8, MaxTokens = 16 }, heads);
+        string longText = string.Join(' ', Enumerable.Repeat("a rather long sentence", 20));
+        File.WriteAllLines(dir.File("docs.jsonl"), new[]
+        {
+            "{\"id\": \"short\", \"text\": \"bread\"}", JsonSerializer.Serialize(new { id = "long", text = longText }), JsonSerializer.Serialize(new { id = "longer", text = longText + " still" }),
+        });
+        var index = Cli.Run("index", "--store", dir.File("v.db"), "--model", dir.File("student"), "--input", dir.File("docs.jsonl"));
+        Assert.True(index.Code == 0, index.Stderr);
+        Assert.Contains("warning: 2 documents are longer than the model's 16-token window and were embedded from the first 16 tokens only (first: id 'long'); "
+            + "split long texts into passages to search all of them", index.Stderr);
+
+        File.WriteAllLines(dir.File("texts.jsonl"), new[] { "{\"text\": \"bread\"}", JsonSerializer.Serialize(new { text = longText }) });
+        var embed = Cli.Run("embed", "--model", dir.File("student"), "--input", dir.File("texts.jsonl"));
+        Assert.True(embed.Code == 0, embed.Stderr);
+        Assert.Equal(2, embed.Stdout.Trim().Split('\n').Length);
+        Assert.Contains($"warning: 1 text is longer than the model's 16-token window and was embedded from the first 16 tokens only (first: {dir.File("texts.jsonl")}:2)", embed.Stderr);
     }
 
     [Fact]

@@ -54,6 +54,27 @@ public class EmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task ALongText_IsEmbeddedFromItsWindowAndMarked_OrRefusedWhenAsked()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        var model = QwenModel.Load(folder.Path);
+        using var generator = D2Llm.FromModel(model);
+        string longText = string.Concat(Enumerable.Repeat("apples and pears ", 300));
+        int whole = model.Encode(longText).Length;
+        Assert.True(whole > generator.MaxTokens);
+
+        var result = await generator.GenerateAsync(new[] { "short", longText, longText + " and a tail that lies beyond the window" });
+        Assert.Null(result[0].AdditionalProperties);
+        Assert.Equal(whole, result[1].AdditionalProperties![D2LlmEmbeddingOptions.TruncatedKey]);
+        Assert.Equal(result[1].Vector.ToArray(), result[2].Vector.ToArray()); // only the window is embedded
+        Assert.Equal(model.Encode("short").Length + 2 * generator.MaxTokens, result.Usage!.InputTokenCount);
+
+        using var strict = D2Llm.FromModel(QwenModel.Load(folder.Path), new D2LlmEmbeddingOptions { LongTexts = LongTextHandling.Refuse });
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => strict.GenerateAsync(new[] { "short", longText }));
+        Assert.Equal($"text 1 has {whole} tokens, more than the model's 512-token window (LongTexts = Refuse): split it into passages", e.Message);
+    }
+
+    [Fact]
     public async Task AppendEndOfText_PoolsTheStateOfAnAppendedEndOfTextToken_AsQwen3EmbeddingDoes()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");

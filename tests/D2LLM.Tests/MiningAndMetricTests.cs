@@ -51,6 +51,7 @@ public class DenseIndexTests
     {
         public Dictionary<string, float[]> Vectors { get; } = new();
         public int Dimensions => 3;
+        public int MaxTokens => int.MaxValue;
         public float[] Embed(IReadOnlyList<string> texts) => texts.SelectMany(t => Vectors[t]).ToArray();
     }
 

@@ -50,13 +50,17 @@ internal static class EmbedCommand
         using var lines = new JsonLines(input, output);
         var texts = lines.Read().Select(l => (l.Line, Text: lines.RequireString(l.Json, l.Line, "text"))).Select(t =>
             t.Text.Length > 0 ? t : throw new InvalidDataException($"{lines.Source}:{t.Line}: field \"text\" is empty"));
+        var truncated = new LongTextWarning("text");
         foreach (var batch in texts.Chunk(Math.Max(1, batchTokens / 64)))
         {
+            foreach (var (line, text) in batch)
+                if (student.Backbone.EncodeUntrusted(text, int.MaxValue).Length > student.MaxTokens) truncated.Add($"{lines.Source}:{line}");
             var vectors = student.Embed(batch.Select(t => t.Text).ToList());
             for (int b = 0; b < batch.Length; b++) lines.Write(new { embedding = vectors.AsSpan(b * student.Dimensions, student.Dimensions).ToArray() });
         }
 
         lines.Complete();
+        truncated.Print(student.MaxTokens);
         return 0;
     }
 }

@@ -31,6 +31,7 @@ internal static class IndexCommand
             var collection = vectors.GetDynamicCollection(r.GetValue(store.Collection)!, definition);
             await collection.EnsureCollectionExistsAsync(cancellationToken);
             int done = 0, skipped = 0;
+            var truncated = new LongTextWarning("document");
             await ProgressDisplay.RunAsync("indexing (documents)", async report =>
             {
                 foreach (var chunk in documents.Chunk(Math.Max(1, r.GetValue(batch))))
@@ -44,6 +45,8 @@ internal static class IndexCommand
                     {
                         var generated = await embeddings.GenerateAsync(fresh.Select(d => d.Text), cancellationToken: cancellationToken);
                         await collection.UpsertAsync(fresh.Select((d, i) => d.Record(generated[i].Vector)), cancellationToken);
+                        for (int i = 0; i < fresh.Count; i++)
+                            if (generated[i].AdditionalProperties?.ContainsKey(D2LlmEmbeddingOptions.TruncatedKey) == true) truncated.Add($"id '{fresh[i].Id}'");
                     }
 
                     done += chunk.Length;
@@ -52,6 +55,7 @@ internal static class IndexCommand
                 }
             });
             Console.Error.WriteLine($"{total} documents in '{collection.Name}' ({skipped} already stored unchanged)");
+            truncated.Print(embeddings.MaxTokens);
             return 0;
         }));
         return cmd;

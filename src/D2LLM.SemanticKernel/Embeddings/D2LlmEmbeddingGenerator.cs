@@ -7,7 +7,8 @@ namespace D2LLM.SemanticKernel;
 /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> over a D2LLM student or a plain Qwen with pooling.
 /// Thread-safe: calls take turns on the model (one forward pass already uses every core), and a text's vector does
 /// not depend on what it is batched with, so concurrent callers get exactly the vectors of sequential calls. Reports
-/// metadata (provider "d2llm", model id, dimensions) and usage (input tokens, by the model's tokenizer).
+/// metadata (provider "d2llm", model id, dimensions) and usage (input tokens embedded, by the model's tokenizer). A text
+/// longer than the model's window is truncated and its embedding marked, or refused (<see cref="D2LlmEmbeddingOptions.LongTexts"/>).
 /// </summary>
 public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -18,7 +19,7 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private readonly IDisposable? _owned;
 
     /// <param name="encoder">the model (a StudentModel or a PooledEncoder)</param>
-    /// <param name="countTokens">tokens of a text, for batching and usage</param>
+    /// <param name="countTokens">tokens of a whole text (not cut to the window), for batching, usage and long texts</param>
     /// <param name="options">modes, batching and the model id</param>
     /// <param name="owned">disposed with the generator (the loaded model), if any</param>
     public D2LlmEmbeddingGenerator(IDenseEncoder encoder, Func<string, int> countTokens, D2LlmEmbeddingOptions? options = null, IDisposable? owned = null)
@@ -32,6 +33,9 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
     public EmbeddingGeneratorMetadata Metadata { get; }
 
+    /// <summary>The model's window in tokens: a longer text is truncated (and its embedding marked) or refused.</summary>
+    public int MaxTokens => _encoder.MaxTokens;
+
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -43,25 +47,32 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         await _turn.WaitAsync(cancellationToken);
         try
         {
-            var batch = new List<string>();
-            int batchTokens = 0;
+            var batch = new List<(string Text, int Tokens)>();
+            int batchTokens = 0, window = _encoder.MaxTokens;
             void Flush()
             {
                 if (batch.Count == 0) return;
-                var vectors = _encoder.Embed(batch);
+                var vectors = _encoder.Embed(batch.Select(b => b.Text).ToList());
                 for (int i = 0; i < batch.Count; i++)
-                    result.Add(new Embedding<float>(vectors.AsMemory(i * _encoder.Dimensions, _encoder.Dimensions)) { ModelId = _options.ModelId, CreatedAt = DateTimeOffset.UtcNow });
+                {
+                    var embedding = new Embedding<float>(vectors.AsMemory(i * _encoder.Dimensions, _encoder.Dimensions)) { ModelId = _options.ModelId, CreatedAt = DateTimeOffset.UtcNow };
+                    if (batch[i].Tokens > window) embedding.AdditionalProperties = new() { [D2LlmEmbeddingOptions.TruncatedKey] = batch[i].Tokens };
+                    result.Add(embedding);
+                }
+
                 batch.Clear();
                 batchTokens = 0;
             }
 
-            foreach (var text in texts)
+            for (int t = 0; t < texts.Count; t++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int n = _countTokens(text);
+                int whole = _countTokens(texts[t]), n = Math.Min(whole, window);
+                if (whole > window && _options.LongTexts == LongTextHandling.Refuse)
+                    throw new ArgumentException($"text {t} has {whole} tokens, more than the model's {window}-token window (LongTexts = Refuse): split it into passages");
                 tokens += n;
                 if (batchTokens + n > _options.BatchTokens) Flush();
-                batch.Add(text);
+                batch.Add((texts[t], whole));
                 batchTokens += n;
             }
 

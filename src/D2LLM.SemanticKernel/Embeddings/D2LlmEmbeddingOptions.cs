@@ -21,5 +21,14 @@ public sealed class D2LlmEmbeddingOptions
     /// <summary>Texts are embedded in forward passes of about this many tokens.</summary>
     public int BatchTokens { get; set; } = 8192;
 
+    /// <summary>
+    /// What a text longer than the model's window gets: embedded from its first tokens (the default, as
+    /// sentence-transformers does), its embedding marked with <see cref="TruncatedKey"/>; or refused with an error.
+    /// </summary>
+    public LongTextHandling LongTexts { get; set; } = LongTextHandling.Truncate;
+
+    /// <summary>The Embedding.AdditionalProperties key set on a truncated text's embedding: the text's full token count.</summary>
+    public const string TruncatedKey = "truncated_from_tokens";
+
     public string ModelId { get; set; } = "d2llm";
 }

@@ -65,6 +65,9 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
         config.Save(directory);
     }
 
+    /// <summary>The student's window (max_tokens of its config).</summary>
+    public int MaxTokens => Config.MaxTokens;
+
     /// <summary>Embeddings [texts, dimensions] (texts are untrusted: no special tokens; truncated to max_tokens).</summary>
     public float[] Embed(IReadOnlyList<string> texts)
     {

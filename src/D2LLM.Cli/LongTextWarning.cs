@@ -1,0 +1,25 @@
+namespace D2LLM.Cli;
+
+/// <summary>
+/// Collects the texts a command embedded from their first tokens only (longer than the model's window) and says so
+/// once, at the end, on stderr: how many, the first one, and what to do about it.
+/// </summary>
+internal sealed class LongTextWarning(string noun)
+{
+    private int _count;
+    private string? _first;
+
+    /// <summary>Notes one truncated text, named by <paramref name="culprit"/> (an id, or file:line).</summary>
+    public void Add(string culprit)
+    {
+        _count++;
+        _first ??= culprit;
+    }
+
+    public void Print(int window)
+    {
+        if (_count == 0) return;
+        Console.Error.WriteLine($"warning: {_count} {noun}{(_count == 1 ? " is" : "s are")} longer than the model's {window}-token window and "
+            + $"{(_count == 1 ? "was" : "were")} embedded from the first {window} tokens only (first: {_first}); split long texts into passages to search all of them");
+    }
+}
