@@ -25,6 +25,20 @@ public class ModelErrorTests
         Assert.Contains("model.safetensors", e.Message);
     }
 
+    [Theory]
+    [InlineData(DType.BF16, float.NaN)]
+    [InlineData(DType.F32, float.PositiveInfinity)]
+    [InlineData(DType.F16, float.NegativeInfinity)]
+    public void ANonFiniteWeight_IsRefusedAtLoad_NamingTheTensor(DType dtype, float bad)
+    {
+        const string name = "model.layers.1.self_attn.q_norm.weight";
+        var values = Enumerable.Repeat(1f, 12).ToArray();
+        values[7] = bad;
+        using var folder = CopyWithout("tiny-qwen3-a", name, SafetensorsEntry.FromFloats(name, new[] { 12 }, values, dtype));
+        var e = Assert.Throws<InvalidDataException>(() => QwenModel.Load(folder.Path));
+        Assert.Equal($"{folder.File(Checkpoint.SingleFile)}: tensor '{name}' holds NaN or infinite values (a damaged or diverged checkpoint)", e.Message);
+    }
+
     [Fact]
     public void UnsupportedArchitecture_NamesTheConfig()
     {

@@ -80,6 +80,20 @@ public class SafetensorsTests
     }
 
     [Fact]
+    public void HeaderLengthOver2GB_IsRefusedByTheFormatsLimit_NotAnOverflow()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("h.safetensors");
+        using (var file = File.Create(path))
+        {
+            file.Write(BitConverter.GetBytes(3UL << 30));
+            file.SetLength(4L << 30); // sparse: the header "fits" in the file, as in a damaged multi-gigabyte shard
+        }
+
+        AssertError(path, "header length 3221225472 exceeds the format's limit of 100000000 bytes");
+    }
+
+    [Fact]
     public void FileShorterThanHeaderLength() => AssertRaw(null, 4, "shorter than the 8-byte header length");
 
     [Fact]

@@ -50,12 +50,17 @@ public sealed class Checkpoint : IDisposable
     /// <summary>The tensor in place, in its stored dtype, valid while the checkpoint is open.</summary>
     public Weight Weight(string name) => FileOf(name).Weight(name);
 
-    /// <summary>The tensor's info after checking its shape; a mismatch names the file, tensor and both shapes.</summary>
+    /// <summary>
+    /// The tensor's info after checking its shape and that its values are finite; a mismatch names the file, tensor and
+    /// both shapes, a NaN or infinity the file and tensor.
+    /// </summary>
     public TensorInfo Expect(string name, params int[] shape)
     {
         var info = Info(name);
+        var file = FileOf(name);
         if (!info.Shape.SequenceEqual(shape))
-            throw new InvalidDataException($"{FileOf(name).Path}: tensor '{name}' has shape {info.ShapeText}, expected [{string.Join(", ", shape)}]");
+            throw new InvalidDataException($"{file.Path}: tensor '{name}' has shape {info.ShapeText}, expected [{string.Join(", ", shape)}]");
+        if (!file.IsFinite(name)) throw new InvalidDataException($"{file.Path}: tensor '{name}' holds NaN or infinite values (a damaged or diverged checkpoint)");
         return info;
     }
 

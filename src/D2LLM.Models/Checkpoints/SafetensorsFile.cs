@@ -12,6 +12,9 @@ namespace D2LLM.Models.Checkpoints;
 /// </summary>
 public sealed unsafe class SafetensorsFile : IDisposable
 {
+    /// <summary>The largest header the safetensors format allows (its reference reader refuses more).</summary>
+    public const ulong MaxHeaderBytes = 100_000_000;
+
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _base;
@@ -52,6 +55,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
         try
         {
             ulong headerLength = *(ulong*)basePointer;
+            if (headerLength > MaxHeaderBytes)
+                throw Bad(path, $"header length {headerLength} exceeds the format's limit of {MaxHeaderBytes} bytes (not a safetensors file, or a damaged one)");
             if (headerLength > (ulong)(fileLength - 8))
                 throw Bad(path, $"header length {headerLength} runs past the end of the file ({fileLength} bytes)");
             var header = new ReadOnlySpan<byte>(basePointer + 8, (int)headerLength);
@@ -94,6 +99,36 @@ public sealed unsafe class SafetensorsFile : IDisposable
         if (DTypes.Of<T>() != info.DType)
             throw Bad(Path, $"tensor '{name}' is {info.DType}, not {DTypes.Of<T>()}");
         return MemoryMarshal.Cast<byte, T>(Bytes(name));
+    }
+
+    /// <summary>
+    /// Whether every element is finite: a NaN or infinity in a weight (a damaged or diverged checkpoint) would otherwise
+    /// surface far away, as a NaN score or an unwritable embedding. Read in blocks (bf16 widened first), in place.
+    /// </summary>
+    public bool IsFinite(string name)
+    {
+        var info = Info(name);
+        const int Block = 1 << 16;
+        byte* start = _base + info.Offset;
+        float[]? widened = info.DType == DType.BF16 ? new float[Block] : null;
+        for (long i = 0; i < info.ElementCount; i += Block)
+        {
+            int n = (int)Math.Min(Block, info.ElementCount - i);
+            bool finite;
+            switch (info.DType)
+            {
+                case DType.F32: finite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(new ReadOnlySpan<float>((float*)start + i, n)); break;
+                case DType.F16: finite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(new ReadOnlySpan<Half>((Half*)start + i, n)); break;
+                default:
+                    fixed (float* w = widened) Widening.ToSingle((BFloat16*)start + i, w, n);
+                    finite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(new ReadOnlySpan<float>(widened, 0, n));
+                    break;
+            }
+
+            if (!finite) return false;
+        }
+
+        return true;
     }
 
     /// <summary>A float32 copy of the tensor, whatever its dtype.</summary>
