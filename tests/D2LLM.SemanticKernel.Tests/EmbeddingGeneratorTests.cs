@@ -85,4 +85,63 @@ public class EmbeddingGeneratorTests
         var batch = TokenBatch.Pack(new[] { ids });
         Assert.Equal(model.Pool(model.Forward(batch), batch, PoolingMode.Last), vector);
     }
+
+    [Fact]
+    public async Task Dispose_WaitsForTheRunningCall_BeforeReleasingTheModel_ThenRefusesCalls()
+    {
+        var encoder = new GatedEncoder();
+        var model = new DisposalProbe(encoder);
+        var generator = new D2LlmEmbeddingGenerator(encoder, _ => 1, owned: model);
+        var call = Task.Run(() => generator.GenerateAsync(new[] { "a", "b" }));
+        Assert.True(encoder.Entered.Wait(TimeSpan.FromSeconds(10)));
+        var dispose = Task.Run(generator.Dispose);
+        await Task.Delay(300);
+        Assert.False(dispose.IsCompleted); // the model is in use: releasing its weights now would crash the process
+        encoder.Release.Set();
+        await dispose;
+        Assert.Equal(2, (await call).Count);
+        Assert.Equal((true, false), (model.Disposed, model.DisposedWhileRunning));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => generator.GenerateAsync(new[] { "c" }));
+        generator.Dispose(); // a second dispose is harmless
+    }
+
+    [Fact]
+    public async Task ADisposedReranker_RefusesCalls_AndReleasesTheStudentItOwns()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        var student = D2LLM.Student.StudentModel.Load(TestModels.Student(folder.Path, dir.File("student")));
+        var reranker = new IemReranker(student, ownsModel: true);
+        Assert.Equal(2, (await reranker.RerankAsync("bread", new[] { new RetrievalChunk("bread"), new RetrievalChunk("stone") })).Count);
+        reranker.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => reranker.RerankAsync("bread", new[] { new RetrievalChunk("bread") }));
+    }
+
+    /// <summary>An encoder whose Embed waits for the test's signal, so a call can be caught while it runs.</summary>
+    private sealed class GatedEncoder : D2LLM.Retrieval.IDenseEncoder
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+        public ManualResetEventSlim Release { get; } = new();
+        public volatile bool Running;
+        public int Dimensions => 2;
+        public int MaxTokens => 100;
+
+        public float[] Embed(IReadOnlyList<string> texts)
+        {
+            Running = true;
+            Entered.Set();
+            Release.Wait();
+            Running = false;
+            return new float[texts.Count * Dimensions];
+        }
+    }
+
+    /// <summary>Stands for the loaded model: records whether it was released while the encoder was running.</summary>
+    private sealed class DisposalProbe(GatedEncoder encoder) : IDisposable
+    {
+        public bool Disposed { get; private set; }
+        public bool DisposedWhileRunning { get; private set; }
+
+        public void Dispose() => (Disposed, DisposedWhileRunning) = (true, encoder.Running);
+    }
 }

@@ -15,7 +15,7 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private readonly IDenseEncoder _encoder;
     private readonly Func<string, int> _countTokens;
     private readonly D2LlmEmbeddingOptions _options;
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly ModelTurns _turns;
     private readonly IDisposable? _owned;
 
     /// <param name="encoder">the model (a StudentModel or a PooledEncoder)</param>
@@ -28,6 +28,7 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         _countTokens = countTokens;
         _options = options ?? new D2LlmEmbeddingOptions();
         _owned = owned;
+        _turns = new ModelTurns(this);
         Metadata = new EmbeddingGeneratorMetadata("d2llm", null, _options.ModelId, encoder.Dimensions);
     }
 
@@ -42,47 +43,44 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         ArgumentNullException.ThrowIfNull(values);
         var kind = Kind(options);
         var texts = values.Select(v => string.IsNullOrEmpty(v) ? throw new ArgumentException("cannot embed an empty text") : kind == EmbeddingInputKind.Query ? _options.QueryPrefix + v : v).ToList();
+        return await _turns.RunAsync(() => Embed(texts, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The texts' embeddings in forward passes of about BatchTokens tokens each, with usage; run in the model's turn.</summary>
+    private GeneratedEmbeddings<Embedding<float>> Embed(List<string> texts, CancellationToken cancellationToken)
+    {
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
         long tokens = 0;
-        await _turn.WaitAsync(cancellationToken);
-        try
+        var batch = new List<(string Text, int Tokens)>();
+        int batchTokens = 0, window = _encoder.MaxTokens;
+        void Flush()
         {
-            var batch = new List<(string Text, int Tokens)>();
-            int batchTokens = 0, window = _encoder.MaxTokens;
-            void Flush()
+            if (batch.Count == 0) return;
+            var vectors = _encoder.Embed(batch.Select(b => b.Text).ToList());
+            for (int i = 0; i < batch.Count; i++)
             {
-                if (batch.Count == 0) return;
-                var vectors = _encoder.Embed(batch.Select(b => b.Text).ToList());
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    var embedding = new Embedding<float>(vectors.AsMemory(i * _encoder.Dimensions, _encoder.Dimensions)) { ModelId = _options.ModelId, CreatedAt = DateTimeOffset.UtcNow };
-                    if (batch[i].Tokens > window) embedding.AdditionalProperties = new() { [D2LlmEmbeddingOptions.TruncatedKey] = batch[i].Tokens };
-                    result.Add(embedding);
-                }
-
-                batch.Clear();
-                batchTokens = 0;
+                var embedding = new Embedding<float>(vectors.AsMemory(i * _encoder.Dimensions, _encoder.Dimensions)) { ModelId = _options.ModelId, CreatedAt = DateTimeOffset.UtcNow };
+                if (batch[i].Tokens > window) embedding.AdditionalProperties = new() { [D2LlmEmbeddingOptions.TruncatedKey] = batch[i].Tokens };
+                result.Add(embedding);
             }
 
-            for (int t = 0; t < texts.Count; t++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int whole = _countTokens(texts[t]), n = Math.Min(whole, window);
-                if (whole > window && _options.LongTexts == LongTextHandling.Refuse)
-                    throw new ArgumentException($"text {t} has {whole} tokens, more than the model's {window}-token window (LongTexts = Refuse): split it into passages");
-                tokens += n;
-                if (batchTokens + n > _options.BatchTokens) Flush();
-                batch.Add((texts[t], whole));
-                batchTokens += n;
-            }
-
-            Flush();
+            batch.Clear();
+            batchTokens = 0;
         }
-        finally
+
+        for (int t = 0; t < texts.Count; t++)
         {
-            _turn.Release();
+            cancellationToken.ThrowIfCancellationRequested();
+            int whole = _countTokens(texts[t]), n = Math.Min(whole, window);
+            if (whole > window && _options.LongTexts == LongTextHandling.Refuse)
+                throw new ArgumentException($"text {t} has {whole} tokens, more than the model's {window}-token window (LongTexts = Refuse): split it into passages");
+            tokens += n;
+            if (batchTokens + n > _options.BatchTokens) Flush();
+            batch.Add((texts[t], whole));
+            batchTokens += n;
         }
 
+        Flush();
         result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
         return result;
     }
@@ -96,11 +94,11 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         return serviceType.IsInstanceOfType(_encoder) ? _encoder : null;
     }
 
-    public void Dispose()
-    {
-        _owned?.Dispose();
-        _turn.Dispose();
-    }
+    /// <summary>
+    /// Releases the owned model once the running call, if any, has finished (its weights may be memory-mapped: freeing
+    /// them under a forward pass would crash the process); later and waiting calls throw ObjectDisposedException.
+    /// </summary>
+    public void Dispose() => _turns.Close(_owned is null ? null : _owned.Dispose);
 
     private EmbeddingInputKind Kind(EmbeddingGenerationOptions? options) =>
         options?.AdditionalProperties?.TryGetValue(D2LlmEmbeddingOptions.InputKindKey, out var value) == true

@@ -6,21 +6,24 @@ namespace D2LLM.SemanticKernel;
 /// The D2LLM student's Interaction Emulation Module as a reranker. When the caller passes the query vector and the
 /// chunks' stored vectors from this student (<see cref="RerankOptions"/>), scoring is a few small matrix products: no
 /// backbone pass at all. Otherwise the query, and each chunk without a usable vector, is embedded first. With
-/// <paramref name="ownsModel"/>, disposing the reranker disposes the student.
+/// ownsModel, disposing the reranker disposes the student, once a running call is done.
 /// </summary>
-public sealed class IemReranker(StudentModel student, bool ownsModel = false) : IReranker, IDisposable
+public sealed class IemReranker : IReranker, IDisposable
 {
-    private readonly RerankerTurns _turns = new();
+    private readonly bool _ownsModel;
+    private readonly RerankerTurns _turns;
     private readonly IemWorkspace _workspace = new(); // calls take turns, so one workspace serves them all
     private float[] _passages = Array.Empty<float>();
 
-    public StudentModel Student { get; } = student;
-
-    public void Dispose()
+    public IemReranker(StudentModel student, bool ownsModel = false)
     {
-        if (ownsModel) Student.Dispose();
-        _turns.Dispose();
+        (Student, _ownsModel) = (student, ownsModel);
+        _turns = new RerankerTurns(this);
     }
+
+    public StudentModel Student { get; }
+
+    public void Dispose() => _turns.Close(_ownsModel ? Student.Dispose : null);
 
     public Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, RerankOptions? options = null,
         CancellationToken cancellationToken = default)
