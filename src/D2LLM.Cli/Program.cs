@@ -1,8 +1,11 @@
 using System.CommandLine;
+using D2LLM.Cli;
 using D2LLM.Cli.Commands;
 using D2LLM.Cli.Commands.Eval;
 
 var root = new RootCommand("d2llm: distil local Qwen LLMs into fast retrieval students, and run them.");
+var verbose = new Option<bool>("--verbose") { Description = "after an error's one line, its stack trace", Recursive = true };
+root.Options.Add(verbose);
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
@@ -17,4 +20,6 @@ root.Subcommands.Add(IndexCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-return root.Parse(args).Invoke();
+var parsed = root.Parse(args);
+CommandRunner.Verbose = parsed.GetValue(verbose);
+return parsed.Invoke();

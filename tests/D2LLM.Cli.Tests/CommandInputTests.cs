@@ -15,6 +15,19 @@ public class CommandInputTests
     }
 
     [Fact]
+    public void AnError_IsOneLine_AndVerboseAddsItsTrace()
+    {
+        using var dir = new TempDirectory();
+        var plain = Cli.Run("embed", "--model", dir.File("no-such-model"));
+        Assert.Equal((2, $"error: {dir.File("no-such-model")}: model folder not found"), (plain.Code, plain.Stderr.Trim()));
+        var verbose = Cli.Run("embed", "--model", dir.File("no-such-model"), "--verbose");
+        var lines = verbose.Stderr.Trim().Split('\n');
+        Assert.Equal((2, plain.Stderr.Trim()), (verbose.Code, lines[0]));
+        Assert.StartsWith("System.IO.DirectoryNotFoundException", lines[1]);
+        Assert.Contains(lines, l => l.TrimStart().StartsWith("at D2LLM.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void InvalidUtf8_IsAnErrorNamingTheLine_NotAReplacementCharacter()
     {
         using var dir = new TempDirectory();
