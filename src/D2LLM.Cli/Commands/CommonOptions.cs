@@ -11,5 +11,8 @@ internal static class CommonOptions
 
     public static Option<int> BatchTokens() => new("--batch-tokens") { Description = "tokens per forward pass", DefaultValueFactory = _ => 8192 };
 
+    /// <summary>--force: write into an --out folder that holds files d2llm did not write, or another command's output.</summary>
+    public static Option<bool> Force() => new("--force") { Description = "write into an --out folder that holds other files or another command's output" };
+
     public static Option<string?> Output() => new("--output") { Description = "JSON Lines output file (default: standard output)" };
 }

@@ -26,7 +26,8 @@ internal static class DistillCommand
         var teacher = new Option<string>("--teacher") { Description = "teacher model folder", Required = true };
         var backbone = new Option<string>("--backbone") { Description = "student backbone folder (Qwen2/Qwen3)", Required = true };
         var data = new Option<string>("--data") { Description = "a BEIR folder (qrels/train.tsv, qrels/test.tsv), a triplet file or a pair file", Required = true };
-        var output = new Option<string>("--out") { Description = "student folder to write", Required = true };
+        var output = new Option<string>("--out") { Description = "student folder to write (new, empty, or an earlier distill's: it resumes)", Required = true };
+        var force = CommonOptions.Force();
         var budget = new Option<double>("--budget-minutes") { Description = "time budget of the whole run; training gets what the other stages leave", DefaultValueFactory = _ => 8 };
         var mining = new Option<string>("--mining") { Description = "bm25 | dense (the backbone's mean-pooled cosine over the whole corpus)", DefaultValueFactory = _ => "bm25" };
         var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-asym");
@@ -77,12 +78,13 @@ internal static class DistillCommand
             the student's speed next to the teacher's.
             """)
         {
-            teacher, backbone, backboneLayers, data, output, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank, iemTask,
+            teacher, backbone, backboneLayers, data, output, force, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank, iemTask,
             method, depth, listLoss, labelShare, listsPerStep, tuning, pseudoPassages, pseudoMinScore, generator, teacherMode,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
+            using var claimed = OutputFolder.Claim(r.GetValue(output)!, "distill", r.GetValue(force));
             switch (r.GetValue(method))
             {
                 case "rank-distillm":

@@ -20,7 +20,8 @@ internal static class FinetuneTeacherCommand
     {
         var teacher = new Option<string>("--teacher") { Description = "teacher model folder", Required = true };
         var data = new Option<string>("--data") { Description = "training pairs with 0/1 labels (.tsv, .tsv.gz, .jsonl)", Required = true };
-        var output = new Option<string>("--out") { Description = "folder for the tuned model", Required = true };
+        var output = new Option<string>("--out") { Description = "folder for the tuned model (new, empty, or an earlier finetune-teacher's: it resumes)", Required = true };
+        var force = CommonOptions.Force();
         var mode = new Option<string>("--mode") { Description = "lora (large teachers; default) | full (small teachers: every layer tensor)", DefaultValueFactory = _ => "lora" };
         var evalData = new Option<string?>("--eval") { Description = "pairs to measure accuracy on, before and after" };
         var evalLimit = new Option<int>("--eval-limit") { Description = "measure on at most this many evaluation pairs", DefaultValueFactory = _ => int.MaxValue };
@@ -40,11 +41,12 @@ internal static class FinetuneTeacherCommand
             is saved every 200 steps in OUT/finetune-state.safetensors: rerun the same command to resume.
             """)
         {
-            teacher, data, output, mode, evalData, evalLimit, epochs, lr, batch, rank, budget, initSeed,
+            teacher, data, output, force, mode, evalData, evalLimit, epochs, lr, batch, rank, budget, initSeed,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
+            using var claimed = OutputFolder.Claim(r.GetValue(output)!, "finetune-teacher", r.GetValue(force));
             var clock = Stopwatch.StartNew();
             void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
             var pairs = PairFile.Read(r.GetValue(data)!).ToList();
