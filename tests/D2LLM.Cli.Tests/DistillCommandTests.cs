@@ -65,7 +65,7 @@ public class DistillCommandTests
         Assert.Equal(total, before + scored);
 
         // The store holds exactly one record per pair: nothing was scored twice across the two runs.
-        var (reopened, records) = JudgementStore.Open(store, JudgementStore.ReadIdentity(store), 1f);
+        var (reopened, records) = JudgementStore.Open(store, JudgementStore.ReadIdentity(store));
         reopened.Dispose();
         Assert.Equal(total, records.Count);
         Assert.Equal(total, records.Select(r => (r.Query, r.Passage)).Distinct().Count());

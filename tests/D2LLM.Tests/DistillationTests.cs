@@ -103,7 +103,71 @@ public class JudgementStoreTests
         }
 
         var other = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-sym"));
-        Assert.Contains("another teacher or prompt", Assert.Throws<InvalidDataException>(() => TeacherJudgements.Open(path, other)).Message);
+        Assert.Contains("judgements of another teacher: the prompt differs", Assert.Throws<InvalidDataException>(() => TeacherJudgements.Open(path, other)).Message);
+    }
+
+    [Fact]
+    public void AFlippedByteInTheMiddle_CostsOneRecord_AndTheFileIsRepaired()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
+        using var dir = new TempDirectory();
+        string path = dir.File("judgements.bin");
+        var groups = Enumerable.Range(0, 5).Select(i => ($"query {i}", (IReadOnlyList<string>)new[] { $"passage {i} a", $"passage {i} b" })).ToList();
+        using (var first = TeacherJudgements.Open(path, teacher)) first.Fill(teacher, groups);
+        long length = new FileInfo(path).Length;
+
+        // One flipped byte inside the fourth of ten records (the records are of nearly equal size).
+        var bytes = File.ReadAllBytes(path);
+        long headerEnd = Array.IndexOf(bytes, (byte)'\n', Array.IndexOf(bytes, (byte)'\n') + 1) + 1;
+        long record = (length - headerEnd) / 10;
+        bytes[headerEnd + 3 * record + record / 2] ^= 0x20;
+        File.WriteAllBytes(path, bytes);
+
+        using (var second = TeacherJudgements.Open(path, teacher))
+        {
+            Assert.Equal(9, second.Count);
+            Assert.InRange(second.SkippedBytes, record - 8, record + 8);
+            second.Fill(teacher, groups);
+            Assert.Equal(1, second.Scored);
+        }
+
+        using (var third = TeacherJudgements.Open(path, teacher))
+        {
+            Assert.Equal(0, third.SkippedBytes);
+            Assert.Equal(10, third.Count);
+            var fresh = teacher.ScoreCandidates("query 1", groups[1].Item2, withFeatures: true);
+            Assert.Equal(fresh[1].YesLogit, third["query 1", "passage 1 b"].YesLogit, 1e-5f);
+        }
+
+        Assert.False(File.Exists(path + ".partial"));
+    }
+
+    [Fact]
+    public void JudgementsOfATeacherWhoseWeightsChangedInPlace_AreRefusedByName()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        string path = dir.File("judgements.bin");
+        var groups = new[] { ("query", (IReadOnlyList<string>)new[] { "passage" }) };
+        using (var model = QwenModel.Load(teacherFolder.Path))
+        {
+            var teacher = new TeacherModel(model, TeacherPrompt.Named("d2llm-en-asym"));
+            using var judgements = TeacherJudgements.Open(path, teacher);
+            judgements.Fill(teacher, groups);
+        }
+
+        // Same folder, same prompt; one weight's lowest mantissa byte changed (the value stays finite).
+        string weights = teacherFolder.File("model.safetensors");
+        var bytes = File.ReadAllBytes(weights);
+        File.Delete(weights);
+        bytes[^4] ^= 1;
+        File.WriteAllBytes(weights, bytes);
+        using var changed = QwenModel.Load(teacherFolder.Path);
+        var error = Assert.Throws<InvalidDataException>(() => TeacherJudgements.Open(path, new TeacherModel(changed, TeacherPrompt.Named("d2llm-en-asym"))));
+        Assert.Contains("judgements of another teacher: the teacher's weights differ", error.Message);
+        Assert.StartsWith(path, error.Message);
     }
 }
 
@@ -190,7 +254,7 @@ public class ShardTests
             Assert.InRange(part.Scored, 3, 24);
         }
 
-        Assert.Equal(27, JudgementStore.Merge(new[] { dir.File("shard1.bin"), dir.File("shard2.bin") }, dir.File("merged.bin"), 1f));
+        Assert.Equal(27, JudgementStore.Merge(new[] { dir.File("shard1.bin"), dir.File("shard2.bin") }, dir.File("merged.bin")));
         using var expected = TeacherJudgements.Open(dir.File("single.bin"), teacher);
         using var merged = TeacherJudgements.Open(dir.File("merged.bin"), teacher);
         Assert.Equal(27, merged.Count);
@@ -206,8 +270,8 @@ public class ShardTests
 
         var other = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-sym"));
         using (var o = TeacherJudgements.Open(dir.File("other.bin"), other)) o.Fill(other, groups.Take(1));
-        Assert.Contains("another teacher or prompt", Assert.Throws<InvalidDataException>(() =>
-            JudgementStore.Merge(new[] { dir.File("shard1.bin"), dir.File("other.bin") }, dir.File("bad.bin"), 1f)).Message);
+        Assert.Contains("judgements of another teacher than", Assert.Throws<InvalidDataException>(() =>
+            JudgementStore.Merge(new[] { dir.File("shard1.bin"), dir.File("other.bin") }, dir.File("bad.bin"))).Message);
         Assert.False(File.Exists(dir.File("bad.bin")));
         Assert.False(File.Exists(dir.File("bad.bin.partial")));
     }

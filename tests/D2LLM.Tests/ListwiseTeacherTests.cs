@@ -34,6 +34,8 @@ public class ListwiseTeacherTests
 
 public class RankingStoreTests
 {
+    private static readonly TeacherIdentity Teacher = new("0123456789abcdef", "listwise", "permutation", 1f);
+
     [Fact]
     public void Store_ReusesRankings_AndSurvivesATornLastLine()
     {
@@ -41,7 +43,7 @@ public class RankingStoreTests
         string path = dir.File("rankings.jsonl");
         int calls = 0;
         int[] Rank() { calls++; return new[] { 1, 0 }; }
-        using (var store = new D2LLM.Training.RankingStore(path))
+        using (var store = new D2LLM.Training.RankingStore(path, Teacher))
         {
             Assert.Equal(new[] { 1, 0 }, store.GetOrAdd("q", new[] { "a", "b" }, Rank));
             store.GetOrAdd("q", new[] { "a", "b" }, Rank);
@@ -50,7 +52,7 @@ public class RankingStoreTests
 
         Assert.Equal(2, calls);
         File.AppendAllText(path, "{\"key\":\"abc\",\"ord"); // killed mid-write
-        using (var store = new D2LLM.Training.RankingStore(path))
+        using (var store = new D2LLM.Training.RankingStore(path, Teacher))
         {
             Assert.Equal(2, store.Count);
             store.GetOrAdd("r", new[] { "a", "b" }, Rank);
@@ -58,7 +60,15 @@ public class RankingStoreTests
         }
 
         Assert.Equal(3, calls);
-        using var reopened = new D2LLM.Training.RankingStore(path);
-        Assert.Equal(3, reopened.Count);
+        using (var reopened = new D2LLM.Training.RankingStore(path, Teacher)) Assert.Equal(3, reopened.Count);
+
+        // Another teacher's rankings (weights changed in place) are refused by name, never reused.
+        var changed = Teacher with { Weights = "fedcba9876543210" };
+        var error = Assert.Throws<InvalidDataException>(() => new D2LLM.Training.RankingStore(path, changed));
+        Assert.Contains("rankings of another teacher: the teacher's weights differ (digest 0123456789ab there, fedcba987654 now)", error.Message);
+
+        // A file without the teacher line (an earlier version's) is refused too.
+        File.WriteAllText(dir.File("old.jsonl"), "{\"key\":\"abc\",\"order\":[1,0]}\n");
+        Assert.Contains("does not name the teacher", Assert.Throws<InvalidDataException>(() => new D2LLM.Training.RankingStore(dir.File("old.jsonl"), Teacher)).Message);
     }
 }

@@ -45,6 +45,7 @@ internal static class DistillStages
         Directory.CreateDirectory(outDir);
         var judgements = TeacherJudgements.Open(Path.Combine(outDir, "teacher-judgements.bin"), judge);
         storedBefore = judgements.Count;
+        if (judgements.SkippedBytes > 0) log($"teacher-judgements.bin: dropped {judgements.SkippedBytes} damaged bytes; their pairs are judged again");
         if (storedBefore > 0) log($"resuming with {storedBefore} stored teacher judgements");
         ProgressDisplay.Run("teacher judgements (pairs)", report => judgements.Fill(judge, groups, report));
         log($"teacher judgements: {judgements.Count} pairs ({judgements.Scored} scored in this run)");

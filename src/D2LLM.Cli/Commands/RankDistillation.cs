@@ -34,7 +34,7 @@ internal static class RankDistillation
     private static List<CandidateList> ListwiseTargets(QwenModel teacher, List<CandidateList> lists, string path, Action<string> log)
     {
         var listwise = new ListwiseTeacher(ListwiseTeacher.Llm(teacher));
-        using var store = new RankingStore(path);
+        using var store = new RankingStore(path, new TeacherIdentity(teacher.Weights.Digest(), $"listwise: {ListwiseTeacher.SystemPrompt}", "permutation", 1f));
         int before = store.Count;
         var result = new List<CandidateList>();
         ProgressDisplay.Run("listwise teacher (lists)", report =>

@@ -47,11 +47,10 @@ internal static class TeacherScoreCommand
 
         var output = new Option<string>("--output") { Description = "merged judgement file", Required = true };
         var shards = new Argument<string[]>("shards") { Description = "judgement files of the shards", Arity = ArgumentArity.OneOrMore };
-        var temperature = new Option<float>("--temperature") { Description = "teacher temperature the files were made with", DefaultValueFactory = _ => 1f };
-        var merge = new Command("merge", "Join the judgement files of several shards (same teacher and prompt) into one.") { output, shards, temperature };
+        var merge = new Command("merge", "Join the judgement files of several shards (same teacher weights, prompt and temperature) into one.") { output, shards };
         merge.SetAction(r => CommandRunner.Run(() =>
         {
-            int pairs = JudgementStore.Merge(r.GetValue(shards)!, r.GetValue(output)!, r.GetValue(temperature));
+            int pairs = JudgementStore.Merge(r.GetValue(shards)!, r.GetValue(output)!);
             Console.Error.WriteLine($"merged {pairs} pairs into {r.GetValue(output)}");
             return 0;
         }));

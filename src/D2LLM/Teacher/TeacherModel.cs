@@ -12,6 +12,8 @@ public sealed record TeacherScore(float YesLogit, float NoLogit, double Probabil
 /// </summary>
 public sealed class TeacherModel
 {
+    private string? _weightsDigest;
+
     public TeacherModel(QwenModel model, TeacherPrompt prompt, float temperature = 1f)
     {
         Model = model;
@@ -26,6 +28,9 @@ public sealed class TeacherModel
     public float Temperature { get; }
     public int YesId { get; }
     public int NoId { get; }
+
+    /// <summary>The digest of the teacher's weights (computed once): what keys its stored judgements.</summary>
+    public string WeightsDigest => _weightsDigest ??= Model.Weights.Digest();
 
     /// <summary>Token ids of the filled prompt (user text cannot produce special tokens).</summary>
     public int[] Encode(string query, string passage) => Prompt.Template.Encode(Model.Tokenizer!, query, passage);

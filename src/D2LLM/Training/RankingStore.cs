@@ -1,22 +1,27 @@
 using System.Text.Json;
+using D2LLM.Teacher;
 
 namespace D2LLM.Training;
 
 /// <summary>
 /// Listwise teacher rankings kept in a JSON Lines file, one line per (query, candidate list), appended and flushed as
-/// each is made, so an interrupted run ranks no list twice; a torn last line (killed mid-write) is ignored.
+/// each is made, so an interrupted run ranks no list twice; a torn or damaged line (killed mid-write) is ignored and
+/// its list ranked again. The first line names the teacher (<see cref="TeacherIdentity"/>): another teacher's
+/// rankings are refused, never reused.
 /// </summary>
 public sealed class RankingStore : IDisposable
 {
     private readonly Dictionary<string, int[]> _rankings = new(StringComparer.Ordinal);
     private readonly StreamWriter _writer;
 
-    public RankingStore(string path)
+    public RankingStore(string path, TeacherIdentity teacher)
     {
         Path = path;
-        if (File.Exists(path))
+        bool fresh = !File.Exists(path) || new FileInfo(path).Length == 0;
+        if (!fresh)
         {
-            foreach (var line in File.ReadLines(path))
+            CheckTeacher(path, teacher);
+            foreach (var line in File.ReadLines(path).Skip(1))
             {
                 try
                 {
@@ -31,8 +36,27 @@ public sealed class RankingStore : IDisposable
         }
 
         _writer = new StreamWriter(path, append: true);
-        if (new FileInfo(path).Length > 0) _writer.WriteLine(); // start clean after a torn tail
+        if (fresh) _writer.WriteLine(JsonSerializer.Serialize(new { teacher }));
+        else _writer.WriteLine(); // start clean after a torn tail
         _writer.Flush();
+    }
+
+    private static void CheckTeacher(string path, TeacherIdentity teacher)
+    {
+        string first = File.ReadLines(path).First();
+        TeacherIdentity? found = null;
+        try
+        {
+            if (JsonDocument.Parse(first).RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("teacher", out var t))
+                found = TeacherIdentity.FromJson(t.GetRawText());
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (found is null) throw new InvalidDataException($"{path}: does not name the teacher that ranked it (an earlier d2llm's file, or not a ranking file); delete it to rank again");
+        if (teacher.Difference(found) is { } difference)
+            throw new InvalidDataException($"{path}: rankings of another teacher: {difference}; delete the file to rank again, or use another output folder");
     }
 
     public string Path { get; }

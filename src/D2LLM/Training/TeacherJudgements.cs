@@ -25,13 +25,12 @@ public sealed class TeacherJudgements : IDisposable
     /// <summary>Judgements backed by a file at <paramref name="path"/>, loading what an earlier run stored.</summary>
     public static TeacherJudgements Open(string path, TeacherModel teacher)
     {
-        var (store, existing) = JudgementStore.Open(path, Identity(teacher), teacher.Temperature);
+        var (store, existing) = JudgementStore.Open(path, TeacherIdentity.Of(teacher));
         return new TeacherJudgements(store, existing);
     }
 
-    /// <summary>What makes judgements comparable: the teacher folder, prompt, yes/no words and temperature.</summary>
-    public static string Identity(TeacherModel teacher) =>
-        $"{Path.GetFullPath(teacher.Model.Directory ?? "")}|{teacher.Prompt.Template.Text.Replace("\n", "\\n")}|{teacher.Prompt.YesWord}|{teacher.Prompt.NoWord}|{teacher.Temperature}";
+    /// <summary>Bytes of damaged records the store dropped on open (their pairs are judged again).</summary>
+    public long SkippedBytes => _store?.SkippedBytes ?? 0;
 
     /// <summary>Whether shard <paramref name="index"/> (1-based) of <paramref name="count"/> owns a query: a stable hash, so a query's pairs stay together.</summary>
     public static bool OwnsQuery(string query, int index, int count) =>
