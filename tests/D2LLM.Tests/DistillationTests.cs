@@ -223,7 +223,22 @@ public class TrainerResumeTests
         Assert.Equal(0, reopened.Scored);
         var resumed = Heads();
         var resumedEncoder = Encoder();
-        Assert.Equal(12, new StudentTrainer(resumed, resumedEncoder, reopened, Options(30)).Train(batches, validation, checkpoint).Count);
+        var resumedTrainer = new StudentTrainer(resumed, resumedEncoder, reopened, Options(30));
+        Assert.Equal(12, resumedTrainer.Train(batches, validation, checkpoint).Count);
+        Assert.Equal(30, resumedTrainer.CompletedSteps);
+
+        // The checkpoint is refused, naming what differs, for other options or other data; never resumed silently.
+        var otherOptions = Options(40);
+        otherOptions.LearningRate = 3e-4f;
+        var error = Assert.Throws<InvalidDataException>(() => new StudentTrainer(Heads(), states, reopened, otherOptions).Train(batches, validation, checkpoint));
+        Assert.Contains("a checkpoint of another training run (", error.Message);
+        Assert.Contains("LearningRate 0.001 there, 0.0003 now", error.Message);
+        if (!lora)
+        {
+            var reordered = batches.AsEnumerable().Reverse().ToList();
+            error = Assert.Throws<InvalidDataException>(() => new StudentTrainer(Heads(), states, reopened, Options(40)).Train(reordered, validation, checkpoint));
+            Assert.Contains("the training data or the trained parameters differ", error.Message);
+        }
 
         var straight = Heads();
         var straightEncoder = Encoder();

@@ -90,7 +90,7 @@ public class TeacherFineTuningTests
     public void FineTuning_InterruptedAndResumedFromItsCheckpoint_EndsBitIdenticalToAnUninterruptedRun()
     {
         var pairs = Enumerable.Range(0, 24).Select(i => new TextPair($"query {i}", i % 2 == 0 ? $"yes {i}" : $"no {i}", i % 2)).ToList();
-        var options = new TeacherTuningOptions { Mode = TeacherTuningMode.Lora, LoraRank = 2, BatchSize = 4, Epochs = 2, LearningRate = 1e-2f };
+        var options = new TeacherTuningOptions { Mode = TeacherTuningMode.Lora, LoraRank = 2, BatchSize = 4, Epochs = 2, LearningRate = 1e-2f, CheckpointEvery = 1 };
         float[] Run(Action<TeacherFineTuner, string> train)
         {
             using var folder = new FixtureModel("tiny-qwen3-a");
@@ -104,11 +104,12 @@ public class TeacherFineTuningTests
         var resumed = Run((tuner, state) =>
         {
             using var stop = new CancellationTokenSource();
-            Assert.Throws<OperationCanceledException>(() => tuner.Train(pairs, (step, _, _) => { if (step == 7) stop.Cancel(); }, state, checkpointEvery: 1, stop.Token));
+            Assert.Throws<OperationCanceledException>(() => tuner.Train(pairs, (step, _, _) => { if (step == 7) stop.Cancel(); }, state, stop.Token));
             using var folder = new FixtureModel("tiny-qwen3-a");
             using var fresh = QwenModel.Load(folder.Path);
             var again = new TeacherFineTuner(new TeacherModel(fresh, Prompt), options);
             Assert.Equal(12 - 7, again.Train(pairs, checkpointPath: state).Count);
+            Assert.Equal(12, again.CompletedSteps);
             // Hand the resumed parameters back through the first model's adapters for the comparison.
             foreach (var (mine, theirs) in tuner.Parameters.Zip(again.Parameters)) theirs.Value.CopyTo(mine.Value, 0);
         });

@@ -38,6 +38,8 @@ internal static class DistillCommand
         var variant = new Option<string>("--pma") { Description = "standard (default: trains better here) | reference (the D2LLM code's form)", DefaultValueFactory = _ => "standard" };
         var hardNegatives = new Option<int>("--hard-negatives") { Description = "K mined negatives per query", DefaultValueFactory = _ => 15 };
         var batchQueries = new Option<int>("--batch-queries") { Description = "B queries per batch", DefaultValueFactory = _ => 16 };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "d2llm: save the training state at least this often (and every 500 steps)", DefaultValueFactory = _ => 1 };
+        var maxSteps = new Option<int>("--max-steps") { Description = "d2llm: stop training after this many steps (also when the budget ends first)", DefaultValueFactory = _ => 100_000 };
         var mode = new Option<string>("--mode") { Description = "lora (LoRA + heads, the paper's setting; default) | heads (frozen backbone, cached states: faster, weaker)", DefaultValueFactory = _ => "lora" };
         var loraRank = new Option<int>("--lora-rank") { Description = "LoRA rank (alpha = rank)", DefaultValueFactory = _ => 8 };
         var method = new Option<string>("--method") { Description = "d2llm (bi-encoder student: PMA + IEM; default) | rank-distillm (cross-encoder student, listwise)", DefaultValueFactory = _ => "d2llm" };
@@ -64,10 +66,13 @@ internal static class DistillCommand
               2. states - the backbone's token states for every text (computed once in --mode heads);
               3. judge  - the teacher scores every (query, passage) pair the losses need: each query's positive,
                           its K negatives and the other positives of its batch; one shared-prefix pass per query;
-                          stored in OUT/teacher-judgements.bin, so an interrupted run never scores a pair twice;
+                          stored in OUT/teacher-judgements.bin, so an interrupted run never scores a pair twice
+                          (keyed on the teacher's weights digest and prompt: another teacher's are refused);
               4. train  - the five D2LLM losses (contrastive, teacher-weighted contrastive, Pearson and BPR rank
-                          imitation, feature imitation) in what --budget-minutes leaves, validation on 5% of batches,
-                          early stopping, checkpoints in OUT/trainer.safetensors (rerun the command to resume);
+                          imitation, feature imitation) in what --budget-minutes leaves (at most --max-steps),
+                          validation on 5% of batches, early stopping, checkpoints in OUT/trainer.safetensors every
+                          500 steps or --checkpoint-minutes (rerun the command to resume; a checkpoint of other data
+                          or options is refused, naming what differs);
               5. report - Spearman(student, teacher) over each held-out query's 16 first-stage candidates, next to the
                           backbone's mean-pooled cosine; OUT/report.json.
             OUT becomes a student folder: embed with `d2llm embed --model OUT`.
@@ -78,7 +83,7 @@ internal static class DistillCommand
             the student's speed next to the teacher's.
             """)
         {
-            teacher, backbone, backboneLayers, data, output, force, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, mode, loraRank, iemTask,
+            teacher, backbone, backboneLayers, data, output, force, budget, mining, trainQueries, evalQueries, lr, variant, hardNegatives, batchQueries, maxSteps, checkpointMinutes, mode, loraRank, iemTask,
             method, depth, listLoss, labelShare, listsPerStep, tuning, pseudoPassages, pseudoMinScore, generator, teacherMode,
         };
         prompt.AddTo(cmd);
@@ -112,6 +117,8 @@ internal static class DistillCommand
             var options = new DistillationOptions
             {
                 LearningRate = r.GetValue(lr) ?? 1e-3f, HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
+                CheckpointInterval = TimeSpan.FromMinutes(Math.Max(0, r.GetValue(checkpointMinutes))),
+                MaxSteps = r.GetValue(maxSteps) > 0 ? r.GetValue(maxSteps) : throw new ArgumentException($"--max-steps: must be positive, got {r.GetValue(maxSteps)}"),
                 Task = r.GetValue(iemTask) switch
                 {
                     "auto" => loaded.Symmetric ? IemTask.Symmetric : IemTask.Asymmetric,
@@ -181,7 +188,7 @@ internal static class DistillCommand
                 s => { if (s.Step % 500 == 0) Log($"step {s.Step}: loss {s.Total:F4} (in-batch {s.InBatch:F4}, CI {s.Contrastive:F4}, Pearson {s.Pearson:F4})"); },
                 (step, loss) => Log($"step {step}: validation in-batch loss {loss:F4}"));
             double after = TeacherAgreement.Spearman(heads, encoder, judgements, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)), options.Task);
-            Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {history.Count} steps");
+            Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {trainer.CompletedSteps} steps ({history.Count} in this run)");
 
             string outDir = r.GetValue(output)!;
             var studentConfig = new StudentConfig
@@ -189,13 +196,13 @@ internal static class DistillCommand
                 Backbone = Path.GetFullPath(r.GetValue(backbone)!), BackboneLayers = r.GetValue(backboneLayers), Dim = backboneModel.HiddenSize, PmaHeads = heads.Options.PmaHeads,
                 PmaVariant = heads.Options.Variant == PmaVariant.Standard ? "standard" : "reference", IemHidden = heads.Options.IemHidden,
                 LoraRank = lora ? loraOptions.Rank : null, LoraAlpha = lora ? loraOptions.Alpha : null, Task = taskName,
-                Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = history.Count, ["mode"] = r.GetValue(mode) },
+                Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = trainer.CompletedSteps, ["mode"] = r.GetValue(mode) },
             };
             StudentModel.Save(outDir, studentConfig, heads, lora ? backboneModel.LoraParameters() : null);
             var report = new
             {
                 method = "d2llm", mode = r.GetValue(mode), task = taskName, template = judge.Prompt.Template.Source, teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
-                train_examples = examples.Count, steps = history.Count, eval_queries = evaluation.Count, mining = r.GetValue(mining),
+                train_examples = examples.Count, steps = trainer.CompletedSteps, steps_this_run = history.Count, eval_queries = evaluation.Count, mining = r.GetValue(mining),
                 judgements_total = judgements.Count, judgements_stored_before = storedBefore, judgements_scored_this_run = judgements.Scored,
                 spearman_vs_teacher = after, spearman_vs_teacher_untrained = before, spearman_vs_teacher_backbone_mean_cosine = baseline,
                 final_loss = history.Count > 0 ? history[^1].Total : double.NaN, seconds = clock.Elapsed.TotalSeconds,

@@ -30,6 +30,7 @@ internal static class FinetuneTeacherCommand
         var batch = new Option<int>("--batch") { Description = "pairs per step", DefaultValueFactory = _ => 16 };
         var rank = new Option<int>("--lora-rank") { Description = "LoRA rank (alpha = rank)", DefaultValueFactory = _ => 16 };
         var budget = new Option<double?>("--budget-minutes") { Description = "stop training after this long" };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "save the training state at least this often (and every 200 steps)", DefaultValueFactory = _ => 1 };
         var initSeed = new Option<int?>("--init-seed") { Description = "start from random weights of the teacher folder's shape (this seed) instead of its trained ones: grows a small judge from scratch" };
         var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-sym");
         var cmd = new Command("finetune-teacher", """
@@ -38,10 +39,11 @@ internal static class FinetuneTeacherCommand
             LoRA adapters on every projection and merges them on export; --mode full trains every layer tensor (the
             embedding and the tied head stay frozen). OUT is a model folder usable as --teacher anywhere; OUT/report.json
             holds accuracy at 0.5, best-threshold accuracy and average precision on --eval before and after. The state
-            is saved every 200 steps in OUT/finetune-state.safetensors: rerun the same command to resume.
+            is saved every 200 steps or --checkpoint-minutes in OUT/finetune-state.safetensors: rerun the same command
+            to resume (a state of other pairs or options is refused).
             """)
         {
-            teacher, data, output, force, mode, evalData, evalLimit, epochs, lr, batch, rank, budget, initSeed,
+            teacher, data, output, force, mode, evalData, evalLimit, epochs, lr, batch, rank, budget, checkpointMinutes, initSeed,
         };
         prompt.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -64,6 +66,7 @@ internal static class FinetuneTeacherCommand
                 },
                 LearningRate = r.GetValue(lr), BatchSize = r.GetValue(batch), Epochs = r.GetValue(epochs), LoraRank = r.GetValue(rank),
                 Budget = r.GetValue(budget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+                CheckpointInterval = TimeSpan.FromMinutes(Math.Max(0, r.GetValue(checkpointMinutes))),
             };
             var before = evaluation is null ? null : Measure(judge, evaluation, "before");
             if (before is not null) Log($"before: accuracy {before["accuracy@0.5"]:F4} (best threshold {before["accuracy"]:F4}), AP {before["ap"]:F4}");
@@ -85,10 +88,10 @@ internal static class FinetuneTeacherCommand
 
             QwenExport.Save(model, outDir);
             // The tuned teacher judges best with the prompt it was tuned with: later commands read it from the folder.
-            judge.Prompt.Declare(outDir, new { base_model = r.GetValue(teacher), init_seed = r.GetValue(initSeed), trained_on = new[] { r.GetValue(data) }, mode = r.GetValue(mode), steps = losses.Count });
+            judge.Prompt.Declare(outDir, new { base_model = r.GetValue(teacher), init_seed = r.GetValue(initSeed), trained_on = new[] { r.GetValue(data) }, mode = r.GetValue(mode), steps = tuner.CompletedSteps });
             var report = new
             {
-                teacher = r.GetValue(teacher), init_seed = r.GetValue(initSeed), data = r.GetValue(data), mode = r.GetValue(mode), pairs = pairs.Count, steps = losses.Count,
+                teacher = r.GetValue(teacher), init_seed = r.GetValue(initSeed), data = r.GetValue(data), mode = r.GetValue(mode), pairs = pairs.Count, steps = tuner.CompletedSteps, steps_this_run = losses.Count,
                 first_loss = losses.Take(20).DefaultIfEmpty(double.NaN).Average(), last_loss = losses.TakeLast(20).DefaultIfEmpty(double.NaN).Average(),
                 eval = r.GetValue(evalData), eval_pairs = evaluation?.Count, before, after, seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
             };

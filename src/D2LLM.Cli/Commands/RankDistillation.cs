@@ -128,7 +128,7 @@ internal static class RankDistillation
             });
             var losses = trainer.Train(lists, Path.Combine(s.Out, $"{name}.safetensors"), (step, value) => { if (step % 1000 == 0) Log($"{name} step {step}: {loss} {value:F4}"); },
                 validation, (step, value, best) => Log($"{name} step {step}: validation {measureName} {value:F4} (best {best:F4})"));
-            Log($"{name}: {losses.Count} steps{(losses.Count > 0 ? $", last loss {losses.TakeLast(20).Average():F4}" : " (already done)")}, {validation.Count} validation lists");
+            Log($"{name}: {trainer.CompletedSteps} steps{(losses.Count > 0 ? $" ({losses.Count} in this run), last loss {losses.TakeLast(20).Average():F4}" : " (already done)")}, {validation.Count} validation lists");
         }
 
         Stage("stage1-labels", labelLists, ListwiseLoss.Lce, training * s.LabelShare);

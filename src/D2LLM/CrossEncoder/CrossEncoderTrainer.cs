@@ -64,12 +64,13 @@ public sealed class CrossEncoderTrainingOptions
 /// <see cref="CrossEncoderTrainingOptions.ValidateEvery"/> steps and at the end (reported as step, value, best so far),
 /// and the parameters at the lowest one are what training leaves. With a checkpoint path the state is
 /// saved every <see cref="CrossEncoderTrainingOptions.CheckpointInterval"/> and at the end (marked finished), and a
-/// run resumes.
+/// run resumes (a checkpoint of other lists or options is refused).
 /// All lists of one run must have the same length (shorter ones are for the caller to drop).
 /// </summary>
 public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTrainingOptions options)
 {
-    private const int Finished = int.MaxValue;
+    /// <summary>Optimiser steps the parameters have had, counting those of runs this one resumed.</summary>
+    public int CompletedSteps { get; private set; }
 
     public List<double> Train(IReadOnlyList<CandidateList> lists, string? checkpointPath = null, Action<int, double>? onStep = null,
         IReadOnlyList<CandidateList>? validation = null, Action<int, double, double>? onValidation = null, CancellationToken cancellationToken = default)
@@ -81,9 +82,17 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
         var optimizer = new AdamW(parameters);
         var schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.MaxSteps, DecayShape.Constant);
         var best = new BestParameters(parameters, options.Patience);
-        int start = TrainerCheckpoint.Resume(checkpointPath, parameters, optimizer, best);
+        var run = TrainingRun.Of(options, Texts(lists).Append("validation").Concat(Texts(validation ?? [])), parameters,
+            nameof(options.Budget), nameof(options.MaxSteps), nameof(options.CheckpointInterval));
+        var (start, finished) = TrainerCheckpoint.Resume(checkpointPath, run, parameters, optimizer, best);
+        CompletedSteps = start;
         var losses = new List<double>();
-        if (start == Finished) return losses;
+        if (finished)
+        {
+            best.Restore();
+            return losses;
+        }
+
         bool Validate(int step)
         {
             if (validation is not { Count: > 0 }) return false;
@@ -120,6 +129,7 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
             GradientClipping.ClipGlobalNorm(parameters, options.ClipNorm);
             optimizer.Step(schedule.At(step));
             losses.Add(loss);
+            CompletedSteps = step + 1;
             onStep?.Invoke(step + 1, loss);
             if ((step + 1) % options.ValidateEvery == 0)
             {
@@ -129,16 +139,19 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
 
             if (checkpointPath is not null && clock.Elapsed - lastSave >= options.CheckpointInterval)
             {
-                TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, step + 1, best.Loss, best.Values);
+                TrainerCheckpoint.Save(checkpointPath, run, parameters, optimizer, step + 1, finished: false, best.Loss, best.Values);
                 lastSave = clock.Elapsed;
             }
         }
 
         if (validated != step) Validate(step);
         best.Restore();
-        if (checkpointPath is not null) TrainerCheckpoint.Save(checkpointPath, parameters, optimizer, Finished, best.Loss, best.Values);
+        if (checkpointPath is not null) TrainerCheckpoint.Save(checkpointPath, run, parameters, optimizer, step, finished: true, best.Loss, best.Values);
         return losses;
     }
+
+    private static IEnumerable<string> Texts(IEnumerable<CandidateList> lists) =>
+        lists.SelectMany(l => l.Passages.Prepend(l.Query).Concat(l.Targets.Select(t => t.ToString("R", System.Globalization.CultureInfo.InvariantCulture))).Append(""));
 
     /// <summary>Mean loss of lists scored without training (no dropout, no gradients).</summary>
     public double Loss(IReadOnlyList<CandidateList> lists)

@@ -31,6 +31,12 @@ public sealed class TeacherTuningOptions
     public int Seed { get; set; } = 13;
     public float ClipNorm { get; set; } = 1f;
 
+    /// <summary>With a checkpoint path: save every this many steps …</summary>
+    public int CheckpointEvery { get; set; } = 200;
+
+    /// <summary>… and when this much time has passed since the last save (a large teacher's steps are slow).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     internal float PeakLearningRate => LearningRate ?? (Mode == TeacherTuningMode.Lora ? 2e-4f : 5e-5f);
 }
 
@@ -113,32 +119,32 @@ public sealed class TeacherFineTuner
 
     /// <summary>
     /// Trains over the labelled pairs (0/1) for the configured epochs or until the budget ends; reports each step's
-    /// (step, total steps, loss) and returns the losses of this run. With a <paramref name="checkpointPath"/>, the
-    /// state (parameters, AdamW moments, next step) is saved every <paramref name="checkpointEvery"/> steps and a run
-    /// resumes from it exactly: each epoch's order and each step's dropout are drawn from seeds of their own.
+    /// (step, total steps, loss) and returns the losses of this run (<see cref="CompletedSteps"/> counts earlier runs'
+    /// too). With a <paramref name="checkpointPath"/>, the state (parameters, AdamW moments, steps done) is saved every
+    /// <see cref="TeacherTuningOptions.CheckpointEvery"/> steps or <see cref="TeacherTuningOptions.CheckpointInterval"/>
+    /// and when training stops, and a run resumes from it exactly: each epoch's order and each step's dropout are drawn
+    /// from seeds of their own. A checkpoint of other pairs or options is refused.
     /// </summary>
     public List<double> Train(IReadOnlyList<TextPair> pairs, Action<int, int, double>? onStep = null, string? checkpointPath = null,
-        int checkpointEvery = 200, CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
         if (pairs.Any(p => p.Label is not (0 or 1))) throw new ArgumentException("teacher fine-tuning needs 0/1 labels (a pair-classification file)");
         int perEpoch = pairs.Count / _options.BatchSize, total = perEpoch * _options.Epochs;
         if (total == 0) throw new ArgumentException($"fewer pairs ({pairs.Count}) than one batch ({_options.BatchSize})");
         var schedule = new LearningRateSchedule(_options.PeakLearningRate, Math.Max(1, total / 20), total, DecayShape.Linear);
+        var run = Training.TrainingRun.Of(_options, pairs.Select(p => $"{p.Text1}\u0001{p.Text2}\u0001{p.Label}"), _parameters,
+            nameof(_options.Budget), nameof(_options.CheckpointEvery), nameof(_options.CheckpointInterval));
         int start = 0;
         if (checkpointPath is not null && File.Exists(checkpointPath))
-            start = Training.TrainerCheckpoint.Load(checkpointPath, _parameters, _optimizer).NextStep;
+            start = Training.TrainerCheckpoint.Load(checkpointPath, run, _parameters, _optimizer).Steps;
+        int saved = CompletedSteps = start;
+        var saving = new Training.CheckpointSchedule(_options.CheckpointEvery, _options.CheckpointInterval);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var losses = new List<double>();
         int[]? order = null;
-        for (int step = start; step < total; step++)
+        for (int step = start; step < total && !(_options.Budget is { } budget && clock.Elapsed > budget); step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_options.Budget is { } budget && clock.Elapsed > budget)
-            {
-                if (checkpointPath is not null) Training.TrainerCheckpoint.Save(checkpointPath, _parameters, _optimizer, step, double.NaN, null);
-                break;
-            }
-
             int epoch = step / perEpoch, s = step % perEpoch;
             if (order is null || s == 0)
             {
@@ -152,11 +158,20 @@ public sealed class TeacherFineTuner
             GradientClipping.ClipGlobalNorm(_parameters, _options.ClipNorm);
             _optimizer.Step(schedule.At(step));
             losses.Add(loss);
+            CompletedSteps = step + 1;
             onStep?.Invoke(step + 1, total, loss);
-            if (checkpointPath is not null && ((step + 1) % checkpointEvery == 0 || step + 1 == total))
-                Training.TrainerCheckpoint.Save(checkpointPath, _parameters, _optimizer, step + 1, double.NaN, null);
+            if (checkpointPath is not null && saving.Due(CompletedSteps))
+            {
+                Training.TrainerCheckpoint.Save(checkpointPath, run, _parameters, _optimizer, saved = CompletedSteps, CompletedSteps == total, double.NaN, null);
+                saving.Saved();
+            }
         }
 
+        if (checkpointPath is not null && saved != CompletedSteps)
+            Training.TrainerCheckpoint.Save(checkpointPath, run, _parameters, _optimizer, CompletedSteps, CompletedSteps == total, double.NaN, null);
         return losses;
     }
+
+    /// <summary>Optimiser steps the parameters have had, counting those of runs this one resumed.</summary>
+    public int CompletedSteps { get; private set; }
 }

@@ -25,6 +25,9 @@ public sealed class DistillationOptions
     /// <summary>Save a checkpoint every this many steps (with a checkpoint path).</summary>
     public int CheckpointEvery { get; set; } = 500;
 
+    /// <summary>Save a checkpoint also when this much time has passed since the last one, so a short run of slow steps keeps its work.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Compute the validation (in-batch) loss every this many steps.</summary>
     public int ValidateEvery { get; set; } = 250;
 

@@ -56,7 +56,9 @@ public sealed class StudentTrainer
     /// Trains over the batches (cycling) until the step limit, the time budget or early stopping. Every
     /// <see cref="DistillationOptions.ValidateEvery"/> steps the in-batch loss on <paramref name="validation"/> is
     /// measured; the best parameters are restored at the end. With a <paramref name="checkpointPath"/>, state is saved
-    /// every <see cref="DistillationOptions.CheckpointEvery"/> steps and a run resumes from it.
+    /// every <see cref="DistillationOptions.CheckpointEvery"/> steps or <see cref="DistillationOptions.CheckpointInterval"/>,
+    /// and when training stops; a run resumes from it (a checkpoint of other data or options is refused). Returns this
+    /// call's steps; <see cref="CompletedSteps"/> counts those of earlier runs too.
     /// </summary>
     public List<StepLosses> Train(IReadOnlyList<TrainingExample[]> batches, IReadOnlyList<TrainingExample[]>? validation = null,
         string? checkpointPath = null, Action<StepLosses>? onStep = null, Action<int, double>? onValidation = null)
@@ -65,11 +67,14 @@ public sealed class StudentTrainer
         var schedule = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, _options.MaxSteps, DecayShape.Constant);
         var history = new List<StepLosses>();
         var clock = Stopwatch.StartNew();
-        bool stopEarly = false;
         var best = new BestParameters(parameters, _options.Patience);
-        int start = TrainerCheckpoint.Resume(checkpointPath, parameters, _optimizer, best);
+        var run = TrainingRun.Of(_options, Texts(batches).Append("validation").Concat(Texts(validation ?? [])), parameters,
+            nameof(DistillationOptions.Budget), nameof(DistillationOptions.MaxSteps), nameof(DistillationOptions.CheckpointEvery), nameof(DistillationOptions.CheckpointInterval));
+        var (start, stopEarly) = TrainerCheckpoint.Resume(checkpointPath, run, parameters, _optimizer, best);
+        var saving = new CheckpointSchedule(_options.CheckpointEvery, _options.CheckpointInterval);
+        int saved = CompletedSteps = start;
 
-        for (int step = start; step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
+        for (int step = start; !stopEarly && step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
         {
             foreach (var p in parameters) p.ZeroGrad();
             _encoder.BeginStep(step);
@@ -77,24 +82,34 @@ public sealed class StudentTrainer
             GradientClipping.ClipGlobalNorm(parameters, _options.ClipNorm);
             _optimizer.Step(schedule.At(step));
             history.Add(losses);
+            CompletedSteps = step + 1;
             onStep?.Invoke(losses);
 
-            bool last = step + 1 == _options.MaxSteps;
-            if (validation is { Count: > 0 } && ((step + 1) % _options.ValidateEvery == 0 || last))
+            if (validation is { Count: > 0 } && (CompletedSteps % _options.ValidateEvery == 0 || CompletedSteps == _options.MaxSteps))
             {
                 double loss = Validate(validation);
-                onValidation?.Invoke(step + 1, loss);
+                onValidation?.Invoke(CompletedSteps, loss);
                 stopEarly = best.Record(loss);
             }
 
-            if (checkpointPath is not null && ((step + 1) % _options.CheckpointEvery == 0 || last || stopEarly))
-                TrainerCheckpoint.Save(checkpointPath, parameters, _optimizer, stopEarly ? _options.MaxSteps : step + 1, best.Loss, best.Values);
-            if (stopEarly) break;
+            if (checkpointPath is not null && saving.Due(CompletedSteps))
+            {
+                TrainerCheckpoint.Save(checkpointPath, run, parameters, _optimizer, saved = CompletedSteps, stopEarly, best.Loss, best.Values);
+                saving.Saved();
+            }
         }
 
+        if (checkpointPath is not null && saved != CompletedSteps)
+            TrainerCheckpoint.Save(checkpointPath, run, parameters, _optimizer, CompletedSteps, stopEarly, best.Loss, best.Values);
         best.Restore();
         return history;
     }
+
+    /// <summary>Optimiser steps the parameters have had, counting those of runs this one resumed.</summary>
+    public int CompletedSteps { get; private set; }
+
+    private static IEnumerable<string> Texts(IEnumerable<TrainingExample[]> batches) =>
+        batches.SelectMany(batch => batch.SelectMany(e => e.Negatives.Prepend(e.Positive).Prepend(e.Query).Append("")));
 
     /// <summary>Mean in-batch loss (the reference's validation loss) over held-out batches.</summary>
     public double Validate(IReadOnlyList<TrainingExample[]> batches) => batches.Average(batch =>

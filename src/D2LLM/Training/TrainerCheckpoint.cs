@@ -5,13 +5,15 @@ using D2LLM.Tensors.Optim;
 namespace D2LLM.Training;
 
 /// <summary>
-/// Training state in one safetensors file: every parameter, its AdamW moments, the next step and the best
-/// validation loss so far (with the parameters that reached it). Written atomically, so a kill leaves either the
-/// previous checkpoint or the new one.
+/// Training state in one safetensors file: every parameter, its AdamW moments, the steps done (and whether the run
+/// finished, e.g. by early stopping), the best
+/// validation loss so far (with the parameters that reached it), and the <see cref="TrainingRun"/> it belongs to.
+/// Written atomically, so a kill leaves either the previous checkpoint or the new one. A checkpoint of another run
+/// (other data, options or parameters) is refused, naming what differs.
 /// </summary>
 public static class TrainerCheckpoint
 {
-    public static void Save(string path, IReadOnlyList<Parameter> parameters, AdamW optimizer, int nextStep, double bestValidation, IReadOnlyList<float[]>? best)
+    public static void Save(string path, TrainingRun run, IReadOnlyList<Parameter> parameters, AdamW optimizer, int steps, bool finished, double bestValidation, IReadOnlyList<float[]>? best)
     {
         var entries = new List<SafetensorsEntry>();
         for (int i = 0; i < parameters.Count; i++)
@@ -26,28 +28,35 @@ public static class TrainerCheckpoint
 
         SafetensorsWriter.Write(path, entries, new Dictionary<string, string>
         {
-            ["next_step"] = nextStep.ToString(CultureInfo.InvariantCulture),
+            ["steps"] = steps.ToString(CultureInfo.InvariantCulture),
+            ["finished"] = finished ? "true" : "false",
             ["optimizer_steps"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
             ["best_validation"] = bestValidation.ToString("R", CultureInfo.InvariantCulture),
+            ["run_options"] = run.Options,
+            ["run_data"] = run.Data,
         });
     }
 
     /// <summary>
-    /// Where a validated training run starts: step 0 without a checkpoint; else the checkpoint's next step, with its
-    /// parameters, optimizer state and best validation result restored.
+    /// Where a validated training run starts: step 0 without a checkpoint; else the checkpoint's steps done (and
+    /// whether it had finished), with its parameters, optimizer state and best validation result restored.
     /// </summary>
-    public static int Resume(string? path, IReadOnlyList<Parameter> parameters, AdamW optimizer, BestParameters best)
+    public static (int Steps, bool Finished) Resume(string? path, TrainingRun run, IReadOnlyList<Parameter> parameters, AdamW optimizer, BestParameters best)
     {
-        if (path is null || !File.Exists(path)) return 0;
-        var (next, bestLoss, bestValues) = Load(path, parameters, optimizer);
+        if (path is null || !File.Exists(path)) return (0, false);
+        var (steps, finished, bestLoss, bestValues) = Load(path, run, parameters, optimizer);
         best.Resume(bestLoss, bestValues);
-        return next;
+        return (steps, finished);
     }
 
-    /// <summary>Restores parameters and optimizer; returns the next step, best validation loss and best parameters.</summary>
-    public static (int NextStep, double BestValidation, List<float[]>? Best) Load(string path, IReadOnlyList<Parameter> parameters, AdamW optimizer)
+    /// <summary>Restores parameters and optimizer; returns the steps done, whether the run finished, the best validation loss and best parameters.</summary>
+    public static (int Steps, bool Finished, double BestValidation, List<float[]>? Best) Load(string path, TrainingRun run, IReadOnlyList<Parameter> parameters, AdamW optimizer)
     {
         using var file = SafetensorsFile.Open(path);
+        if (!file.Metadata.TryGetValue("run_options", out var options) || !file.Metadata.TryGetValue("run_data", out var data))
+            throw new InvalidDataException($"{path}: a checkpoint that does not record its training run (an earlier d2llm's); delete it to train from the start");
+        if (run.Difference(new TrainingRun(options, data)) is { } difference)
+            throw new InvalidDataException($"{path}: a checkpoint of another training run ({difference}); delete it to train from the start, or use another output folder");
         bool hasBest = parameters.Count > 0 && file.Contains(parameters[0].Name + ".best");
         var best = hasBest ? new List<float[]>() : null;
         for (int i = 0; i < parameters.Count; i++)
@@ -65,9 +74,12 @@ public static class TrainerCheckpoint
             }
         }
 
-        optimizer.RestoreStepCount(int.Parse(file.Metadata["optimizer_steps"], CultureInfo.InvariantCulture));
-        return (int.Parse(file.Metadata["next_step"], CultureInfo.InvariantCulture),
-            double.Parse(file.Metadata["best_validation"], CultureInfo.InvariantCulture), best);
+        optimizer.RestoreStepCount((int)Number("optimizer_steps"));
+        return ((int)Number("steps"), file.Metadata.GetValueOrDefault("finished") == "true", Number("best_validation"), best);
+
+        double Number(string key) =>
+            file.Metadata.TryGetValue(key, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+                ? value : throw new InvalidDataException($"{path}: damaged checkpoint (metadata '{key}' missing or not a number)");
 
         void Read(string name, float[] destination)
         {
