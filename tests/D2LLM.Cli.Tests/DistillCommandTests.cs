@@ -1,4 +1,5 @@
 using System.Text.Json;
+using D2LLM.Models.Checkpoints;
 using D2LLM.Models.Tests;
 using D2LLM.Training;
 
@@ -27,49 +28,73 @@ public class DistillCommandTests
         }
     }
 
+    /// <summary>Starts the CLI and kills it (SIGKILL) as soon as <paramref name="reached"/> holds; fails if it ended first.</summary>
+    private static void KillWhen(string[] args, Func<bool> reached, string stage)
+    {
+        using var process = Cli.Start(args);
+        _ = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!reached() && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(2);
+        Assert.False(process.HasExited, $"the run ended before it could be killed while {stage}; make the case larger. {(process.HasExited ? stderr.Result : "")}");
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
     [Fact]
-    public void Distill_KilledWhileJudging_ResumesWithoutScoringAPairTwice()
+    public void Distill_KilledWhileJudgingAndAgainWhileTraining_ScoresNoPairTwice_AndEndsAsAnUninterruptedRun()
     {
         using var teacher = new FixtureModel("tiny-qwen3-a");
         using var backbone = new FixtureModel("tiny-qwen2-a");
         using var dir = new TempDirectory();
-        WriteBeir(dir.File("data"), 1500);
-        string outDir = dir.File("student");
-        string[] args =
-        {
+        WriteBeir(dir.File("data"), 600);
+        string[] Args(string outDir) =>
+        [
             "distill", "--teacher", teacher.Path, "--backbone", backbone.Path, "--data", dir.File("data"), "--out", outDir,
-            "--template", "d2llm-en-asym", "--mode", "heads", "--budget-minutes", "0.3", "--hard-negatives", "3", "--batch-queries", "4", "--eval-queries", "20",
-        };
+            "--template", "d2llm-en-asym", "--mode", "heads", "--budget-minutes", "10", "--max-steps", "300", "--checkpoint-minutes", "0",
+            "--hard-negatives", "3", "--batch-queries", "4", "--eval-queries", "20",
+        ];
 
-        // First run: killed (SIGKILL) as soon as judgements reach the store.
-        string store = Path.Combine(outDir, "teacher-judgements.bin");
-        using (var first = Cli.Start(args))
-        {
-            _ = first.StandardOutput.ReadToEndAsync();
-            _ = first.StandardError.ReadToEndAsync();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!(File.Exists(store) && new FileInfo(store).Length > 4096) && !first.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(5);
-            Assert.False(first.HasExited, "distill finished before it could be killed; make the case larger");
-            first.Kill(entireProcessTree: true);
-            first.WaitForExit();
-        }
-
-        Assert.False(File.Exists(Path.Combine(outDir, "report.json")));
-        var (code, stdout, stderr) = Cli.Run(args);
+        string killed = dir.File("student"), store = Path.Combine(killed, "teacher-judgements.bin"), checkpoint = Path.Combine(killed, "trainer.safetensors");
+        KillWhen(Args(killed), () => File.Exists(store) && new FileInfo(store).Length > 4096, "judging");
+        Assert.False(File.Exists(checkpoint));
+        KillWhen(Args(killed), () => File.Exists(checkpoint), "training");
+        Assert.False(File.Exists(Path.Combine(killed, "report.json")));
+        var (code, stdout, stderr) = Cli.Run(Args(killed));
         Assert.True(code == 0, stderr);
         var report = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
-        int total = report.GetProperty("judgements_total").GetInt32();
-        int before = report.GetProperty("judgements_stored_before").GetInt32();
-        int scored = report.GetProperty("judgements_scored_this_run").GetInt32();
-        Assert.True(before > 0 && scored > 0, $"stored before {before}, scored now {scored}");
-        Assert.Equal(total, before + scored);
+        Assert.Equal(0, report.GetProperty("judgements_scored_this_run").GetInt32());
+        Assert.Equal(300, report.GetProperty("steps").GetInt32());
+        Assert.InRange(report.GetProperty("steps_this_run").GetInt32(), 1, 299);
 
-        // The store holds exactly one record per pair: nothing was scored twice across the two runs.
+        // The store holds exactly one record per pair: nothing was scored twice across the three runs.
+        int total = report.GetProperty("judgements_total").GetInt32();
         var (reopened, records) = JudgementStore.Open(store, JudgementStore.ReadIdentity(store));
         reopened.Dispose();
         Assert.Equal(total, records.Count);
         Assert.Equal(total, records.Select(r => (r.Query, r.Passage)).Distinct().Count());
-        Assert.True(File.Exists(Path.Combine(outDir, "heads.safetensors")));
+
+        // An uninterrupted run of the same command ends with the same judgements, student and report.
+        string straight = dir.File("straight");
+        var uninterrupted = Cli.Run(Args(straight));
+        Assert.True(uninterrupted.Code == 0, uninterrupted.Stderr);
+        var expectedReport = JsonDocument.Parse(uninterrupted.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal(300, expectedReport.GetProperty("steps_this_run").GetInt32());
+        Assert.Equal(expectedReport.GetProperty("spearman_vs_teacher").GetDouble(), report.GetProperty("spearman_vs_teacher").GetDouble());
+        var expectedPath = Path.Combine(straight, "teacher-judgements.bin");
+        var (expectedStore, expectedRecords) = JudgementStore.Open(expectedPath, JudgementStore.ReadIdentity(expectedPath));
+        expectedStore.Dispose();
+        var judged = records.ToDictionary(r => (r.Query, r.Passage), r => r.Score);
+        foreach (var (query, passage, score) in expectedRecords)
+        {
+            Assert.Equal(score.YesLogit, judged[(query, passage)].YesLogit);
+            Assert.Equal(score.Feature, judged[(query, passage)].Feature);
+        }
+
+        using var expectedHeads = SafetensorsFile.Open(Path.Combine(straight, "heads.safetensors"));
+        using var heads = SafetensorsFile.Open(Path.Combine(killed, "heads.safetensors"));
+        Assert.Equal(expectedHeads.Tensors.Select(t => t.Name).Order(), heads.Tensors.Select(t => t.Name).Order());
+        foreach (var tensor in expectedHeads.Tensors) Assert.Equal(expectedHeads.ReadFloats(tensor.Name), heads.ReadFloats(tensor.Name));
     }
 
     private static readonly string[] TopicWords = "river stone cloud paper garden engine music winter bridge candle forest silver".Split(' ');

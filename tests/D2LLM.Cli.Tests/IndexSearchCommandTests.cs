@@ -150,8 +150,24 @@ public class IndexSearchCommandTests
         var (code, _, stderr) = Cli.Run(index);
         Assert.True(code == 0, stderr);
         Assert.Contains($"{total} documents in 'documents' (", stderr);
+
+        // The finished store equals an uninterrupted run's: the same records, texts and vectors.
+        var straight = Cli.Run(index.Select(a => a == dir.File("v.db") ? dir.File("straight.db") : a).ToArray());
+        Assert.True(straight.Code == 0, straight.Stderr);
         using var reopened = new EmbeddedVectorStore(dir.File("v.db"));
-        Assert.Equal(total, await reopened.GetCollection<Guid, MemoryRecord>("documents", MemoryRecord.Definition(16)).GetAsync(r => true, top: 2 * total).CountAsync());
+        using var uninterrupted = new EmbeddedVectorStore(dir.File("straight.db"));
+        var resumed = await reopened.GetCollection<Guid, MemoryRecord>("documents", MemoryRecord.Definition(16))
+            .GetAsync(r => true, top: 2 * total, new() { IncludeVectors = true }).ToDictionaryAsync(r => r.Key);
+        var expected = await uninterrupted.GetCollection<Guid, MemoryRecord>("documents", MemoryRecord.Definition(16))
+            .GetAsync(r => true, top: 2 * total, new() { IncludeVectors = true }).ToListAsync();
+        Assert.Equal(total, resumed.Count);
+        Assert.Equal(total, expected.Count);
+        foreach (var record in expected)
+        {
+            var mine = resumed[record.Key];
+            Assert.Equal((record.Id, record.Text), (mine.Id, mine.Text));
+            Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(record.Embedding.Span, mine.Embedding.Span) > 0.99999f, record.Id);
+        }
     }
 
     [Fact]

@@ -33,4 +33,45 @@ public class TeacherCommandTests
         Assert.Equal(named.Stdout, byDefault.Stdout);
         Assert.NotEqual(other.Stdout, byDefault.Stdout);
     }
+
+    [Fact]
+    public void FinetuneTeacher_KilledAndRerun_WritesTheModelOfAnUninterruptedRun()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("pairs.tsv"), Enumerable.Range(0, 24).Select(i =>
+            i % 2 == 0 ? $"question {i}\tquestion {i} again\t1" : $"question {i}\tsomething else {i}\t0"));
+        string[] Args(string outDir) =>
+        [
+            "finetune-teacher", "--teacher", teacher.Path, "--data", dir.File("pairs.tsv"), "--out", outDir, "--template", "d2llm-en-sym",
+            "--mode", "full", "--batch", "8", "--epochs", "60", "--checkpoint-minutes", "0",
+        ];
+
+        string killed = dir.File("killed"), state = Path.Combine(killed, "finetune-state.safetensors");
+        using (var process = Cli.Start(Args(killed)))
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(state) && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(2);
+            Assert.False(process.HasExited, "finetune-teacher ended before it could be killed; make the case larger");
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        Assert.False(File.Exists(Path.Combine(killed, "model.safetensors")));
+        var resumed = Cli.Run(Args(killed));
+        Assert.True(resumed.Code == 0, resumed.Stderr);
+        Assert.Contains("resuming from", resumed.Stderr);
+        var report = JsonDocument.Parse(resumed.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal(180, report.GetProperty("steps").GetInt32());
+        Assert.InRange(report.GetProperty("steps_this_run").GetInt32(), 1, 179);
+
+        var straight = Cli.Run(Args(dir.File("straight")));
+        Assert.True(straight.Code == 0, straight.Stderr);
+        using var expected = D2LLM.Models.Checkpoints.SafetensorsFile.Open(Path.Combine(dir.File("straight"), "model.safetensors"));
+        using var actual = D2LLM.Models.Checkpoints.SafetensorsFile.Open(Path.Combine(killed, "model.safetensors"));
+        Assert.Equal(expected.Tensors.Select(t => t.Name).Order(), actual.Tensors.Select(t => t.Name).Order());
+        foreach (var tensor in expected.Tensors) Assert.Equal(expected.ReadFloats(tensor.Name), actual.ReadFloats(tensor.Name));
+    }
 }
