@@ -26,12 +26,15 @@ internal static class Batching
         if (batch.Count > 0) yield return batch;
     }
 
-    /// <summary>The token ids of a text field, failing on an empty text or one beyond the model's positions.</summary>
-    public static int[] Encode(QwenModel model, JsonLines lines, JsonObject json, int line, string field)
+    /// <summary>
+    /// The token ids of a text field (special-token strings read as control tokens unless <paramref name="allowSpecialTokens"/>
+    /// is false), failing on an empty text or one beyond the model's positions.
+    /// </summary>
+    public static int[] Encode(QwenModel model, JsonLines lines, JsonObject json, int line, string field, bool allowSpecialTokens)
     {
         string text = lines.RequireString(json, line, field);
         if (text.Length == 0) throw new InvalidDataException($"{lines.Source}:{line}: field \"{field}\" is empty");
-        var ids = model.Encode(text);
+        var ids = model.Encode(text, allowSpecialTokens);
         if (ids.Length > model.Config.MaxPositions)
             throw new InvalidDataException($"{lines.Source}:{line}: field \"{field}\" has {ids.Length} tokens, more than the model's {model.Config.MaxPositions} positions");
         return ids;

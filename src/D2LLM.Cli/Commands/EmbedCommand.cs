@@ -14,9 +14,14 @@ internal static class EmbedCommand
         var input = CommonOptions.Input();
         var output = CommonOptions.Output();
         var batchTokens = CommonOptions.BatchTokens();
+        var special = new Option<string?>("--special-tokens")
+        {
+            Description = "control (plain models' default: special-token strings such as <|im_end|> in a text are the control tokens, as in `tokenize` "
+                + "and Hugging Face tokenizers) | text (read as plain text, as index, search, score and student folders always do)",
+        };
         var cmd = new Command("embed", "One embedding per {\"text\": ...} line: the model's pooled final hidden states.")
         {
-            model, pooling, input, output, batchTokens,
+            model, pooling, input, output, batchTokens, special,
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
@@ -26,18 +31,37 @@ internal static class EmbedCommand
                 "mean" => PoolingMode.Mean,
                 var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
             };
-            if (StudentConfig.IsStudentFolder(r.GetValue(model)!)) return EmbedWithStudent(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
+            bool control = r.GetValue(special) switch
+            {
+                null or "control" => true,
+                "text" => false,
+                var other => throw new ArgumentException($"--special-tokens: unknown reading '{other}' (control, text)"),
+            };
+            if (StudentConfig.IsStudentFolder(r.GetValue(model)!))
+            {
+                if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: a student folder reads special-token strings as text (as the embedding generator does); drop the option");
+                return EmbedWithStudent(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
+            }
+
             using var qwen = QwenModel.Load(r.GetValue(model)!);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
-            var texts = lines.Read().Select(l => (l.Line, Ids: Batching.Encode(qwen, lines, l.Json, l.Line, "text")));
+            var specialIds = qwen.Tokenizer!.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
+            var (withControl, firstControl) = (0, (string?)null);
+            var texts = lines.Read().Select(l => (l.Line, Ids: Batching.Encode(qwen, lines, l.Json, l.Line, "text", control)));
             foreach (var batch in Batching.ByTokens(texts, r.GetValue(batchTokens)))
             {
                 var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());
                 var pooled = qwen.Pool(qwen.Forward(tokens), tokens, mode);
                 for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = pooled.AsSpan(b * qwen.HiddenSize, qwen.HiddenSize).ToArray() });
+                foreach (var (line, ids) in batch.Where(t => control && t.Ids.Any(specialIds.Contains)))
+                    (withControl, firstControl) = (withControl + 1, firstControl ?? $"{lines.Source}:{line}");
             }
 
             lines.Complete();
+            // The contract reads them as control tokens; index, search and students read them as text: say so.
+            if (withControl > 0)
+                Console.Error.WriteLine($"warning: {withControl} text{(withControl == 1 ? "" : "s")} held special-token strings (first: {firstControl}), embedded as control tokens as `tokenize` reads them; "
+                    + "index, search and students read them as text: --special-tokens text embeds them that way");
             return 0;
         }));
         return cmd;
