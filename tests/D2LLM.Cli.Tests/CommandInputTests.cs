@@ -27,6 +27,24 @@ public class CommandInputTests
         Assert.Contains(lines, l => l.TrimStart().StartsWith("at D2LLM.", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("--template x", "error: --template: unknown template 'x' (built in: d2llm-zh-sym, d2llm-zh-asym, d2llm-en-sym, d2llm-en-asym, qwen3-reranker)")]
+    [InlineData("--template-file PROMPT", "error: --template-file needs --yes-token and --no-token")]
+    [InlineData("--template d2llm-en-sym --template-file PROMPT", "error: give --template or --template-file, not both")]
+    [InlineData("--template qwen3-reranker --yes-token yes!", "teacher prompt: qwen3-reranker (yes 'yes!', no 'no')")]
+    public void TeacherPromptFlags_AreCheckedInTheFlagsTerms(string flags, string firstLine)
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("prompt.txt"), "{query} {passage}");
+        File.WriteAllText(dir.File("pairs.jsonl"), "{\"query\": \"q\", \"passage\": \"p\"}\n");
+        var args = new[] { "score", "--teacher", teacher.Path, "--input", dir.File("pairs.jsonl") }
+            .Concat(flags.Split(' ').Select(f => f == "PROMPT" ? dir.File("prompt.txt") : f)).ToArray();
+        var run = Cli.Run(args);
+        Assert.Equal(firstLine, run.Stderr.Trim().Split('\n')[0]);
+        Assert.Equal(firstLine.StartsWith("error:", StringComparison.Ordinal) ? 2 : 0, run.Code);
+    }
+
     [Fact]
     public void InvalidUtf8_IsAnErrorNamingTheLine_NotAReplacementCharacter()
     {

@@ -44,8 +44,25 @@ internal sealed class TeacherPromptOptions
         string? name = r.GetValue(Template), file = r.GetValue(TemplateFile), yes = r.GetValue(YesToken), no = r.GetValue(NoToken);
         var prompt = name is null && file is null && TeacherPrompt.FromFolder(teacherDir) is { } declared
             ? declared with { YesWord = yes ?? declared.YesWord, NoWord = no ?? declared.NoWord }
-            : TeacherPrompt.Resolve(name ?? (file is null ? defaultTemplate ?? _defaultTemplate : null), file, yes, no);
+            : Chosen(name ?? (file is null ? defaultTemplate ?? _defaultTemplate : null), file, yes, no);
         Console.Error.WriteLine($"teacher prompt: {prompt.Template.Source} (yes '{prompt.YesWord}', no '{prompt.NoWord}')");
         return prompt;
+    }
+
+    /// <summary>The prompt from either a built-in name or a template file plus yes/no words, with errors in the flags' terms.</summary>
+    private static TeacherPrompt Chosen(string? name, string? file, string? yes, string? no)
+    {
+        if (name is not null && file is not null) throw new ArgumentException("give --template or --template-file, not both");
+        if (name is not null)
+        {
+            var builtIn = TeacherPrompt.BuiltIn.TryGetValue(name, out var found)
+                ? found
+                : throw new ArgumentException($"--template: unknown template '{name}' (built in: {string.Join(", ", TeacherPrompt.BuiltIn.Keys)})");
+            return builtIn with { YesWord = yes ?? builtIn.YesWord, NoWord = no ?? builtIn.NoWord };
+        }
+
+        if (file is null) throw new ArgumentException("a teacher prompt is needed: --template NAME or --template-file FILE");
+        if (yes is null || no is null) throw new ArgumentException("--template-file needs --yes-token and --no-token");
+        return new TeacherPrompt(D2LLM.Models.Prompts.PromptTemplate.Load(file), yes, no);
     }
 }

@@ -33,7 +33,7 @@ public sealed record TeacherPrompt(PromptTemplate Template, string YesWord, stri
     /// <summary>A built-in prompt by name, or a one-line error listing the names.</summary>
     public static TeacherPrompt Named(string name) => BuiltIn.TryGetValue(name, out var prompt)
         ? prompt
-        : throw new ArgumentException($"--template: unknown template '{name}' (built in: {string.Join(", ", BuiltIn.Keys)})");
+        : throw new ArgumentException($"unknown built-in prompt '{name}' (built in: {string.Join(", ", BuiltIn.Keys)})", nameof(name));
 
     /// <summary>The file in a teacher folder that declares its prompt (the reference teachers' layout; finetune-teacher writes it).</summary>
     public const string FolderFile = "training.json";
@@ -78,20 +78,5 @@ public sealed record TeacherPrompt(PromptTemplate Template, string YesWord, stri
         string templatePath = Path.Combine(teacherDir, "template.txt");
         File.WriteAllText(templatePath + ".tmp", Template.Text);
         File.Move(templatePath + ".tmp", templatePath, overwrite: true);
-    }
-
-    /// <summary>The prompt from either a built-in name or a template file plus yes/no words.</summary>
-    public static TeacherPrompt Resolve(string? name, string? file, string? yes, string? no)
-    {
-        if (name is not null && file is not null) throw new ArgumentException("give --template or --template-file, not both");
-        if (name is not null)
-        {
-            var builtIn = Named(name);
-            return builtIn with { YesWord = yes ?? builtIn.YesWord, NoWord = no ?? builtIn.NoWord };
-        }
-
-        if (file is null) throw new ArgumentException("a teacher prompt is needed: --template NAME or --template-file FILE");
-        if (yes is null || no is null) throw new ArgumentException("--template-file needs --yes-token and --no-token");
-        return new TeacherPrompt(PromptTemplate.Load(file), yes, no);
     }
 }
