@@ -28,6 +28,6 @@ internal static class CommandRunner
     }
 
     private static bool IsUserError(Exception e) =>
-        e is IOException or InvalidDataException or ArgumentException or FormatException or NotSupportedException
+        e is IOException or InvalidDataException or Data.DataLineException or ArgumentException or FormatException or NotSupportedException
             or System.Text.Json.JsonException or Models.Hub.HubException or Microsoft.Extensions.VectorData.VectorStoreException;
 }

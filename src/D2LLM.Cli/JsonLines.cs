@@ -47,10 +47,10 @@ internal sealed class JsonLines : IDisposable
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{Source}:{number}: not valid JSON ({e.Message})");
+                throw new DataLineException(Source, number, $"not valid JSON ({e.Message})");
             }
 
-            if (node is not JsonObject obj) throw new InvalidDataException($"{Source}:{number}: expected a JSON object");
+            if (node is not JsonObject obj) throw new DataLineException(Source, number, $"expected a JSON object");
             yield return (number, obj);
         }
     }
@@ -64,10 +64,10 @@ internal sealed class JsonLines : IDisposable
         catch (InvalidOperationException)
         {
             // JSON may escape a lone surrogate (\ud800), which is no text at all.
-            throw new InvalidDataException($"{Source}:{line}: field \"{field}\" holds a lone surrogate escape, which is not text");
+            throw new DataLineException(Source, line, $"field \"{field}\" holds a lone surrogate escape, which is not text");
         }
 
-        throw new InvalidDataException($"{Source}:{line}: field \"{field}\" is missing or not a string");
+        throw new DataLineException(Source, line, $"field \"{field}\" is missing or not a string");
     }
 
     // Non-ASCII text (Chinese passages) is written as is, not as \uXXXX escapes; output is UTF-8 JSON either way.

@@ -1,4 +1,5 @@
 using D2LLM.Cli.Commands;
+using D2LLM.Data;
 using D2LLM.Models.Tests;
 
 namespace D2LLM.Cli.Tests;
@@ -54,7 +55,7 @@ public class CommandInputTests
         using var lines = new JsonLines(dir.File("bad.jsonl"), null);
         using var reading = lines.Read().GetEnumerator();
         Assert.True(reading.MoveNext());
-        var e = Assert.Throws<InvalidDataException>(() => reading.MoveNext());
+        var e = Assert.Throws<DataLineException>(() => reading.MoveNext());
         Assert.StartsWith($"{dir.File("bad.jsonl")}:2: not valid UTF-8", e.Message);
     }
 
@@ -66,7 +67,7 @@ public class CommandInputTests
         using var lines = new JsonLines(dir.File("q.jsonl"), null);
         var read = lines.Read().ToList();
         Assert.Equal("fine", lines.RequireString(read[0].Json, read[0].Line, "text"));
-        var e = Assert.Throws<InvalidDataException>(() => lines.RequireString(read[1].Json, read[1].Line, "text"));
+        var e = Assert.Throws<DataLineException>(() => lines.RequireString(read[1].Json, read[1].Line, "text"));
         Assert.Equal($"{dir.File("q.jsonl")}:2: field \"text\" holds a lone surrogate escape, which is not text", e.Message);
     }
 

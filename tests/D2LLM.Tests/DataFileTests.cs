@@ -49,7 +49,7 @@ public class DataFileTests
     {
         using var dir = new TempDirectory();
         File.WriteAllBytes(dir.File("bad.tsv"), "a\tb\t1\nc\td\t0\n"u8.ToArray().Concat(new byte[] { 0x65, 0x09, 0xC3, 0x28, 0x09, 0x31, 0x0A }).ToArray());
-        Assert.StartsWith($"{dir.File("bad.tsv")}:3: not valid UTF-8", Assert.Throws<InvalidDataException>(() => PairFile.Read(dir.File("bad.tsv")).ToList()).Message);
+        Assert.StartsWith($"{dir.File("bad.tsv")}:3: not valid UTF-8", Assert.Throws<DataLineException>(() => PairFile.Read(dir.File("bad.tsv")).ToList()).Message);
 
         var zipped = new MemoryStream();
         using (var gz = new System.IO.Compression.GZipStream(zipped, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
@@ -57,7 +57,7 @@ public class DataFileTests
         var bytes = zipped.ToArray();
         for (int i = bytes.Length / 2; i < bytes.Length / 2 + 64; i++) bytes[i] ^= 0x5A;
         File.WriteAllBytes(dir.File("damaged.tsv.gz"), bytes);
-        var e = Assert.Throws<InvalidDataException>(() => PairFile.Read(dir.File("damaged.tsv.gz")).ToList());
+        var e = Assert.Throws<DataLineException>(() => PairFile.Read(dir.File("damaged.tsv.gz")).ToList());
         Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(dir.File("damaged.tsv.gz"))}:[0-9]+: ", e.Message); // whichever check the garbage trips first, it names its line
     }
 
@@ -79,9 +79,10 @@ public class DataFileTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File(name), content);
-        var e = Assert.Throws<InvalidDataException>(() => PairFile.Read(dir.File(name)).ToList());
+        var e = Assert.Throws<DataLineException>(() => PairFile.Read(dir.File(name)).ToList());
         Assert.StartsWith(dir.File(expected.Split(':')[0]), e.Message);
         Assert.Contains(expected[(expected.IndexOf(':') + 1)..], e.Message);
+        Assert.Equal((dir.File(name), int.Parse(expected.Split(':')[1])), (e.File, e.Line)); // the culprit travels with the exception
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public class DataFileTests
         Assert.Equal(new[] { "n1", "n2" }, triplets[0].Negatives);
         Assert.Equal(new[] { "s" }, triplets[1].Positives);
         Assert.Empty(triplets[1].Negatives);
-        var e = Assert.Throws<InvalidDataException>(() => TripletFile.Read(dir.File("t.jsonl")).ToList());
+        var e = Assert.Throws<DataLineException>(() => TripletFile.Read(dir.File("t.jsonl")).ToList());
         Assert.Equal($"{dir.File("t.jsonl")}:3: field \"pos\" is empty", e.Message);
     }
 
@@ -157,7 +158,7 @@ public class DataFileTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("c.jsonl"), "{\"text\": \"one\"}\n{\"title\": \"\", \"text\": \"  \"}\n");
-        var e = Assert.Throws<InvalidDataException>(() => CorpusFile.Read(dir.File("c.jsonl")).ToList());
+        var e = Assert.Throws<DataLineException>(() => CorpusFile.Read(dir.File("c.jsonl")).ToList());
         Assert.Equal($"{dir.File("c.jsonl")}:2: field \"text\" is empty (and there is no title)", e.Message);
         File.WriteAllText(dir.File("ok.jsonl"), "{\"text\": \"one\"}\n{\"text\": \"two\"}\n");
         var task = RetrievalTask.Load(dir.File("ok.jsonl"));

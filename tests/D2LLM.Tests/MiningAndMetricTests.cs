@@ -29,9 +29,9 @@ public class MiningAndMetricTests
         Assert.Equal("T body", data.Corpus[0].Text);
         Assert.Equal(1, data.Qrels("test")["q1"]["d2"]);
         File.WriteAllText(dir.File("qrels/dev.tsv"), "query-id\tcorpus-id\tscore\nq1\td2\t1\nq1\td9\t1\n");
-        Assert.EndsWith("dev.tsv:3: corpus-id \"d9\" is not in corpus.jsonl", Assert.Throws<InvalidDataException>(() => data.Qrels("dev")).Message);
+        Assert.EndsWith("dev.tsv:3: corpus-id \"d9\" is not in corpus.jsonl", Assert.Throws<DataLineException>(() => data.Qrels("dev")).Message);
         File.WriteAllText(dir.File("qrels/dev.tsv"), "query-id\tcorpus-id\tscore\nq7\td2\t1\n");
-        Assert.EndsWith("dev.tsv:2: query-id \"q7\" is not in the folder's queries", Assert.Throws<InvalidDataException>(() => data.Qrels("dev")).Message);
+        Assert.EndsWith("dev.tsv:2: query-id \"q7\" is not in the folder's queries", Assert.Throws<DataLineException>(() => data.Qrels("dev")).Message);
         File.WriteAllText(dir.File("queries.jsonl"), "\n");
         Assert.Contains("queries.jsonl: hold no queries", Assert.Throws<InvalidDataException>(() => BeirDataset.Load(dir.Path)).Message);
         File.WriteAllText(dir.File("queries.jsonl"), "{\"_id\":\"q1\",\"text\":\"what\"}\n");
@@ -40,7 +40,7 @@ public class MiningAndMetricTests
         Assert.EndsWith("corpus.jsonl: holds no documents", Assert.Throws<InvalidDataException>(() => BeirDataset.Load(dir.Path)).Message);
         File.Move(dir.File("full-corpus.jsonl"), dir.File("corpus.jsonl"), overwrite: true);
         File.AppendAllText(dir.File("corpus.jsonl"), "{\"_id\":\"d3\"}\n");
-        var e = Assert.Throws<InvalidDataException>(() => BeirDataset.Load(dir.Path));
+        var e = Assert.Throws<DataLineException>(() => BeirDataset.Load(dir.Path));
         Assert.EndsWith("corpus.jsonl:3: field \"text\" is missing or not a string", e.Message);
     }
 }

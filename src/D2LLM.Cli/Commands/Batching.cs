@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using D2LLM.Models.Qwen;
+using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;
 
@@ -33,10 +34,10 @@ internal static class Batching
     public static int[] Encode(QwenModel model, JsonLines lines, JsonObject json, int line, string field, bool allowSpecialTokens)
     {
         string text = lines.RequireString(json, line, field);
-        if (text.Length == 0) throw new InvalidDataException($"{lines.Source}:{line}: field \"{field}\" is empty");
+        if (text.Length == 0) throw new DataLineException(lines.Source, line, $"field \"{field}\" is empty");
         var ids = model.Encode(text, allowSpecialTokens);
         if (ids.Length > model.Config.MaxPositions)
-            throw new InvalidDataException($"{lines.Source}:{line}: field \"{field}\" has {ids.Length} tokens, more than the model's {model.Config.MaxPositions} positions");
+            throw new DataLineException(lines.Source, line, $"field \"{field}\" has {ids.Length} tokens, more than the model's {model.Config.MaxPositions} positions");
         return ids;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using D2LLM.Models.Qwen;
 using D2LLM.Student;
+using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;
 
@@ -73,7 +74,7 @@ internal static class EmbedCommand
         using var student = StudentModel.Load(folder);
         using var lines = new JsonLines(input, output);
         var texts = lines.Read().Select(l => (l.Line, Text: lines.RequireString(l.Json, l.Line, "text"))).Select(t =>
-            t.Text.Length > 0 ? t : throw new InvalidDataException($"{lines.Source}:{t.Line}: field \"text\" is empty"));
+            t.Text.Length > 0 ? t : throw new DataLineException(lines.Source, t.Line, $"field \"text\" is empty"));
         var truncated = new LongTextWarning("text");
         foreach (var batch in texts.Chunk(Math.Max(1, batchTokens / 64)))
         {

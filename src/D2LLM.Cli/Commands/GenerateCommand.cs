@@ -1,6 +1,7 @@
 using System.CommandLine;
 using D2LLM.Models.Generation;
 using D2LLM.Models.Qwen;
+using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;
 
@@ -44,13 +45,13 @@ internal static class GenerateCommand
                 if (l.Json["messages"] is System.Text.Json.Nodes.JsonArray messages)
                 {
                     var turns = messages.Select((m, i) => new ChatTurn(
-                        m?["role"]?.GetValue<string>() ?? throw new InvalidDataException($"{lines.Source}:{l.Line}: messages[{i}] has no \"role\""),
-                        m["content"]?.GetValue<string>() ?? throw new InvalidDataException($"{lines.Source}:{l.Line}: messages[{i}] has no \"content\""))).ToList();
+                        m?["role"]?.GetValue<string>() ?? throw new DataLineException(lines.Source, l.Line, $"messages[{i}] has no \"role\""),
+                        m["content"]?.GetValue<string>() ?? throw new DataLineException(lines.Source, l.Line, $"messages[{i}] has no \"content\""))).ToList();
                     return chat.Value.Encode(qwen.Tokenizer!, turns, enableThinking: r.GetValue(thinking));
                 }
 
                 var ids = qwen.Encode(lines.RequireString(l.Json, l.Line, "prompt"));
-                return ids.Length > 0 ? ids : throw new InvalidDataException($"{lines.Source}:{l.Line}: field \"prompt\" is empty");
+                return ids.Length > 0 ? ids : throw new DataLineException(lines.Source, l.Line, $"field \"prompt\" is empty");
             });
             foreach (var group in prompts.Chunk(Math.Max(1, r.GetValue(batch))))
                 foreach (var g in generator.Generate(group, options))

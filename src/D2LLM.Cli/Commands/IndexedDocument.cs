@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using D2LLM.SemanticKernel;
 using Microsoft.Extensions.VectorData;
+using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;
 
@@ -83,8 +84,8 @@ internal sealed record IndexedDocument(string Id, string Text, Dictionary<string
             foreach (var (name, node) in json)
             {
                 if (name is "text" or "_id" or "id" || node is null) continue;
-                if (Reserved.Contains(name)) throw new InvalidDataException($"{path}:{line}: field \"{name}\" is reserved (the record's own fields are id, text and embedding)");
-                fields[name] = FieldValue(node) ?? throw new InvalidDataException($"{path}:{line}: field \"{name}\" must be a string, number, boolean or list of strings to be stored");
+                if (Reserved.Contains(name)) throw new DataLineException(path, line, $"field \"{name}\" is reserved (the record's own fields are id, text and embedding)");
+                fields[name] = FieldValue(node) ?? throw new DataLineException(path, line, $"field \"{name}\" must be a string, number, boolean or list of strings to be stored");
             }
 
             string id = json["_id"]?.ToString() ?? json["id"]?.ToString() ?? line.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using D2LLM.SemanticKernel;
 using D2LLM.Student;
+using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;
 
@@ -37,7 +38,7 @@ internal static class SearchCommand
             foreach (var (line, json) in lines.Read())
             {
                 string query = lines.RequireString(json, line, "query");
-                if (query.Trim().Length == 0) throw new InvalidDataException($"{lines.Source}:{line}: field \"query\" is empty");
+                if (query.Trim().Length == 0) throw new DataLineException(lines.Source, line, $"field \"query\" is empty");
                 var hits = await pipeline.SearchAsync(query, cancellationToken: cancellationToken);
                 lines.Write(new { query, hits = hits.Select(h => new { id = h.Record.Id, score = h.Score, text = h.Text }) });
             }

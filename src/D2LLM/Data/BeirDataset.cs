@@ -57,9 +57,9 @@ public sealed class BeirDataset
             if (number == 1 && line.StartsWith("query-id", StringComparison.Ordinal)) continue;
             var parts = line.Split('\t');
             if (parts.Length < 3 || !int.TryParse(parts[2], out int grade))
-                throw new InvalidDataException($"{path}:{number}: expected query-id<TAB>corpus-id<TAB>score");
-            if (!Queries.ContainsKey(parts[0])) throw new InvalidDataException($"{path}:{number}: query-id \"{parts[0]}\" is not in the folder's queries");
-            if (!CorpusIndex.ContainsKey(parts[1])) throw new InvalidDataException($"{path}:{number}: corpus-id \"{parts[1]}\" is not in corpus.jsonl");
+                throw new DataLineException(path, number, $"expected query-id<TAB>corpus-id<TAB>score");
+            if (!Queries.ContainsKey(parts[0])) throw new DataLineException(path, number, $"query-id \"{parts[0]}\" is not in the folder's queries");
+            if (!CorpusIndex.ContainsKey(parts[1])) throw new DataLineException(path, number, $"corpus-id \"{parts[1]}\" is not in corpus.jsonl");
             if (!qrels.TryGetValue(parts[0], out var docs)) qrels[parts[0]] = docs = new Dictionary<string, int>();
             docs[parts[1]] = grade;
         }

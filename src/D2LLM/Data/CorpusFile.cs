@@ -23,7 +23,7 @@ public static class CorpusFile
             string id = requireIds || e.TryGetProperty("_id", out _) ? DataLines.String(e, "_id", path, line) : line.ToString(System.Globalization.CultureInfo.InvariantCulture);
             string title = e.TryGetProperty("title", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String ? t.GetString()! : "";
             string text = DataLines.String(e, "text", path, line);
-            if (string.IsNullOrWhiteSpace(title) && string.IsNullOrWhiteSpace(text)) throw new InvalidDataException($"{path}:{line}: field \"text\" is empty (and there is no title)");
+            if (string.IsNullOrWhiteSpace(title) && string.IsNullOrWhiteSpace(text)) throw new DataLineException(path, line, $"field \"text\" is empty (and there is no title)");
             yield return new TextItem(id, title.Length > 0 ? title + " " + text : text);
         }
     }

@@ -31,10 +31,10 @@ internal static class DataLines
             }
             catch (JsonException ex)
             {
-                throw new InvalidDataException($"{path}:{number}: not valid JSON ({ex.Message})");
+                throw new DataLineException(path, number, $"not valid JSON ({ex.Message})");
             }
 
-            if (e.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}:{number}: expected a JSON object");
+            if (e.ValueKind != JsonValueKind.Object) throw new DataLineException(path, number, $"expected a JSON object");
             yield return (number, e);
         }
     }
@@ -43,7 +43,7 @@ internal static class DataLines
     public static string String(JsonElement e, string name, string path, int line) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
             ? v.GetString()!
-            : throw new InvalidDataException($"{path}:{line}: field \"{name}\" is missing or not a string");
+            : throw new DataLineException(path, line, $"field \"{name}\" is missing or not a string");
 
     /// <summary>The first of several accepted names present on the object, or null.</summary>
     public static string? FirstPresent(JsonElement e, IEnumerable<string> names) => names.FirstOrDefault(n => e.TryGetProperty(n, out _));
@@ -51,12 +51,12 @@ internal static class DataLines
     /// <summary>A field holding a string or an array of strings, as a list.</summary>
     public static List<string> Strings(JsonElement e, string name, string path, int line)
     {
-        if (!e.TryGetProperty(name, out var v)) throw new InvalidDataException($"{path}:{line}: field \"{name}\" is missing");
+        if (!e.TryGetProperty(name, out var v)) throw new DataLineException(path, line, $"field \"{name}\" is missing");
         if (v.ValueKind == JsonValueKind.String) return new List<string> { v.GetString()! };
-        if (v.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}:{line}: field \"{name}\" must be a string or an array of strings");
+        if (v.ValueKind != JsonValueKind.Array) throw new DataLineException(path, line, $"field \"{name}\" must be a string or an array of strings");
         var result = new List<string>();
         foreach (var item in v.EnumerateArray())
-            result.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new InvalidDataException($"{path}:{line}: field \"{name}\" holds a non-string element"));
+            result.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new DataLineException(path, line, $"field \"{name}\" holds a non-string element"));
         return result;
     }
 }

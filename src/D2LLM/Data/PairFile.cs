@@ -80,12 +80,12 @@ public static class PairFile
                 if (Column(FirstNames) >= 0 && Column(LabelNames) >= 0)
                 {
                     (first, second, label, splitColumn, width) = (Column(FirstNames), Column(SecondNames), Column(LabelNames), names.IndexOf("split"), parts.Length);
-                    if (second < 0) throw new InvalidDataException($"{path}:{number}: the header names no second text column ({string.Join(", ", SecondNames)})");
+                    if (second < 0) throw new DataLineException(path, number, $"the header names no second text column ({string.Join(", ", SecondNames)})");
                     continue;
                 }
             }
 
-            if (parts.Length < width) throw new InvalidDataException($"{path}:{number}: expected {width} tab-separated fields, found {parts.Length}");
+            if (parts.Length < width) throw new DataLineException(path, number, $"expected {width} tab-separated fields, found {parts.Length}");
             if (splitColumn >= 0 && split is not null && parts[splitColumn] != split) continue;
             if (ParseLabel(parts[label], path, number) is { } value) yield return new TextPair(parts[first], parts[second], value);
         }
@@ -96,8 +96,8 @@ public static class PairFile
         foreach (var (number, e) in DataLines.ReadJson(path))
         {
             string? a = DataLines.FirstPresent(e, FirstNames), b = DataLines.FirstPresent(e, SecondNames), l = DataLines.FirstPresent(e, LabelNames);
-            if (a is null || b is null) throw new InvalidDataException($"{path}:{number}: field \"{(a is null ? "text1" : "text2")}\" is missing (also accepted: {string.Join(", ", a is null ? FirstNames : SecondNames)})");
-            if (l is null) throw new InvalidDataException($"{path}:{number}: field \"label\" is missing (or \"score\")");
+            if (a is null || b is null) throw new DataLineException(path, number, $"field \"{(a is null ? "text1" : "text2")}\" is missing (also accepted: {string.Join(", ", a is null ? FirstNames : SecondNames)})");
+            if (l is null) throw new DataLineException(path, number, $"field \"label\" is missing (or \"score\")");
             var value = e.GetProperty(l);
             double? parsed = value.ValueKind switch
             {
@@ -105,7 +105,7 @@ public static class PairFile
                 JsonValueKind.True => 1,
                 JsonValueKind.False => 0,
                 JsonValueKind.String => ParseLabel(value.GetString()!, path, number),
-                _ => throw new InvalidDataException($"{path}:{number}: field \"{l}\" must be a number or a label name"),
+                _ => throw new DataLineException(path, number, $"field \"{l}\" must be a number or a label name"),
             };
             if (parsed is { } label) yield return new TextPair(DataLines.String(e, a, path, number), DataLines.String(e, b, path, number), label);
         }
@@ -120,7 +120,7 @@ public static class PairFile
             "entailment" => 1,
             "contradiction" => 0,
             "neutral" => null,
-            _ => throw new InvalidDataException($"{path}:{line}: field \"label\": '{text}' is neither a number nor entailment/neutral/contradiction"),
+            _ => throw new DataLineException(path, line, $"field \"label\": '{text}' is neither a number nor entailment/neutral/contradiction"),
         };
     }
 }

@@ -20,7 +20,7 @@ public static class TripletFile
         {
             string query = DataLines.String(e, "query", path, line);
             var positives = DataLines.Strings(e, "pos", path, line);
-            if (positives.Count == 0) throw new InvalidDataException($"{path}:{line}: field \"pos\" is empty");
+            if (positives.Count == 0) throw new DataLineException(path, line, $"field \"pos\" is empty");
             var negatives = e.TryGetProperty("neg", out _) ? DataLines.Strings(e, "neg", path, line) : new List<string>();
             yield return new Triplet(query, positives, negatives);
         }

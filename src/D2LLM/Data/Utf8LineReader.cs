@@ -25,7 +25,7 @@ public sealed class Utf8LineReader(Stream stream, string source) : IDisposable
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{source}:{_number + 1}: the data is damaged ({e.Message})", e);
+            throw new DataLineException(source, _number + 1, $"the data is damaged ({e.Message})", e);
         }
 
         if (b < 0 && _line.Length == 0) return null;
@@ -39,7 +39,7 @@ public sealed class Utf8LineReader(Stream stream, string source) : IDisposable
         }
         catch (DecoderFallbackException e)
         {
-            throw new InvalidDataException($"{source}:{_number}: not valid UTF-8 ({e.Message})");
+            throw new DataLineException(source, _number, $"not valid UTF-8 ({e.Message})");
         }
     }
 
