@@ -74,4 +74,33 @@ public class TeacherCommandTests
         Assert.Equal(expected.Tensors.Select(t => t.Name).Order(), actual.Tensors.Select(t => t.Name).Order());
         foreach (var tensor in expected.Tensors) Assert.Equal(expected.ReadFloats(tensor.Name), actual.ReadFloats(tensor.Name));
     }
+
+    [Fact]
+    public void TeacherScoreShards_MergeIntoOneFile_WhichNeverReplacesAFileThatIsNotOne()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("pairs.jsonl"), Enumerable.Range(0, 12).Select(i => JsonSerializer.Serialize(new { query = $"question {i % 4}", passage = $"passage {i}" })));
+        for (int shard = 1; shard <= 2; shard++)
+        {
+            var run = Cli.Run("teacher-score", "--teacher", teacher.Path, "--template", "d2llm-en-asym", "--input", dir.File("pairs.jsonl"),
+                "--cache", dir.File($"s{shard}.bin"), "--shard", $"{shard}/2");
+            Assert.True(run.Code == 0, run.Stderr);
+        }
+
+        string[] merge = ["teacher-score", "merge", "--output", dir.File("all.bin"), dir.File("s1.bin"), dir.File("s2.bin")];
+        File.WriteAllText(dir.File("all.bin"), "my notes\n");
+        var refused = Cli.Run(merge);
+        Assert.Equal((2, $"error: --output: {dir.File("all.bin")} exists and is not a judgement file: name another file, or pass --force to replace it"), (refused.Code, refused.Stderr.Trim()));
+        Assert.Equal("my notes\n", File.ReadAllText(dir.File("all.bin")));
+        var forced = Cli.Run([.. merge, "--force"]);
+        Assert.True(forced.Code == 0, forced.Stderr);
+        Assert.Contains("merged 12 pairs", forced.Stderr);
+        var again = Cli.Run(merge); // replacing an earlier merge needs no --force
+        Assert.True(again.Code == 0, again.Stderr);
+
+        // A --cache that is not a judgement file is refused, not appended to.
+        var notes = Cli.Run("teacher-score", "--teacher", teacher.Path, "--template", "d2llm-en-asym", "--input", dir.File("pairs.jsonl"), "--cache", dir.File("pairs.jsonl"));
+        Assert.Equal($"error: {dir.File("pairs.jsonl")}: not a teacher judgement file", notes.Stderr.Trim().Split('\n')[^1]);
+    }
 }

@@ -47,15 +47,32 @@ internal static class TeacherScoreCommand
 
         var output = new Option<string>("--output") { Description = "merged judgement file", Required = true };
         var shards = new Argument<string[]>("shards") { Description = "judgement files of the shards", Arity = ArgumentArity.OneOrMore };
-        var merge = new Command("merge", "Join the judgement files of several shards (same teacher weights, prompt and temperature) into one.") { output, shards };
+        var force = new Option<bool>("--force") { Description = "replace an --output file that is not a judgement file" };
+        var merge = new Command("merge", "Join the judgement files of several shards (same teacher weights, prompt and temperature) into one.") { output, shards, force };
         merge.SetAction(r => CommandRunner.Run(() =>
         {
+            // Replacing an earlier merge is the point of a rerun; replacing anything else needs saying so.
+            if (File.Exists(r.GetValue(output)) && !r.GetValue(force) && !IsJudgementFile(r.GetValue(output)!))
+                throw new IOException($"--output: {r.GetValue(output)} exists and is not a judgement file: name another file, or pass --force to replace it");
             int pairs = JudgementStore.Merge(r.GetValue(shards)!, r.GetValue(output)!);
             Console.Error.WriteLine($"merged {pairs} pairs into {r.GetValue(output)}");
             return 0;
         }));
         cmd.Subcommands.Add(merge);
         return cmd;
+    }
+
+    private static bool IsJudgementFile(string path)
+    {
+        try
+        {
+            JudgementStore.ReadIdentity(path);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 
     private static (int Index, int Count) ParseShard(string text)

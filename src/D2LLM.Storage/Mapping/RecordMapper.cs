@@ -38,7 +38,21 @@ internal sealed class RecordMapper<TRecord>(CollectionModel model)
         var record = Model.CreateRecord<TRecord>();
         Model.KeyProperty.SetValueAsObject(record, stored.Key);
         foreach (var property in Model.DataProperties)
-            property.SetValueAsObject(record, StoredValue.To(stored.Data.GetValueOrDefault(property.StorageName), property.Type) ?? DefaultOf(property.Type));
+        {
+            var value = stored.Data.GetValueOrDefault(property.StorageName);
+            object? converted;
+            try
+            {
+                converted = StoredValue.To(value, property.Type);
+            }
+            catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
+            {
+                throw new InvalidDataException($"field '{property.StorageName}' holds {Describe(value)}, which does not convert to {property.Type.Name} ({e.Message})", e);
+            }
+
+            property.SetValueAsObject(record, converted ?? DefaultOf(property.Type));
+        }
+
         if (!includeVectors) return record;
         foreach (var property in Model.VectorProperties)
         {
@@ -49,6 +63,13 @@ internal sealed class RecordMapper<TRecord>(CollectionModel model)
 
         return record;
     }
+
+    private static string Describe(object? value) => value switch
+    {
+        string text => $"the text \"{(text.Length > 40 ? text[..40] + "…" : text)}\"",
+        IEnumerable<object?> => "a list",
+        _ => $"{value} ({value?.GetType().Name})",
+    };
 
     /// <summary>
     /// The stored forms of a batch of records, ready to write: embeddings generated (one generator call per property

@@ -115,7 +115,7 @@ public class QdrantCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>
     {
         var ids = keys.Select(k => QdrantPoints.Id(k)).ToList();
         var points = await Run("Get", ct => _client.RetrieveAsync(Name, ids, withPayload: true, withVectors: includeVectors, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        return points.Select(p => Materialise(p.Id, p.Payload, p.Vectors, includeVectors)).ToList();
+        return points.Select(p => Materialise(p.Id, p.Payload, p.Vectors, includeVectors, "Get")).ToList();
     }
 
     private protected override async Task<IReadOnlyList<TRecord>> GetCoreAsync(RecordQuery query, CancellationToken cancellationToken)
@@ -126,7 +126,7 @@ public class QdrantCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>
             : null;
         var page = await Run("Get", ct => _client.ScrollAsync(Name, QdrantFilter.Translate(query.Filter), limit: (uint)(query.Top + query.Skip), payloadSelector: true,
             vectorsSelector: query.IncludeVectors, orderBy: orderBy, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        return page.Result.Skip(query.Skip).Select(p => Materialise(p.Id, p.Payload, p.Vectors, query.IncludeVectors)).ToList();
+        return page.Result.Skip(query.Skip).Select(p => Materialise(p.Id, p.Payload, p.Vectors, query.IncludeVectors, "Get")).ToList();
     }
 
     private protected override Task DeleteCoreAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken)
@@ -151,7 +151,7 @@ public class QdrantCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>
         var hits = await Run("Search", ct => _client.QueryAsync(Name, query.Vector, usingVector: _points.Named ? query.Property.StorageName : null, filter: filter,
             scoreThreshold: (float?)query.ScoreThreshold, limit: (ulong)query.Top, offset: (ulong)query.Skip, payloadSelector: true, vectorsSelector: query.IncludeVectors,
             cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        return hits.Select(h => new VectorSearchResult<TRecord>(Materialise(h.Id, h.Payload, h.Vectors, query.IncludeVectors), h.Score)).ToList();
+        return hits.Select(h => new VectorSearchResult<TRecord>(Materialise(h.Id, h.Payload, h.Vectors, query.IncludeVectors, "Search"), h.Score)).ToList();
     }
 
     private void CheckSize(int length, VectorPropertyModel property, string what, string operation)
@@ -160,8 +160,35 @@ public class QdrantCollection<TKey, TRecord> : StoreCollection<TKey, TRecord>
             throw Error($"{what} has {length} dimensions, vector '{property.StorageName}' holds {property.Dimensions} (dimension mismatch)", operation, null);
     }
 
-    private TRecord Materialise(PointId id, Google.Protobuf.Collections.MapField<string, Value> payload, VectorsOutput? vectors, bool includeVectors) =>
-        Mapper.FromStored(_points.FromPoint(id, payload, includeVectors ? vectors : null, typeof(TKey) == typeof(object) ? Model.KeyProperty.Type : typeof(TKey)), includeVectors);
+    /// <summary>
+    /// The record a returned point holds. A successful answer the record cannot be read from (a payload value of
+    /// another type, a vector of another size or missing, an id of the other kind) is a VectorStoreException naming the
+    /// point and what is wrong, not a cast exception from deep in the mapping.
+    /// </summary>
+    private TRecord Materialise(PointId id, Google.Protobuf.Collections.MapField<string, Value> payload, VectorsOutput? vectors, bool includeVectors, string operation)
+    {
+        string point = id.PointIdOptionsCase == PointId.PointIdOptionsOneofCase.Num ? id.Num.ToString(System.Globalization.CultureInfo.InvariantCulture) : id.Uuid;
+        try
+        {
+            var stored = _points.FromPoint(id, payload, includeVectors ? vectors : null, typeof(TKey) == typeof(object) ? Model.KeyProperty.Type : typeof(TKey));
+            if (includeVectors)
+            {
+                foreach (var property in Model.VectorProperties)
+                {
+                    var vector = stored.Vectors.GetValueOrDefault(property.StorageName);
+                    if (vector is null && !_points.Named) throw new InvalidDataException($"vector '{property.StorageName}' was asked for but not returned");
+                    if (vector is not null && vector.Length != property.Dimensions)
+                        throw new InvalidDataException($"vector '{property.StorageName}' has {vector.Length} dimensions, expected {property.Dimensions}");
+                }
+            }
+
+            return Mapper.FromStored(stored, includeVectors);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Error($"point {point}: {e.Message}", operation, e);
+        }
+    }
 
     private static VectorParams Params(VectorPropertyModel property) =>
         new() { Size = (ulong)property.Dimensions, Distance = QdrantModelBuilder.DistanceOf(property.DistanceFunction) };

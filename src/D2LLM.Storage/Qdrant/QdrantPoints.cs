@@ -67,7 +67,8 @@ internal sealed class QdrantPoints(IReadOnlyList<string> vectorNames, bool named
     {
         PointId.PointIdOptionsOneofCase.Num when keyType == typeof(ulong) || keyType == typeof(object) => id.Num,
         PointId.PointIdOptionsOneofCase.Uuid when keyType == typeof(Guid) || keyType == typeof(object) => Guid.Parse(id.Uuid),
-        _ => throw new InvalidDataException($"point id {id} does not fit the record's {keyType.Name} key"),
+        PointId.PointIdOptionsOneofCase.Num => throw new InvalidDataException($"its id is a number, but the collection's keys are {keyType.Name}"),
+        _ => throw new InvalidDataException($"its id is a UUID, but the collection's keys are {keyType.Name}"),
     };
 
     public static Value ToValue(object? stored) => stored switch

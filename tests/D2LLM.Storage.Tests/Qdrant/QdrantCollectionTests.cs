@@ -181,6 +181,33 @@ public class QdrantCollectionTests
         Assert.Equal(7, server.Sent<UpsertPoints>().Count()); // refused before the call
     }
 
+    /// <summary>A successful answer the record cannot be read from: an error naming the collection, the point and the field, not a cast exception.</summary>
+    [Theory]
+    [InlineData("rating-as-text", "point 0b9e4c0e-7f0a-4a5e-9d3c-2f1e8a6b4c11: field 'Rating' holds the text \"four\", which does not convert to Int32")]
+    [InlineData("short-vector", "point 0b9e4c0e-7f0a-4a5e-9d3c-2f1e8a6b4c11: vector 'Embedding' has 3 dimensions, expected 4")]
+    [InlineData("numeric-id", "point 7: its id is a number, but the collection's keys are Guid")]
+    [InlineData("no-vector", "point 0b9e4c0e-7f0a-4a5e-9d3c-2f1e8a6b4c11: vector 'Embedding' was asked for but not returned")]
+    public async Task AnOddSuccessfulAnswer_IsAVectorStoreExceptionNamingPointAndField(string oddity, string expected)
+    {
+        var (server, hotels) = Hotels();
+        await hotels.UpsertAsync(Hotel());
+        var sent = server.Sent<UpsertPoints>().Single().Points.Single();
+        var point = new RetrievedPoint { Id = sent.Id, Vectors = new VectorsOutput { Vector = new VectorOutput { Dense = new DenseVector { Data = { 0.5f, -1, 0.25f, 2 } } } } };
+        point.Payload.Add(sent.Payload);
+        switch (oddity)
+        {
+            case "rating-as-text": point.Payload["Rating"] = new Value { StringValue = "four" }; break;
+            case "short-vector": point.Vectors.Vector.Dense.Data.RemoveAt(3); break;
+            case "numeric-id": point.Id = new PointId { Num = 7 }; break;
+            case "no-vector": point.Vectors = null; break;
+        }
+
+        server.On("Points/Get", _ => new GetResponse { Result = { point } });
+        var error = await Assert.ThrowsAsync<VectorStoreException>(() => hotels.GetAsync(Key, new RecordRetrievalOptions { IncludeVectors = true }));
+        Assert.StartsWith("qdrant: collection 'hotels': Get failed: ", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
     [Fact]
     public async Task AServerThatNeverAnswers_FailsAfterTheDeadlineAndItsRetries_InsteadOfHanging()
     {
