@@ -49,6 +49,68 @@ public class TokenizerTests
         Assert.Equal("𠮷野家 𝐀bc 😀👍🏽", Qwen.Value.Decode(Qwen.Value.Encode("𠮷野家 𝐀bc 😀👍🏽")));
     }
 
+    /// <summary>Every character class the Qwen split pattern distinguishes, and the ones at its edges.</summary>
+    private static readonly string[] Alphabet =
+    [
+        "a", "Z", "é", "中", "文", "𠮷", "𝐀", "ſ", "s", "S", "t", "T", "re", "RE", "Ve", "m", "LL", "d", "'", "’",
+        "0", "7", "٣", "Ⅻ", "²", "𝟘", " ", "  ", "\t", "\r", "\n", "\r\n", "\v", "\f", "\u0085", "\u00A0", "\u3000", "\u2028",
+        ",", ".", "!?", "-", "(", "？", "，", "😀", "\u0301", "\uD800", "\uDC00", "_", "\u001F",
+    ];
+
+    [Fact]
+    public void TheHandWrittenQwenSplit_GivesTheRegexsPieces_OnRandomText()
+    {
+        var regex = new PreTokenizer.RegexSplit(QwenPatternSplit.Pattern, PreTokenizer.Behavior.Isolated, false, "test");
+        var scanner = new QwenPatternSplit();
+        var rng = new Random(7);
+        for (int n = 0; n < 20_000; n++)
+        {
+            string text = string.Concat(Enumerable.Range(0, rng.Next(1, 12)).Select(_ => Alphabet[rng.Next(Alphabet.Length)]));
+            List<string> expected = new(), actual = new();
+            regex.Split(text, expected);
+            scanner.Split(text, actual);
+            Assert.True(expected.SequenceEqual(actual), $"{JsonSerializer.Serialize(text)}: regex {JsonSerializer.Serialize(expected)}, scanner {JsonSerializer.Serialize(actual)}");
+        }
+    }
+
+    [Fact]
+    public void TheLinearScanMerge_EqualsThePriorityQueueMerge()
+    {
+        var model = Qwen.Value.Model;
+        var rng = new Random(3);
+        var pieces = File.ReadLines(Fixtures.Path("tokenizer/qwen3-cases.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!)
+            .Concat(Enumerable.Range(0, 5000).Select(_ => string.Concat(Enumerable.Range(0, rng.Next(1, 40)).Select(_ => Alphabet[rng.Next(Alphabet.Length)]))))
+            .Where(p => Encoding.UTF8.GetByteCount(p) <= 192);
+        int count = 0;
+        foreach (var piece in pieces)
+        {
+            Assert.Equal(model.MergeByQueue(piece, Encoding.UTF8.GetByteCount(piece)), model.Merge(piece));
+            count++;
+        }
+
+        Assert.True(count > 5000);
+    }
+
+    [Fact]
+    public void TheNfcShortcut_NeverSaysNormalisedOfAStringIcuWouldChange()
+    {
+        var rng = new Random(11);
+        char[] edges = ['\u0000', '\u02FF', '\u0300', '\u2FFF', '\u3000', '\u3029', '\u302A', '\u302F', '\u3030', '\u303F', '\u3040', '\u3099', '\u33FF', '\u3400',
+            '\u4DBF', '\u4DC0', '\u4DFF', '\u4E00', '\u9FFF', '\uA000', '\uF900', '\uFF00', '\uFF01', '\uFF5E', '\uFF5F', 'e', 'A', '\u00C5'];
+        int shortcut = 0;
+        for (int n = 0; n < 20_000; n++)
+        {
+            string text = new(Enumerable.Range(0, rng.Next(1, 6)).Select(_ => rng.Next(3) == 0 ? edges[rng.Next(edges.Length)] : (char)rng.Next(0x20, 0xA000)).ToArray());
+            if (!Normalizer.IsPlainlyNfc(text)) continue;
+            shortcut++;
+            Assert.True(text.IsNormalized(NormalizationForm.FormC), JsonSerializer.Serialize(text));
+        }
+
+        Assert.True(shortcut > 1000, $"{shortcut} strings took the shortcut");
+        Assert.True(Normalizer.IsPlainlyNfc("what binds the estrogen receptor? 乳腺癌是由什么引起的？"));
+        Assert.False(Normalizer.IsPlainlyNfc("e\u0301")); // a combining mark goes to ICU, which composes it
+    }
+
     [Theory]
     [InlineData("Removed", "the|final|countdown")]
     [InlineData("Isolated", "the|-|final|-|-|countdown")]

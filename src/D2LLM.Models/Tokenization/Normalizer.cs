@@ -30,7 +30,25 @@ internal sealed class Normalizer
         };
     }
 
-    private static Normalizer Form(NormalizationForm form) => new(s => s.IsNormalized(form) ? s : s.Normalize(form));
+    private static Normalizer Form(NormalizationForm form) => new(s => (form == NormalizationForm.FormC && IsPlainlyNfc(s)) || s.IsNormalized(form) ? s : s.Normalize(form));
+
+    /// <summary>
+    /// Whether a text is NFC without asking ICU (a call per text, and tens of milliseconds to load on the first): true
+    /// when every character is below U+0300 (no combining marks, every precomposed Latin letter already composed) or
+    /// a CJK ideograph, a CJK symbol other than the tone marks U+302A–U+302F, or a full-width ASCII form; these are
+    /// NFC_QC=Yes with combining class 0. Anything else goes to ICU.
+    /// </summary>
+    internal static bool IsPlainlyNfc(string text)
+    {
+        foreach (char c in text)
+        {
+            if (c < '\u0300' || c is >= '\u3000' and <= '\u3029' or >= '\u3030' and <= '\u303F' or >= '\u3400' and <= '\u4DBF'
+                or >= '\u4E00' and <= '\u9FFF' or >= '\uFF01' and <= '\uFF5E') continue;
+            return false;
+        }
+
+        return true;
+    }
 
     private static Normalizer Chain(Normalizer[] parts) => new(s =>
     {

@@ -23,7 +23,11 @@ internal abstract class PreTokenizer
         switch (type)
         {
             case "Sequence":
-                return new Sequence(e.GetProperty("pretokenizers").EnumerateArray().Select(p => Parse(p, source)).ToArray());
+            {
+                // Steps that change nothing (ByteLevel without prefix or regex: bytes are mapped later) are dropped.
+                var steps = e.GetProperty("pretokenizers").EnumerateArray().Select(p => Parse(p, source)).Where(p => p is not Whole).ToArray();
+                return steps.Length switch { 0 => new Whole(), 1 => steps[0], _ => new Sequence(steps) };
+            }
             case "Split":
             {
                 var pattern = e.GetProperty("pattern");
@@ -31,14 +35,16 @@ internal abstract class PreTokenizer
                     : Regex.Escape(pattern.GetProperty("String").GetString()!);
                 var behavior = ParseBehavior(e.GetProperty("behavior").GetString(), source);
                 bool invert = e.TryGetProperty("invert", out var inv) && inv.GetBoolean();
-                return new RegexSplit(regex, behavior, invert, source);
+                return regex == QwenPatternSplit.Pattern && behavior == Behavior.Isolated && !invert
+                    ? new QwenPatternSplit()
+                    : new RegexSplit(regex, behavior, invert, source);
             }
 
             case "ByteLevel":
             {
                 bool prefix = e.TryGetProperty("add_prefix_space", out var p) && p.GetBoolean();
                 bool useRegex = !e.TryGetProperty("use_regex", out var u) || u.GetBoolean();
-                return new ByteLevelSplit(prefix, useRegex ? new RegexSplit(Gpt2Pattern, Behavior.Isolated, false, source) : null);
+                return !prefix && !useRegex ? new Whole() : new ByteLevelSplit(prefix, useRegex ? new RegexSplit(Gpt2Pattern, Behavior.Isolated, false, source) : null);
             }
 
             default:
