@@ -97,7 +97,7 @@ public class ChatTemplateTests
             + "<|im_start|>user\nBye <|im_end|><|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n", text);
         Assert.EndsWith("<|im_start|>assistant\n", template.Render(turns, enableThinking: true).Text);
 
-        var tokenizer = Tokenization.BpeTokenizer.Load(Fixtures.Path("tokenizer"));
+        var tokenizer = Tokenization.ByteLevelBpeTokenizer.Load(Fixtures.Path("tokenizer"));
         var ids = template.Encode(tokenizer, turns);
         int imEnd = tokenizer.TokenToId("<|im_end|>")!.Value;
         Assert.Equal(4, ids.Count(id => id == imEnd)); // the <|im_end|> typed by the user is plain text

@@ -6,7 +6,7 @@ namespace D2LLM.Models.Tests;
 
 public class TokenizerTests
 {
-    private static readonly Lazy<BpeTokenizer> Qwen = new(() => BpeTokenizer.Load(Fixtures.Path("tokenizer")));
+    private static readonly Lazy<ByteLevelBpeTokenizer> Qwen = new(() => ByteLevelBpeTokenizer.Load(Fixtures.Path("tokenizer")));
 
     [Fact]
     public void EveryReferenceCase_GivesTheListedIds_AndDecodesToTheNfcText()
@@ -130,7 +130,76 @@ public class TokenizerTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("tokenizer.json"), """{"model":{"type":"WordPiece","vocab":{}},"decoder":null}""");
-        var e = Assert.Throws<InvalidDataException>(() => BpeTokenizer.Load(dir.Path));
+        var e = Assert.Throws<InvalidDataException>(() => ByteLevelBpeTokenizer.Load(dir.Path));
         Assert.Contains("tokenizer.json: model type 'WordPiece' is not supported", e.Message);
+    }
+}
+
+/// <summary>The engine as a Microsoft.ML.Tokenizers Tokenizer: the same ids, offsets onto the text, exact token limits.</summary>
+public class HuggingFaceTokenizerTests
+{
+    private static readonly Lazy<HuggingFaceTokenizer> Adapter = new(() => HuggingFaceTokenizer.Load(Fixtures.Path("tokenizer")));
+
+    private static IEnumerable<string> ReferenceTexts() =>
+        File.ReadLines(Fixtures.Path("tokenizer/qwen3-cases.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!);
+
+    [Fact]
+    public void EveryReferenceCase_EncodesToTheEnginesIds_WithOffsetsOntoTheText()
+    {
+        Microsoft.ML.Tokenizers.Tokenizer tokenizer = Adapter.Value;
+        var engine = Adapter.Value.Engine;
+        int cases = 0;
+        foreach (var text in ReferenceTexts())
+        {
+            int[] expected = engine.Encode(text);
+            Assert.Equal(expected, tokenizer.EncodeToIds(text));
+            Assert.Equal(expected.Length, tokenizer.CountTokens(text));
+            var tokens = tokenizer.EncodeToTokens(text, out string? normalized);
+            string subject = normalized ?? text;
+            Assert.Equal(text.Normalize(NormalizationForm.FormC), subject);
+            Assert.Equal(expected, tokens.Select(t => t.Id));
+            int previous = 0;
+            foreach (var token in tokens)
+            {
+                var (start, length) = token.Offset.GetOffsetAndLength(subject.Length);
+                Assert.True(start >= previous || start + length <= previous + 4, $"case {cases}: offsets go backwards");
+                previous = start;
+                string own = engine.Decode([token.Id]);
+                if (!own.Contains('\uFFFD')) Assert.Equal(own, subject.Substring(start, length)); // a whole-character token covers exactly its text
+            }
+
+            Assert.Equal(subject, tokenizer.Decode(expected));
+            cases++;
+        }
+
+        Assert.Equal(307, cases);
+    }
+
+    [Fact]
+    public void TokenLimits_CutBetweenPreTokens_SoTheCutTextEncodesToTheTokensCounted()
+    {
+        Microsoft.ML.Tokenizers.Tokenizer tokenizer = Adapter.Value;
+        var engine = Adapter.Value.Engine;
+        string text = string.Join(" ", ReferenceTexts().Take(40));
+        int total = engine.Encode(text).Length;
+        foreach (int limit in new[] { 1, 7, 50, total / 2, total, total + 10 })
+        {
+            var ids = tokenizer.EncodeToIds(text, limit, out string? normalized, out int consumed);
+            string subject = normalized ?? text;
+            Assert.True(ids.Count <= limit && (limit < 7 || ids.Count > 0));
+            Assert.Equal(engine.Encode(subject[..consumed]), ids);
+
+            int index = tokenizer.GetIndexByTokenCount(text, limit, out normalized, out int counted);
+            Assert.Equal(counted, engine.Encode((normalized ?? text)[..index]).Length);
+            Assert.True(counted <= limit);
+            int fromEnd = tokenizer.GetIndexByTokenCountFromEnd(text, limit, out normalized, out counted);
+            Assert.Equal(counted, engine.Encode((normalized ?? text)[fromEnd..]).Length);
+            Assert.True(counted <= limit && (limit < total || fromEnd == 0));
+        }
+
+        Span<char> small = stackalloc char[10];
+        var status = tokenizer.Decode(engine.Encode("hello world, again and again"), small, out int used, out int written);
+        Assert.Equal((System.Buffers.OperationStatus.DestinationTooSmall, "hello worl"[..written]), (status, small[..written].ToString()));
+        Assert.True(used > 0 && written <= 10);
     }
 }

@@ -119,7 +119,7 @@ internal static class BenchCommand
                 : Data.PairFile.Read(path).SelectMany(p => new[] { p.Text1, p.Text2 }).ToList();
             long bytes = texts.Sum(t => (long)System.Text.Encoding.UTF8.GetByteCount(t));
             long tokens = 0;
-            double Pass(Models.Tokenization.BpeTokenizer tokenizer)
+            double Pass(Models.Tokenization.ByteLevelBpeTokenizer tokenizer)
             {
                 var clock = Stopwatch.StartNew();
                 tokens = 0;
@@ -127,7 +127,7 @@ internal static class BenchCommand
                 return clock.Elapsed.TotalSeconds;
             }
 
-            var tokenizer = Models.Tokenization.BpeTokenizer.Load(r.GetValue(model)!);
+            var tokenizer = Models.Tokenization.ByteLevelBpeTokenizer.Load(r.GetValue(model)!);
             double first = Pass(tokenizer);
             // Cold passes until the runtime has compiled the hot code fully (tiering needs calls and time), then the measured one.
             for (var warming = Stopwatch.StartNew(); warming.Elapsed < TimeSpan.FromSeconds(2);)

@@ -39,7 +39,7 @@ internal static class BenchRerank
         cmd.SetAction((r, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             int n = r.GetValue(candidates), q = r.GetValue(queries), w = Math.Max(1, r.GetValue(warmup));
-            var tokenizer = BpeTokenizer.Load(Path.Combine(RepositoryFolder.Locate("samples/quickstart/tiny-qwen", "a checkout of the repository"), "tokenizer.json"));
+            var tokenizer = ByteLevelBpeTokenizer.Load(Path.Combine(RepositoryFolder.Locate("samples/quickstart/tiny-qwen", "a checkout of the repository"), "tokenizer.json"));
             var shape = PublishedShapes.Get(r.GetValue(config)!);
             Console.Error.WriteLine($"building a random {r.GetValue(config)} student...");
             var studentConfig = new StudentConfig { Backbone = r.GetValue(config)!, Dim = shape.HiddenSize, PmaHeads = 8, PmaVariant = "standard", IemHidden = 512 };

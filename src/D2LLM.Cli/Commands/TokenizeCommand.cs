@@ -17,7 +17,7 @@ internal static class TokenizeCommand
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var tokenizer = BpeTokenizer.Load(r.GetValue(model)!);
+            var tokenizer = ByteLevelBpeTokenizer.Load(r.GetValue(model)!);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             foreach (var (line, json) in lines.Read())
                 lines.Write(new { ids = tokenizer.Encode(lines.RequireString(json, line, "text")) });

@@ -230,7 +230,7 @@ public sealed class ChatTemplate
     }
 
     /// <summary>Token ids of the rendered prompt; special tokens are recognised only outside message contents.</summary>
-    public int[] Encode(BpeTokenizer tokenizer, IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false,
+    public int[] Encode(ByteLevelBpeTokenizer tokenizer, IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt = true, bool enableThinking = false,
         IReadOnlyList<ChatTool>? tools = null)
     {
         var (text, contents) = Render(turns, addGenerationPrompt, enableThinking, tools);

@@ -57,7 +57,7 @@ public sealed class PromptTemplate
         return (builder.ToString(), user);
     }
 
-    public int[] Encode(BpeTokenizer tokenizer, string query, string passage)
+    public int[] Encode(ByteLevelBpeTokenizer tokenizer, string query, string passage)
     {
         var (prompt, user) = Fill(query, passage);
         return tokenizer.EncodePrompt(prompt, user);

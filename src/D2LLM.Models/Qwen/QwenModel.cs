@@ -48,7 +48,7 @@ public sealed class QwenModel : IDisposable
     // with an atomic exchange, so a concurrent caller simply allocates its own.
     private LayerActivations? _spare;
 
-    private QwenModel(ModelConfig config, QwenWeights weights, BpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
+    private QwenModel(ModelConfig config, QwenWeights weights, ByteLevelBpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
     {
         Config = config;
         Weights = weights;
@@ -61,7 +61,7 @@ public sealed class QwenModel : IDisposable
 
     public ModelConfig Config { get; }
     public QwenWeights Weights { get; private set; }
-    public BpeTokenizer? Tokenizer { get; }
+    public ByteLevelBpeTokenizer? Tokenizer { get; }
     public IKernels Kernels { get; }
     public Rope Rope { get; }
     public string? Directory { get; }
@@ -74,7 +74,7 @@ public sealed class QwenModel : IDisposable
         options ??= new QwenLoadOptions();
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model folder not found");
         var config = ModelConfig.Load(directory);
-        var tokenizer = BpeTokenizer.Load(directory);
+        var tokenizer = ByteLevelBpeTokenizer.Load(directory);
         if (options.RandomSeed is int seed) return new QwenModel(config, QwenWeights.Random(config, seed), tokenizer, options.Kernels, null, directory);
         var checkpoint = Checkpoint.Open(directory);
         try
@@ -90,7 +90,7 @@ public sealed class QwenModel : IDisposable
     }
 
     /// <summary>A model over weights already in memory (random ones for benchmarks, or tests).</summary>
-    public static QwenModel FromWeights(ModelConfig config, QwenWeights weights, BpeTokenizer? tokenizer = null, IKernels? kernels = null) =>
+    public static QwenModel FromWeights(ModelConfig config, QwenWeights weights, ByteLevelBpeTokenizer? tokenizer = null, IKernels? kernels = null) =>
         new(config, weights, tokenizer, kernels ?? CpuKernels.Instance, null, null);
 
     /// <summary>Attaches fresh LoRA adapters (B = 0) to the chosen projections of every layer.</summary>

@@ -8,7 +8,7 @@ namespace D2LLM.Models.Tokenization;
 /// added tokens → normalizer → pre-tokenizer → byte-level BPE, and the reverse for decoding. Encoding adds no
 /// special tokens around the text. Thread-safe.
 /// </summary>
-public sealed class BpeTokenizer
+public sealed class ByteLevelBpeTokenizer
 {
     private readonly Normalizer _normalizer;
     private readonly PreTokenizer _preTokenizer;
@@ -22,7 +22,7 @@ public sealed class BpeTokenizer
     [ThreadStatic]
     private static List<string>? t_pieces;
 
-    private BpeTokenizer(Normalizer normalizer, PreTokenizer preTokenizer, BpeModel model, Dictionary<string, int> vocab,
+    private ByteLevelBpeTokenizer(Normalizer normalizer, PreTokenizer preTokenizer, BpeModel model, Dictionary<string, int> vocab,
         IReadOnlyList<AddedToken> addedTokens)
     {
         _normalizer = normalizer;
@@ -54,7 +54,7 @@ public sealed class BpeTokenizer
     public IReadOnlyList<AddedToken> AddedTokens { get; }
 
     /// <summary>Loads <c>tokenizer.json</c> from a file or a model folder.</summary>
-    public static BpeTokenizer Load(string path)
+    public static ByteLevelBpeTokenizer Load(string path)
     {
         if (Directory.Exists(path)) path = Path.Combine(path, "tokenizer.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
@@ -133,6 +133,53 @@ public sealed class BpeTokenizer
         foreach (var piece in pieces) _model.Encode(piece, ids);
     }
 
+    /// <summary>
+    /// The encoding as pieces with their place: each added token and each pre-token of the (normalised) text, in
+    /// order, with its ids. Returns the text the places refer to: <paramref name="text"/> itself, or its normalised
+    /// form when normalisation changed it. What <see cref="HuggingFaceTokenizer"/> builds offsets and limits from.
+    /// </summary>
+    internal string EncodePieces(string text, bool allowSpecialTokens, bool normalize, bool preTokenize, List<(int Start, int End, int[] Ids)> result)
+    {
+        var segments = new List<(int Start, int End, AddedToken? Token)>();
+        _added.Split(text, allowSpecialTokens ? null : (_, _) => false, segments);
+        var normalized = new StringBuilder(text.Length);
+        var pieces = new List<string>();
+        var ids = new List<int>();
+        foreach (var (start, end, token) in segments)
+        {
+            int offset = normalized.Length;
+            if (token is not null)
+            {
+                normalized.Append(text, start, end - start);
+                result.Add((offset, normalized.Length, [token.Id]));
+                continue;
+            }
+
+            string segment = text[start..end];
+            string form = normalize ? _normalizer.Apply(segment) : segment;
+            pieces.Clear();
+            if (preTokenize) _preTokenizer.Split(form, pieces);
+            else pieces.Add(form);
+            int cursor = 0;
+            foreach (var piece in pieces)
+            {
+                // A piece is found in order; one the pre-tokenizer changed (a prefix space) is placed at the cursor.
+                int at = form.IndexOf(piece, cursor, StringComparison.Ordinal);
+                if (at < 0) at = cursor;
+                ids.Clear();
+                _model.Encode(piece, ids);
+                int pieceEnd = Math.Min(at + piece.Length, form.Length);
+                result.Add((offset + at, offset + pieceEnd, ids.ToArray()));
+                cursor = pieceEnd;
+            }
+
+            normalized.Append(form);
+        }
+
+        string full = normalized.ToString();
+        return full == text ? text : full;
+    }
+
     /// <summary>Text of the ids: byte-level tokens are joined and decoded as UTF-8; added tokens give their content.</summary>
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
@@ -167,7 +214,10 @@ public sealed class BpeTokenizer
 
     public string IdToToken(int id) => _idToToken[id];
 
-    private static BpeTokenizer Parse(JsonElement root, string source)
+    /// <summary>Whether <paramref name="id"/> is an added token (its text is whole, not UTF-8 bytes).</summary>
+    internal bool IsAdded(int id) => _addedById.ContainsKey(id);
+
+    private static ByteLevelBpeTokenizer Parse(JsonElement root, string source)
     {
         var model = root.GetProperty("model");
         string type = model.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "BPE";
@@ -199,7 +249,7 @@ public sealed class BpeTokenizer
             }
         }
 
-        return new BpeTokenizer(
+        return new ByteLevelBpeTokenizer(
             Normalizer.Parse(root.TryGetProperty("normalizer", out var n) ? n : default, source),
             PreTokenizer.Parse(root.TryGetProperty("pre_tokenizer", out var p) ? p : default, source),
             new BpeModel(vocab, merges, source), vocab, added);
