@@ -87,11 +87,49 @@ public class EmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task EachText_IsTokenizedOnce_AndEmbeddedAsTheStudentEmbedsIt()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        using var dir = new TempDirectory();
+        using var student = D2LLM.Student.StudentModel.Load(TestModels.Student(folder.Path, dir.File("student")));
+        var counting = new CountingEncoder(student);
+        using var generator = new D2LlmEmbeddingGenerator(counting, new D2LlmEmbeddingOptions { BatchTokens = 40 });
+        var result = await generator.GenerateAsync(Texts);
+        Assert.Equal(Texts.Length, counting.Tokenized);
+        Assert.Equal(Texts.Sum(t => student.Tokenize(t).Length), result.Usage!.InputTokenCount);
+        var direct = student.Embed(Texts);
+        for (int i = 0; i < Texts.Length; i++)
+        {
+            var expected = direct.AsSpan(i * student.Dimensions, student.Dimensions);
+            var actual = result[i].Vector.Span;
+            for (int j = 0; j < expected.Length; j++) Assert.Equal(expected[j], actual[j], 1e-5f); // batched differently: float rounding apart
+        }
+    }
+
+    /// <summary>Passes calls through, counting how often texts are tokenized.</summary>
+    private sealed class CountingEncoder(D2LLM.Retrieval.IDenseEncoder inner) : D2LLM.Retrieval.IDenseEncoder
+    {
+        public int Tokenized { get; private set; }
+        public int Dimensions => inner.Dimensions;
+        public int MaxTokens => inner.MaxTokens;
+
+        public int[] Tokenize(string text)
+        {
+            Tokenized++;
+            return inner.Tokenize(text);
+        }
+
+        public float[] EmbedTokens(IReadOnlyList<int[]> texts) => inner.EmbedTokens(texts);
+
+        public float[] Embed(IReadOnlyList<string> texts) => throw new InvalidOperationException("the generator embeds token ids");
+    }
+
+    [Fact]
     public async Task Dispose_WaitsForTheRunningCall_BeforeReleasingTheModel_ThenRefusesCalls()
     {
         var encoder = new GatedEncoder();
         var model = new DisposalProbe(encoder);
-        var generator = new D2LlmEmbeddingGenerator(encoder, _ => 1, owned: model);
+        var generator = new D2LlmEmbeddingGenerator(encoder, owned: model);
         var call = Task.Run(() => generator.GenerateAsync(new[] { "a", "b" }));
         Assert.True(encoder.Entered.Wait(TimeSpan.FromSeconds(10)));
         var dispose = Task.Run(generator.Dispose);
@@ -126,7 +164,9 @@ public class EmbeddingGeneratorTests
         public int Dimensions => 2;
         public int MaxTokens => 100;
 
-        public float[] Embed(IReadOnlyList<string> texts)
+        public int[] Tokenize(string text) => [text.Length];
+
+        public float[] EmbedTokens(IReadOnlyList<int[]> texts)
         {
             Running = true;
             Entered.Set();
@@ -134,6 +174,8 @@ public class EmbeddingGeneratorTests
             Running = false;
             return new float[texts.Count * Dimensions];
         }
+
+        public float[] Embed(IReadOnlyList<string> texts) => EmbedTokens(texts.Select(Tokenize).ToList());
     }
 
     /// <summary>Stands for the loaded model: records whether it was released while the encoder was running.</summary>

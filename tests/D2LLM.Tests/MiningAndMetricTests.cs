@@ -49,9 +49,21 @@ public class DenseIndexTests
 {
     private sealed class TableEncoder : D2LLM.Retrieval.IDenseEncoder
     {
+        private readonly List<string> _seen = new();
+
         public Dictionary<string, float[]> Vectors { get; } = new();
         public int Dimensions => 3;
         public int MaxTokens => int.MaxValue;
+
+        // One "token" per text: its index among the texts seen, so EmbedTokens finds the text's vector again.
+        public int[] Tokenize(string text)
+        {
+            _seen.Add(text);
+            return [_seen.Count - 1];
+        }
+
+        public float[] EmbedTokens(IReadOnlyList<int[]> texts) => texts.SelectMany(ids => Vectors[_seen[ids[0]]]).ToArray();
+
         public float[] Embed(IReadOnlyList<string> texts) => texts.SelectMany(t => Vectors[t]).ToArray();
     }
 

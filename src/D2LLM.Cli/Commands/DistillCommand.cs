@@ -153,7 +153,7 @@ internal static class DistillCommand
             var texts = plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query)))
                 .Distinct(StringComparer.Ordinal).ToList();
             // Heads-only training reads cached token states of every text; LoRA training runs the backbone each step.
-            var states = new TokenStates(backboneModel, maxTokens: 250);
+            var states = new TokenStates(backboneModel, maxTokens: DistillationOptions.TextTokens);
             if (!lora)
             {
                 ProgressDisplay.Run("backbone states (texts)", report => states.Add(texts, progress: done => report(done, texts.Count)));
@@ -170,9 +170,9 @@ internal static class DistillCommand
                     "reference" => PmaVariant.Reference,
                     var other => throw new ArgumentException($"--pma: unknown form '{other}' (standard, reference)"),
                 }));
-            double baseline = BackboneAgreement(new PooledEncoder(backboneModel, PoolingMode.Mean, maxTokens: 250), judgements, evaluation);
+            double baseline = BackboneAgreement(new PooledEncoder(backboneModel, PoolingMode.Mean, maxTokens: DistillationOptions.TextTokens), judgements, evaluation);
             var loraOptions = new Models.Qwen.LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraRank), Dropout = 0.05f };
-            ITokenEncoder encoder = lora ? new LoraEncoder(backboneModel, loraOptions, maxTokens: 250, options.Seed) : states;
+            ITokenEncoder encoder = lora ? new LoraEncoder(backboneModel, loraOptions, maxTokens: DistillationOptions.TextTokens, options.Seed) : states;
             var measuring = Stopwatch.StartNew();
             double before = TeacherAgreement.Spearman(heads, encoder, judgements, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)), options.Task);
             // The budget bounds the whole run: training gets what the stages so far and the closing evaluation leave

@@ -20,7 +20,7 @@ internal static class DistillStages
             case "dense":
                 DenseCandidates dense = null!;
                 ProgressDisplay.Run("embedding the corpus for dense mining (texts)", report =>
-                    dense = DenseCandidates.Build(new PooledEncoder(backbone, PoolingMode.Mean, maxTokens: 250), task.Corpus, report));
+                    dense = DenseCandidates.Build(new PooledEncoder(backbone, PoolingMode.Mean, maxTokens: DistillationOptions.TextTokens), task.Corpus, report));
                 return dense;
             default:
                 throw new ArgumentException($"--mining: unknown miner '{kind}' (bm25, dense)");

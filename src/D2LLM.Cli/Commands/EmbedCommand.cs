@@ -1,5 +1,6 @@
 using System.CommandLine;
 using D2LLM.Models.Qwen;
+using D2LLM.Retrieval;
 using D2LLM.Student;
 using D2LLM.Data;
 
@@ -49,7 +50,7 @@ internal static class EmbedCommand
             var specialIds = qwen.Tokenizer!.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
             var (withControl, firstControl) = (0, (string?)null);
             var texts = lines.Read().Select(l => (l.Line, Ids: Batching.Encode(qwen, lines, l.Json, l.Line, "text", control)));
-            foreach (var batch in Batching.ByTokens(texts, r.GetValue(batchTokens)))
+            foreach (var batch in TokenBudget.Batches(texts, t => t.Ids.Length, r.GetValue(batchTokens)))
             {
                 var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());
                 var pooled = qwen.Pool(qwen.Forward(tokens), tokens, mode);
@@ -73,15 +74,18 @@ internal static class EmbedCommand
     {
         using var student = StudentModel.Load(folder);
         using var lines = new JsonLines(input, output);
-        var texts = lines.Read().Select(l => (l.Line, Text: lines.RequireString(l.Json, l.Line, "text"))).Select(t =>
-            t.Text.Length > 0 ? t : throw new DataLineException(lines.Source, t.Line, $"field \"text\" is empty"));
         var truncated = new LongTextWarning("text");
-        foreach (var batch in texts.Chunk(Math.Max(1, batchTokens / 64)))
+        var texts = lines.Read().Select(l =>
         {
-            foreach (var (line, text) in batch)
-                if (student.Backbone.EncodeUntrusted(text, int.MaxValue).Length > student.MaxTokens) truncated.Add($"{lines.Source}:{line}");
-            var vectors = student.Embed(batch.Select(t => t.Text).ToList());
-            for (int b = 0; b < batch.Length; b++) lines.Write(new { embedding = vectors.AsSpan(b * student.Dimensions, student.Dimensions).ToArray() });
+            string text = lines.RequireString(l.Json, l.Line, "text");
+            var ids = text.Length > 0 ? student.Tokenize(text) : throw new DataLineException(lines.Source, l.Line, "field \"text\" is empty");
+            if (ids.Length > student.MaxTokens) truncated.Add($"{lines.Source}:{l.Line}");
+            return ids;
+        });
+        foreach (var batch in TokenBudget.Batches(texts, ids => Math.Min(ids.Length, student.MaxTokens), batchTokens))
+        {
+            var vectors = student.EmbedTokens(batch);
+            for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = vectors.AsSpan(b * student.Dimensions, student.Dimensions).ToArray() });
         }
 
         lines.Complete();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using D2LLM.Models.Qwen;
 using D2LLM.Teacher;
+using D2LLM.Retrieval;
 
 namespace D2LLM.Cli.Commands;
 
@@ -30,7 +31,7 @@ internal static class ScoreCommand
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var prompts = lines.Read().Select(l => (l.Line, Ids: judge.Encode(
                 lines.RequireString(l.Json, l.Line, "query"), lines.RequireString(l.Json, l.Line, "passage"))));
-            foreach (var batch in Batching.ByTokens(prompts, r.GetValue(batchTokens)))
+            foreach (var batch in TokenBudget.Batches(prompts, p => p.Ids.Length, r.GetValue(batchTokens)))
             {
                 foreach (var s in judge.Score(batch.Select(t => t.Ids).ToList()))
                     lines.Write(new { score = s.Probability, yes_logit = (double)s.YesLogit, no_logit = (double)s.NoLogit });

@@ -5,27 +5,25 @@ namespace D2LLM.SemanticKernel;
 
 /// <summary>
 /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> over a D2LLM student or a plain Qwen with pooling.
-/// Thread-safe: calls take turns on the model (one forward pass already uses every core), and a text's vector does
-/// not depend on what it is batched with, so concurrent callers get exactly the vectors of sequential calls. Reports
+/// Thread-safe: calls take turns on the model (one forward pass already uses every core), and a plain model's vector
+/// of a text does not depend on what it is batched with, so concurrent callers get exactly the vectors of sequential
+/// calls (a student's PMA pools a batch together: equal within float rounding). Reports
 /// metadata (provider "d2llm", model id, dimensions) and usage (input tokens embedded, by the model's tokenizer). A text
 /// longer than the model's window is truncated and its embedding marked, or refused (<see cref="D2LlmEmbeddingOptions.LongTexts"/>).
 /// </summary>
 public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     private readonly IDenseEncoder _encoder;
-    private readonly Func<string, int> _countTokens;
     private readonly D2LlmEmbeddingOptions _options;
     private readonly ModelTurns _turns;
     private readonly IDisposable? _owned;
 
-    /// <param name="encoder">the model (a StudentModel or a PooledEncoder)</param>
-    /// <param name="countTokens">tokens of a whole text (not cut to the window), for batching, usage and long texts</param>
+    /// <param name="encoder">the model (a StudentModel or a PooledEncoder); each text is tokenized once, by it</param>
     /// <param name="options">modes, batching and the model id</param>
     /// <param name="owned">disposed with the generator (the loaded model), if any</param>
-    public D2LlmEmbeddingGenerator(IDenseEncoder encoder, Func<string, int> countTokens, D2LlmEmbeddingOptions? options = null, IDisposable? owned = null)
+    public D2LlmEmbeddingGenerator(IDenseEncoder encoder, D2LlmEmbeddingOptions? options = null, IDisposable? owned = null)
     {
         _encoder = encoder;
-        _countTokens = countTokens;
         _options = options ?? new D2LlmEmbeddingOptions();
         _owned = owned;
         _turns = new ModelTurns(this);
@@ -46,41 +44,35 @@ public sealed class D2LlmEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         return await _turns.RunAsync(() => Embed(texts, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The texts' embeddings in forward passes of about BatchTokens tokens each, with usage; run in the model's turn.</summary>
+    /// <summary>
+    /// The texts' embeddings in forward passes of about BatchTokens tokens each, with usage; run in the model's turn.
+    /// Each text is tokenized once: its ids give the batching, the usage and the long-text check, then the embedding.
+    /// </summary>
     private GeneratedEmbeddings<Embedding<float>> Embed(List<string> texts, CancellationToken cancellationToken)
     {
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+        int window = _encoder.MaxTokens;
         long tokens = 0;
-        var batch = new List<(string Text, int Tokens)>();
-        int batchTokens = 0, window = _encoder.MaxTokens;
-        void Flush()
+        var tokenized = texts.Select((text, t) =>
         {
-            if (batch.Count == 0) return;
-            var vectors = _encoder.Embed(batch.Select(b => b.Text).ToList());
+            cancellationToken.ThrowIfCancellationRequested();
+            var ids = _encoder.Tokenize(text);
+            if (ids.Length > window && _options.LongTexts == LongTextHandling.Refuse)
+                throw new ArgumentException($"text {t} has {ids.Length} tokens, more than the model's {window}-token window (LongTexts = Refuse): split it into passages");
+            tokens += Math.Min(ids.Length, window);
+            return ids;
+        });
+        foreach (var batch in TokenBudget.Batches(tokenized, ids => Math.Min(ids.Length, window), _options.BatchTokens))
+        {
+            var vectors = _encoder.EmbedTokens(batch);
             for (int i = 0; i < batch.Count; i++)
             {
                 var embedding = new Embedding<float>(vectors.AsMemory(i * _encoder.Dimensions, _encoder.Dimensions)) { ModelId = _options.ModelId, CreatedAt = DateTimeOffset.UtcNow };
-                if (batch[i].Tokens > window) embedding.AdditionalProperties = new() { [D2LlmEmbeddingOptions.TruncatedKey] = batch[i].Tokens };
+                if (batch[i].Length > window) embedding.AdditionalProperties = new() { [D2LlmEmbeddingOptions.TruncatedKey] = batch[i].Length };
                 result.Add(embedding);
             }
-
-            batch.Clear();
-            batchTokens = 0;
         }
 
-        for (int t = 0; t < texts.Count; t++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int whole = _countTokens(texts[t]), n = Math.Min(whole, window);
-            if (whole > window && _options.LongTexts == LongTextHandling.Refuse)
-                throw new ArgumentException($"text {t} has {whole} tokens, more than the model's {window}-token window (LongTexts = Refuse): split it into passages");
-            tokens += n;
-            if (batchTokens + n > _options.BatchTokens) Flush();
-            batch.Add((texts[t], whole));
-            batchTokens += n;
-        }
-
-        Flush();
         result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
         return result;
     }

@@ -20,7 +20,7 @@ public static class D2Llm
 
     /// <summary>An embedding generator over a loaded student (PMA embeddings); with <paramref name="ownsModel"/>, disposed with the generator.</summary>
     public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>
-        new(student, t => student.Backbone.EncodeUntrusted(t, int.MaxValue).Length, options, ownsModel ? student : null);
+        new(student, options, ownsModel ? student : null);
 
     /// <summary>An embedding generator over a loaded decoder, pooled last or mean; with <paramref name="ownsModel"/>, disposed with the generator.</summary>
     public static D2LlmEmbeddingGenerator FromModel(QwenModel model, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean, bool ownsModel = true)
@@ -29,7 +29,7 @@ public static class D2Llm
             ? model.Tokenizer?.TokenToId("<|endoftext|>") ?? throw new ArgumentException("AppendEndOfText: the tokenizer has no <|endoftext|> token")
             : null;
         var encoder = new PooledEncoder(model, pooling, endToken: end);
-        return new D2LlmEmbeddingGenerator(encoder, t => model.EncodeUntrusted(t, int.MaxValue).Length + (end is null ? 0 : 1), options, ownsModel ? model : null);
+        return new D2LlmEmbeddingGenerator(encoder, options, ownsModel ? model : null);
     }
 
     /// <summary>The reranker a folder holds: a student (IEM) or a cross-encoder; disposing it releases the model.</summary>

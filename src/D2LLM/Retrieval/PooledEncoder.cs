@@ -24,9 +24,20 @@ public sealed class PooledEncoder : IDenseEncoder
     public int MaxTokens { get; }
     public int Dimensions => Model.HiddenSize;
 
-    public float[] Embed(IReadOnlyList<string> texts)
+    /// <summary>The text's ids, with the end token when one is set.</summary>
+    public int[] Tokenize(string text)
     {
-        var batch = TokenBatch.Pack(texts.Select(t => EndToken is int end ? Model.EncodeUntrusted(t, MaxTokens - 1).Append(end).ToArray() : Model.EncodeUntrusted(t, MaxTokens)).ToList());
+        var ids = Model.EncodeUntrusted(text, int.MaxValue);
+        return EndToken is int end ? [.. ids, end] : ids;
+    }
+
+    /// <summary>Pooled states of tokenized texts; a text over the window keeps its first tokens (and its end token).</summary>
+    public float[] EmbedTokens(IReadOnlyList<int[]> texts)
+    {
+        var batch = TokenBatch.Pack(texts.Select(ids => ids.Length <= MaxTokens ? ids
+            : EndToken is int end ? [.. ids[..(MaxTokens - 1)], end] : ids[..MaxTokens]).ToList());
         return Model.Pool(Model.Forward(batch), batch, Pooling);
     }
+
+    public float[] Embed(IReadOnlyList<string> texts) => EmbedTokens(texts.Select(Tokenize).ToList());
 }

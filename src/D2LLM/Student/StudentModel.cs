@@ -68,13 +68,17 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
     /// <summary>The student's window (max_tokens of its config).</summary>
     public int MaxTokens => Config.MaxTokens;
 
+    /// <summary>A text's ids for the backbone (untrusted: no special tokens; whole). An empty text is refused.</summary>
+    public int[] Tokenize(string text) =>
+        text.Length > 0 ? Backbone.EncodeUntrusted(text, int.MaxValue) : throw new ArgumentException("cannot embed an empty text");
+
     /// <summary>Embeddings [texts, dimensions] (texts are untrusted: no special tokens; truncated to max_tokens).</summary>
-    public float[] Embed(IReadOnlyList<string> texts)
+    public float[] Embed(IReadOnlyList<string> texts) => EmbedTokens(texts.Select(Tokenize).ToList());
+
+    /// <summary>Embeddings [texts, dimensions] of tokenized texts, each cut to max_tokens.</summary>
+    public float[] EmbedTokens(IReadOnlyList<int[]> texts)
     {
-        var ids = texts.Select(t => t.Length > 0
-            ? Backbone.EncodeUntrusted(t, Config.MaxTokens)
-            : throw new ArgumentException("cannot embed an empty text")).ToList();
-        var batch = TokenBatch.Pack(ids);
+        var batch = TokenBatch.Pack(texts.Select(ids => ids.Length > Config.MaxTokens ? ids[..Config.MaxTokens] : ids).ToList());
         var hidden = Backbone.Forward(batch);
         var host = new float[hidden.Length];
         Backbone.Kernels.CopyTo(hidden, host);

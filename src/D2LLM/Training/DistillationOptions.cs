@@ -5,6 +5,9 @@ namespace D2LLM.Training;
 /// <summary>Hyper-parameters of D2LLM distillation (method.md A.5–A.6 defaults where they apply).</summary>
 public sealed class DistillationOptions
 {
+    /// <summary>Tokens of a text the backbone reads during distillation (mining, states, training, agreement); the rest is cut.</summary>
+    public const int TextTokens = 250;
+
     public int BatchQueries { get; set; } = 16;
     public int HardNegatives { get; set; } = 8;
     public float LearningRate { get; set; } = 1e-3f;

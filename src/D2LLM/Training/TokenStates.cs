@@ -24,22 +24,10 @@ public sealed class TokenStates : ITokenEncoder
     /// <summary>Computes the states of texts not seen yet, in batches of about <paramref name="batchTokens"/> tokens.</summary>
     public void Add(IEnumerable<string> texts, int batchTokens = 8192, Action<int>? progress = null)
     {
-        var pending = texts.Distinct(StringComparer.Ordinal).Where(t => !_states.ContainsKey(t)).ToList();
-        var batch = new List<(string Text, int[] Ids)>();
-        int tokens = 0, done = 0;
-        foreach (var text in pending)
+        var pending = texts.Distinct(StringComparer.Ordinal).Where(t => !_states.ContainsKey(t)).Select(t => (Text: t, Ids: Backbone.EncodeUntrusted(t, MaxTokens)));
+        int done = 0;
+        foreach (var batch in Retrieval.TokenBudget.Batches(pending, b => b.Ids.Length, batchTokens))
         {
-            var ids = Backbone.EncodeUntrusted(text, MaxTokens);
-            if (batch.Count > 0 && tokens + ids.Length > batchTokens) Flush();
-            batch.Add((text, ids));
-            tokens += ids.Length;
-        }
-
-        Flush();
-
-        void Flush()
-        {
-            if (batch.Count == 0) return;
             var packed = TokenBatch.Pack(batch.Select(b => b.Ids).ToList());
             var hidden = Backbone.Forward(packed);
             var host = new float[hidden.Length];
@@ -48,8 +36,6 @@ public sealed class TokenStates : ITokenEncoder
                 _states[batch[b].Text] = host.AsSpan(packed.Starts[b] * Dim, packed.Length(b) * Dim).ToArray();
             done += batch.Count;
             progress?.Invoke(done);
-            batch.Clear();
-            tokens = 0;
         }
     }
 
