@@ -12,7 +12,7 @@ using Microsoft.Extensions.AI;
 string samples = Path.Combine(AppContext.BaseDirectory, "../../../../../samples/quickstart");
 using var model = args.Length > 0 ? QwenModel.Load(args[0]) : QwenModel.Load(Path.Combine(samples, "tiny-qwen"), new QwenLoadOptions { RandomSeed = 7 });
 using var embeddings = args.Length > 1 ? D2Llm.OpenEmbeddingGenerator(args[1]) : D2Llm.FromModel(model, ownsModel: false);
-using var reranker = args.Length > 1 && D2LLM.Student.StudentConfig.IsStudentFolder(args[1]) ? D2Llm.OpenReranker(args[1]) as IDisposable : null;
+using var reranker = args.Length > 1 && D2LLM.ModelFolder.KindOf(args[1]) is D2LLM.ModelFolderKind.Student or D2LLM.ModelFolderKind.CrossEncoder ? D2Llm.OpenReranker(args[1]) as IDisposable : null;
 using var store = new EmbeddedVectorStore(Path.Combine(Path.GetTempPath(), "d2llm-agent-framework-example.db"));
 var memory = MemoryPipeline.Open(store, "notes", embeddings, reranker as IReranker);
 foreach (var line in File.ReadLines(Path.Combine(samples, "corpus.jsonl")).Take(12))

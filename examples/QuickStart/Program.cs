@@ -10,7 +10,7 @@ using D2LLM.Student;
 using Microsoft.Extensions.VectorData;
 
 string samples = Path.Combine(AppContext.BaseDirectory, "../../../../../samples/quickstart");
-StudentModel? student = args.Length > 0 && StudentConfig.IsStudentFolder(args[0]) ? StudentModel.Load(args[0]) : null;
+StudentModel? student = args.Length > 0 && D2LLM.ModelFolder.KindOf(args[0]) is D2LLM.ModelFolderKind.Student ? StudentModel.Load(args[0]) : null;
 using var embeddings = student is not null ? D2Llm.FromStudent(student, ownsModel: true)
     : args.Length > 0 ? D2Llm.OpenEmbeddingGenerator(args[0])
     : D2Llm.FromModel(QwenModel.Load(Path.Combine(samples, "tiny-qwen"), new QwenLoadOptions { RandomSeed = 7 }));

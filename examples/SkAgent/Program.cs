@@ -19,7 +19,7 @@ string embeddingModel = args.Length > 1 ? args[1] : chatModel;
 
 var builder = Kernel.CreateBuilder();
 builder.AddD2LlmEmbeddingGenerator(embeddingModel);
-if (D2LLM.Student.StudentConfig.IsStudentFolder(embeddingModel)) builder.AddD2LlmReranker(embeddingModel);
+if (D2LLM.ModelFolder.KindOf(embeddingModel) is D2LLM.ModelFolderKind.Student) builder.AddD2LlmReranker(embeddingModel);
 builder.AddD2LlmVectorStore(Path.Combine(Path.GetTempPath(), "d2llm-skagent-example.db")).AddD2LlmMemory("notes");
 builder.AddD2LlmChatClient(chatModel);
 var kernel = builder.Build();

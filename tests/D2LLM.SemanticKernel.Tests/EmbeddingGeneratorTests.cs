@@ -122,6 +122,10 @@ public class EmbeddingGeneratorTests
         public float[] EmbedTokens(IReadOnlyList<int[]> texts) => inner.EmbedTokens(texts);
 
         public float[] Embed(IReadOnlyList<string> texts) => throw new InvalidOperationException("the generator embeds token ids");
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
@@ -176,6 +180,10 @@ public class EmbeddingGeneratorTests
         }
 
         public float[] Embed(IReadOnlyList<string> texts) => EmbedTokens(texts.Select(Tokenize).ToList());
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>Stands for the loaded model: records whether it was released while the encoder was running.</summary>

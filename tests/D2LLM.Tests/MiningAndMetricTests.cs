@@ -65,6 +65,10 @@ public class DenseIndexTests
         public float[] EmbedTokens(IReadOnlyList<int[]> texts) => texts.SelectMany(ids => Vectors[_seen[ids[0]]]).ToArray();
 
         public float[] Embed(IReadOnlyList<string> texts) => texts.SelectMany(t => Vectors[t]).ToArray();
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]

@@ -45,3 +45,34 @@ public class StudentFolderTests
         Assert.Contains("student.json: dim 24 does not match the backbone's hidden size 16", e.Message);
     }
 }
+
+public class ModelFolderTests
+{
+    [Fact]
+    public void EveryFolderKind_IsRecognised_AndAnythingElseIsOneErrorNamingTheFolder()
+    {
+        using var decoder = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        string student = dir.File("student"), crossEncoder = dir.File("cross"), empty = dir.File("empty");
+        StudentModel.Save(student, new StudentConfig { Backbone = decoder.Path, Dim = 16, PmaHeads = 2, PmaVariant = "standard", IemHidden = 8 },
+            new StudentHeads(new HeadsOptions(16, PmaHeads: 2, IemHidden: 8)));
+        using (var model = D2LLM.CrossEncoder.CrossEncoderModel.Create(QwenModel.Load(decoder.Path), new D2LLM.CrossEncoder.CrossEncoderConfig { Backbone = decoder.Path, Tuning = "lora" }, seed: 1))
+            model.Save(crossEncoder);
+        Directory.CreateDirectory(empty);
+        File.WriteAllText(dir.File("notes.txt"), "x");
+
+        Assert.Equal(ModelFolderKind.Decoder, ModelFolder.KindOf(decoder.Path));
+        Assert.Equal(ModelFolderKind.Student, ModelFolder.KindOf(student));
+        Assert.Equal(ModelFolderKind.CrossEncoder, ModelFolder.KindOf(crossEncoder));
+        Assert.Equal($"{empty}: not a model folder (no student.json of a student, cross-encoder.json of a cross-encoder, or config.json of a Hugging Face model)",
+            Assert.Throws<InvalidDataException>(() => ModelFolder.KindOf(empty)).Message);
+        Assert.Equal($"{dir.File("notes.txt")}: a file, not a model folder", Assert.Throws<DirectoryNotFoundException>(() => ModelFolder.KindOf(dir.File("notes.txt"))).Message);
+        Assert.Equal($"{dir.File("missing")}: model folder not found", Assert.Throws<DirectoryNotFoundException>(() => ModelFolder.KindOf(dir.File("missing"))).Message);
+
+        // Encoders: a student embeds with PMA, a decoder pools; a cross-encoder has no embeddings.
+        using (var encoder = ModelFolder.OpenEncoder(student)) Assert.IsType<StudentModel>(encoder);
+        using (var encoder = ModelFolder.OpenEncoder(decoder.Path, PoolingMode.Last))
+            Assert.Equal(PoolingMode.Last, Assert.IsType<D2LLM.Retrieval.PooledEncoder>(encoder).Pooling);
+        Assert.Contains("a cross-encoder scores (query, passage) pairs and has no embeddings", Assert.Throws<InvalidDataException>(() => ModelFolder.OpenEncoder(crossEncoder)).Message);
+    }
+}

@@ -39,7 +39,9 @@ internal static class EmbedCommand
                 "text" => false,
                 var other => throw new ArgumentException($"--special-tokens: unknown reading '{other}' (control, text)"),
             };
-            if (StudentConfig.IsStudentFolder(r.GetValue(model)!))
+            if (ModelFolder.KindOf(r.GetValue(model)!) is ModelFolderKind.CrossEncoder)
+                throw new ArgumentException($"--model: {r.GetValue(model)} is a cross-encoder, which scores pairs and has no embeddings");
+            if (ModelFolder.KindOf(r.GetValue(model)!) is ModelFolderKind.Student)
             {
                 if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: a student folder reads special-token strings as text (as the embedding generator does); drop the option");
                 return EmbedWithStudent(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));

@@ -34,13 +34,9 @@ internal static class MineCommand
                 "test" => task.Test,
                 var other => throw new ArgumentException($"--split: unknown split '{other}' (train, test)"),
             };
-            using var model = r.GetValue(dense) is { } dir ? (IDisposable)(StudentConfig.IsStudentFolder(dir) ? StudentModel.Load(dir) : QwenModel.Load(dir)) : null;
+            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, r.GetValue(pooling) == "last" ? PoolingMode.Last : PoolingMode.Mean) : null;
             ICandidateSource source = new Bm25Candidates(task.Corpus, r.GetValue(k1), r.GetValue(b));
-            if (model is not null)
-            {
-                IDenseEncoder encoder = model as StudentModel ?? (IDenseEncoder)new PooledEncoder((QwenModel)model, r.GetValue(pooling) == "last" ? PoolingMode.Last : PoolingMode.Mean);
-                ProgressDisplay.Run("embedding the corpus (texts)", report => source = DenseCandidates.Build(encoder, task.Corpus, report));
-            }
+            if (encoder is not null) ProgressDisplay.Run("embedding the corpus (texts)", report => source = DenseCandidates.Build(encoder, task.Corpus, report));
 
             using var lines = new JsonLines(null, r.GetValue(output));
             ProgressDisplay.Run("mine (queries)", report =>

@@ -40,7 +40,7 @@ internal static class QuickstartCommand
             IReranker? reranker = null;
             if (r.GetValue(model) is { } modelDir)
             {
-                if (Student.StudentConfig.IsStudentFolder(modelDir))
+                if (ModelFolder.KindOf(modelDir) is ModelFolderKind.Student)
                 {
                     var student = Student.StudentModel.Load(modelDir); // one copy for embedding and reranking
                     generator = D2Llm.FromStudent(student, ownsModel: true);

@@ -14,9 +14,12 @@ public static class D2Llm
 {
     /// <summary>An embedding generator over a student folder, or a plain Qwen folder pooled last/mean; it owns (disposes) the model.</summary>
     public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean) =>
-        StudentConfig.IsStudentFolder(modelDirectory)
-            ? FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true)
-            : FromModel(QwenModel.Load(modelDirectory), options, pooling);
+        ModelFolder.KindOf(modelDirectory) switch
+        {
+            ModelFolderKind.Student => FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true),
+            ModelFolderKind.Decoder => FromModel(QwenModel.Load(modelDirectory), options, pooling),
+            _ => throw NoEmbeddings(modelDirectory),
+        };
 
     /// <summary>An embedding generator over a loaded student (PMA embeddings); with <paramref name="ownsModel"/>, disposed with the generator.</summary>
     public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>
@@ -33,9 +36,18 @@ public static class D2Llm
     }
 
     /// <summary>The reranker a folder holds: a student (IEM) or a cross-encoder; disposing it releases the model.</summary>
-    public static IReranker OpenReranker(string modelDirectory) => CrossEncoderConfig.IsFolder(modelDirectory)
-        ? new CrossEncoderReranker(CrossEncoderModel.Load(modelDirectory), ownsModel: true)
-        : new IemReranker(StudentModel.Load(modelDirectory), ownsModel: true);
+    public static IReranker OpenReranker(string modelDirectory) => ModelFolder.KindOf(modelDirectory) switch
+    {
+        ModelFolderKind.CrossEncoder => new CrossEncoderReranker(CrossEncoderModel.Load(modelDirectory), ownsModel: true),
+        ModelFolderKind.Student => new IemReranker(StudentModel.Load(modelDirectory), ownsModel: true),
+        _ => throw NotAReranker(modelDirectory),
+    };
+
+    internal static InvalidDataException NoEmbeddings(string modelDirectory) =>
+        new($"{modelDirectory}: a cross-encoder scores (query, passage) pairs and has no embeddings; give a student or a Hugging Face model");
+
+    internal static InvalidDataException NotAReranker(string modelDirectory) =>
+        new($"{modelDirectory}: a plain model is not a reranker; give a student (IEM) or a cross-encoder folder");
 
     /// <summary>
     /// A VectorData store: an embedded store file, or a Qdrant server for an http(s) URL (its gRPC port, 6334; each call

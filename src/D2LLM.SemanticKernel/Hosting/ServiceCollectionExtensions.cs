@@ -33,9 +33,12 @@ public static class ServiceCollectionExtensions
         var builder = services.AddEmbeddingGenerator(sp =>
         {
             var models = sp.GetRequiredService<LoadedModels>();
-            return Student.StudentConfig.IsStudentFolder(modelDirectory)
-                ? D2Llm.FromStudent(models.Student(modelDirectory), options)
-                : D2Llm.FromModel(models.Qwen(modelDirectory), options, pooling, ownsModel: false);
+            return ModelFolder.KindOf(modelDirectory) switch
+            {
+                ModelFolderKind.Student => D2Llm.FromStudent(models.Student(modelDirectory), options),
+                ModelFolderKind.Decoder => D2Llm.FromModel(models.Qwen(modelDirectory), options, pooling, ownsModel: false),
+                _ => throw D2Llm.NoEmbeddings(modelDirectory),
+            };
         });
         services.TryAddSingleton<IEmbeddingGenerator>(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(D2LlmServiceKeys.QueryEmbeddings,
@@ -53,9 +56,12 @@ public static class ServiceCollectionExtensions
         return services.AddSingleton<IReranker>(sp =>
         {
             var models = sp.GetRequiredService<LoadedModels>();
-            return CrossEncoderConfig.IsFolder(modelDirectory)
-                ? new CrossEncoderReranker(models.CrossEncoder(modelDirectory))
-                : new IemReranker(models.Student(modelDirectory));
+            return ModelFolder.KindOf(modelDirectory) switch
+            {
+                ModelFolderKind.CrossEncoder => new CrossEncoderReranker(models.CrossEncoder(modelDirectory)),
+                ModelFolderKind.Student => new IemReranker(models.Student(modelDirectory)),
+                _ => throw D2Llm.NotAReranker(modelDirectory),
+            };
         });
     }
 

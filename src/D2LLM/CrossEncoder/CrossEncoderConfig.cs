@@ -40,8 +40,6 @@ public sealed record CrossEncoderConfig
         _ => throw new ArgumentException($"unknown cross-encoder tuning '{Tuning}' (lora, full)"),
     };
 
-    public static bool IsFolder(string directory) => File.Exists(Path.Combine(directory, FileName));
-
     public static CrossEncoderConfig Load(string directory)
     {
         var config = ConfigFile.Load<CrossEncoderConfig>(directory, FileName, FormatName, "cross-encoder", c => c.Format, c => c.Version);

@@ -3,9 +3,9 @@ namespace D2LLM.Retrieval;
 /// <summary>
 /// Texts → one vector each: a student (PMA) or a plain model with pooling. A caller that needs token counts (for
 /// batching, usage or long-text checks) tokenizes once with <see cref="Tokenize"/> and embeds the ids with
-/// <see cref="EmbedTokens"/>; <see cref="Embed"/> does both.
+/// <see cref="EmbedTokens"/>; <see cref="Embed"/> does both. Disposing an encoder releases the model it owns, if any.
 /// </summary>
-public interface IDenseEncoder
+public interface IDenseEncoder : IDisposable
 {
     int Dimensions { get; }
 

@@ -9,12 +9,20 @@ namespace D2LLM.Retrieval;
 /// </summary>
 public sealed class PooledEncoder : IDenseEncoder
 {
-    public PooledEncoder(QwenModel model, PoolingMode pooling, int maxTokens = 512, int? endToken = null)
+    private readonly bool _ownsModel;
+
+    /// <param name="model">the decoder whose final-normed states are pooled</param>
+    /// <param name="pooling">last token or mean</param>
+    /// <param name="maxTokens">the window: tokens beyond it are cut</param>
+    /// <param name="endToken">a token appended to every text (Qwen3-Embedding's end of text), or none</param>
+    /// <param name="ownsModel">dispose the model with the encoder</param>
+    public PooledEncoder(QwenModel model, PoolingMode pooling, int maxTokens = 512, int? endToken = null, bool ownsModel = false)
     {
         Model = model;
         Pooling = pooling;
         MaxTokens = maxTokens;
         EndToken = endToken;
+        _ownsModel = ownsModel;
     }
 
     public int? EndToken { get; }
@@ -40,4 +48,9 @@ public sealed class PooledEncoder : IDenseEncoder
     }
 
     public float[] Embed(IReadOnlyList<string> texts) => EmbedTokens(texts.Select(Tokenize).ToList());
+
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
 }

@@ -28,8 +28,6 @@ public sealed record StudentConfig
     [JsonPropertyName("max_tokens")] public int MaxTokens { get; init; } = 250;
     [JsonPropertyName("provenance")] public Dictionary<string, object?> Provenance { get; init; } = new();
 
-    public static bool IsStudentFolder(string directory) => File.Exists(Path.Combine(directory, FileName));
-
     public static StudentConfig Load(string directory) =>
         ConfigFile.Load<StudentConfig>(directory, FileName, FormatName, "student", c => c.Format, c => c.Version);
 

@@ -14,33 +14,29 @@ namespace D2LLM.Cli.Commands.Eval;
 internal sealed class EvalModel : IDisposable
 {
     private readonly StudentModel? _student;
-    private readonly QwenModel? _plain;
     private readonly CrossEncoderModel? _crossEncoder;
 
     public EvalModel(string name, string pooling)
     {
         Name = name;
         if (name == "bm25") return;
-        if (CrossEncoderConfig.IsFolder(name))
+        switch (ModelFolder.KindOf(name))
         {
-            _crossEncoder = CrossEncoderModel.Load(name);
-            return;
-        }
-
-        if (StudentConfig.IsStudentFolder(name))
-        {
-            _student = StudentModel.Load(name);
-            Encoder = _student;
-        }
-        else
-        {
-            _plain = QwenModel.Load(name);
-            Encoder = new PooledEncoder(_plain, pooling switch
-            {
-                "last" => PoolingMode.Last,
-                "mean" => PoolingMode.Mean,
-                _ => throw new ArgumentException($"--pooling: unknown mode '{pooling}' (last, mean)"),
-            });
+            case ModelFolderKind.CrossEncoder:
+                _crossEncoder = CrossEncoderModel.Load(name);
+                break;
+            case ModelFolderKind.Student:
+                _student = StudentModel.Load(name);
+                Encoder = _student;
+                break;
+            default:
+                Encoder = new PooledEncoder(QwenModel.Load(name), pooling switch
+                {
+                    "last" => PoolingMode.Last,
+                    "mean" => PoolingMode.Mean,
+                    _ => throw new ArgumentException($"--pooling: unknown mode '{pooling}' (last, mean)"),
+                }, ownsModel: true);
+                break;
         }
     }
 
@@ -72,8 +68,7 @@ internal sealed class EvalModel : IDisposable
 
     public void Dispose()
     {
-        _student?.Dispose();
-        _plain?.Dispose();
+        Encoder?.Dispose(); // the student, or the pooled decoder it owns
         _crossEncoder?.Dispose();
     }
 }

@@ -1,0 +1,36 @@
+using D2LLM.CrossEncoder;
+using D2LLM.Models.Qwen;
+using D2LLM.Retrieval;
+using D2LLM.Student;
+
+namespace D2LLM;
+
+/// <summary>
+/// The one place that tells what kind of model a folder holds and opens it: a student, a cross-encoder or a Hugging
+/// Face decoder, and a one-line error naming the folder for anything else.
+/// </summary>
+public static class ModelFolder
+{
+    /// <summary>The kind of model in <paramref name="directory"/>, by the file that declares it.</summary>
+    public static ModelFolderKind KindOf(string directory)
+    {
+        if (!Directory.Exists(directory))
+            throw new DirectoryNotFoundException(File.Exists(directory) ? $"{directory}: a file, not a model folder" : $"{directory}: model folder not found");
+        if (File.Exists(Path.Combine(directory, StudentConfig.FileName))) return ModelFolderKind.Student;
+        if (File.Exists(Path.Combine(directory, CrossEncoderConfig.FileName))) return ModelFolderKind.CrossEncoder;
+        if (File.Exists(Path.Combine(directory, "config.json"))) return ModelFolderKind.Decoder;
+        throw new InvalidDataException($"{directory}: not a model folder (no {StudentConfig.FileName} of a student, {CrossEncoderConfig.FileName} of a cross-encoder, "
+            + "or config.json of a Hugging Face model)");
+    }
+
+    /// <summary>
+    /// An embedding model for the folder, which disposing it releases: a student (PMA embeddings), or a decoder whose
+    /// states are pooled by <paramref name="pooling"/>. A cross-encoder has no embeddings and is refused.
+    /// </summary>
+    public static IDenseEncoder OpenEncoder(string directory, PoolingMode pooling = PoolingMode.Mean) => KindOf(directory) switch
+    {
+        ModelFolderKind.Student => StudentModel.Load(directory),
+        ModelFolderKind.Decoder => new PooledEncoder(QwenModel.Load(directory), pooling, ownsModel: true),
+        _ => throw new InvalidDataException($"{directory}: a cross-encoder scores (query, passage) pairs and has no embeddings; give a student or a Hugging Face model"),
+    };
+}
