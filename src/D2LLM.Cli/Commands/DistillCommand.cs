@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using D2LLM.Data;
 using D2LLM.Evaluation;
-using D2LLM.Mining;
+using D2LLM.Pipelines;
 using D2LLM.Models.Qwen;
 using D2LLM.Retrieval;
 using D2LLM.Student;
@@ -93,129 +93,95 @@ internal static class DistillCommand
             switch (r.GetValue(method))
             {
                 case "rank-distillm":
-                    return RankDistillation.Run(new RankDistillSettings(r.GetValue(teacher)!, prompt.Resolve(r, r.GetValue(teacher)!), r.GetValue(backbone)!, r.GetValue(backboneLayers),
-                        r.GetValue(data)!, r.GetValue(output)!, r.GetValue(budget), r.GetValue(mining)!, r.GetValue(trainQueries), r.GetValue(evalQueries),
-                        r.GetValue(depth), Losses.Listwise.Listwise.Parse(r.GetValue(listLoss)!), r.GetValue(labelShare),
-                        r.GetValue(lr), r.GetValue(listsPerStep), r.GetValue(loraRank),
-                        r.GetValue(tuning) is "auto" or "lora" or "full" ? r.GetValue(tuning)! : throw new ArgumentException($"--tuning: unknown tuning '{r.GetValue(tuning)}' (auto, lora, full)"),
-                        new PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), r.GetValue(generator)),
-                        r.GetValue(teacherMode) switch
+                    return RankDistillation.Run(r.GetValue(teacher)!, prompt.Resolve(r, r.GetValue(teacher)!), r.GetValue(backbone)!, r.GetValue(backboneLayers),
+                        r.GetValue(data)!, r.GetValue(output)!, r.GetValue(generator), new CrossEncoderDistillationOptions
                         {
-                            "pointwise" => false,
-                            "listwise" => true,
-                            var other => throw new ArgumentException($"--teacher-mode: unknown mode '{other}' (pointwise, listwise)"),
-                        }));
+                            Depth = r.GetValue(depth), Loss = Losses.Listwise.Listwise.Parse(r.GetValue(listLoss)!), LabelShare = r.GetValue(labelShare),
+                            LearningRate = r.GetValue(lr), ListsPerStep = r.GetValue(listsPerStep), LoraRank = r.GetValue(loraRank),
+                            Tuning = r.GetValue(tuning) switch
+                            {
+                                "auto" => BackboneTuning.Auto,
+                                "lora" => BackboneTuning.Lora,
+                                "full" => BackboneTuning.Full,
+                                var other => throw new ArgumentException($"--tuning: unknown tuning '{other}' (auto, lora, full)"),
+                            },
+                            Mining = Mining(r.GetValue(mining)!), TrainQueries = r.GetValue(trainQueries), EvalQueries = r.GetValue(evalQueries),
+                            Budget = TimeSpan.FromMinutes(r.GetValue(budget)),
+                            ListwiseTeacher = r.GetValue(teacherMode) switch
+                            {
+                                "pointwise" => false,
+                                "listwise" => true,
+                                var other => throw new ArgumentException($"--teacher-mode: unknown mode '{other}' (pointwise, listwise)"),
+                            },
+                            PseudoQueries = new Pipelines.PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore)),
+                            Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data) },
+                        });
                 case "d2llm":
                     break;
                 default:
                     throw new ArgumentException($"--method: unknown method '{r.GetValue(method)}' (d2llm, rank-distillm)");
             }
 
-            var clock = Stopwatch.StartNew();
-            void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
             var loaded = RetrievalTask.Load(r.GetValue(data)!);
-            var options = new DistillationOptions
+            var options = new StudentDistillationOptions
             {
-                LearningRate = r.GetValue(lr) ?? 1e-3f, HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
-                CheckpointInterval = TimeSpan.FromMinutes(Math.Max(0, r.GetValue(checkpointMinutes))),
-                MaxSteps = r.GetValue(maxSteps) > 0 ? r.GetValue(maxSteps) : throw new ArgumentException($"--max-steps: must be positive, got {r.GetValue(maxSteps)}"),
-                Task = r.GetValue(iemTask) switch
+                Training = new DistillationOptions
                 {
-                    "auto" => loaded.Symmetric ? IemTask.Symmetric : IemTask.Asymmetric,
-                    "symmetric" => IemTask.Symmetric,
-                    "asymmetric" => IemTask.Asymmetric,
-                    var other => throw new ArgumentException($"--task: unknown task '{other}' (auto, symmetric, asymmetric)"),
+                    LearningRate = r.GetValue(lr) ?? 1e-3f, HardNegatives = r.GetValue(hardNegatives), BatchQueries = r.GetValue(batchQueries),
+                    CheckpointInterval = TimeSpan.FromMinutes(Math.Max(0, r.GetValue(checkpointMinutes))),
+                    MaxSteps = r.GetValue(maxSteps) > 0 ? r.GetValue(maxSteps) : throw new ArgumentException($"--max-steps: must be positive, got {r.GetValue(maxSteps)}"),
+                    Task = r.GetValue(iemTask) switch
+                    {
+                        "auto" => loaded.Symmetric ? IemTask.Symmetric : IemTask.Asymmetric,
+                        "symmetric" => IemTask.Symmetric,
+                        "asymmetric" => IemTask.Asymmetric,
+                        var other => throw new ArgumentException($"--task: unknown task '{other}' (auto, symmetric, asymmetric)"),
+                    },
                 },
-            };
-            string taskName = options.Task == IemTask.Symmetric ? "symmetric" : "asymmetric";
-            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
-            var judge = new TeacherModel(teacherModel, prompt.Resolve(r, r.GetValue(teacher)!, options.Task == IemTask.Symmetric ? "d2llm-zh-sym" : null));
-            var task = PseudoQueries.Ensure(loaded, r.GetValue(output)!, r.GetValue(generator), judge, r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), Log);
-            Log($"data: {task.Corpus.Count} texts, {task.Train.Count} train / {task.Test.Count} held-out queries; {taskName} task, teacher prompt {judge.Prompt.Template.Source}");
-            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
-            var miner = DistillStages.Miner(r.GetValue(mining)!, task, backboneModel);
-            var examples = DistillStages.Mine(task, miner, options.HardNegatives, r.GetValue(trainQueries), $"mining {options.HardNegatives} hard negatives (queries)");
-            var evaluation = CandidateMiner.Evaluation(task, miner, depth: 16, r.GetValue(evalQueries));
-            Log($"mined {examples.Count} training examples, {evaluation.Count} evaluation queries × 16 {r.GetValue(mining)} candidates");
-            if (examples.Count < options.BatchQueries) throw new InvalidDataException($"{r.GetValue(data)}: only {examples.Count} training queries with {options.HardNegatives} negatives; at least --batch-queries {options.BatchQueries} are needed");
-
-            bool lora = r.GetValue(mode) switch
-            {
-                "heads" => false,
-                "lora" => true,
-                var other => throw new ArgumentException($"--mode: unknown mode '{other}' (heads, lora)"),
-            };
-            var all = StudentTrainer.Batches(examples, options.BatchQueries, options.Seed);
-            int held = Math.Max(1, all.Count / 20);
-            var batches = all.Take(all.Count - held).ToList();
-            var validation = all.Skip(all.Count - held).ToList();
-            var plan = StudentTrainer.Plan(all).ToList();
-            var texts = plan.SelectMany(p => p.Passages.Prepend(p.Query)).Concat(evaluation.SelectMany(e => e.Candidates.Prepend(e.Query)))
-                .Distinct(StringComparer.Ordinal).ToList();
-            // Heads-only training reads cached token states of every text; LoRA training runs the backbone each step.
-            var states = new TokenStates(backboneModel, maxTokens: DistillationOptions.TextTokens);
-            if (!lora)
-            {
-                ProgressDisplay.Run("backbone states (texts)", report => states.Add(texts, progress: done => report(done, texts.Count)));
-                Log($"backbone states for {states.Count} texts");
-            }
-
-            using var judgements = DistillStages.Judge(r.GetValue(output)!, judge,
-                plan.Concat(evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates))), Log, out int storedBefore);
-
-            var heads = new StudentHeads(new HeadsOptions(backboneModel.HiddenSize, PmaHeads: 8, IemHidden: 512,
-                Variant: r.GetValue(variant) switch
+                Tuning = r.GetValue(mode) switch
+                {
+                    "heads" => StudentTuning.Heads,
+                    "lora" => StudentTuning.Lora,
+                    var other => throw new ArgumentException($"--mode: unknown mode '{other}' (heads, lora)"),
+                },
+                LoraRank = r.GetValue(loraRank),
+                Pma = r.GetValue(variant) switch
                 {
                     "standard" => PmaVariant.Standard,
                     "reference" => PmaVariant.Reference,
                     var other => throw new ArgumentException($"--pma: unknown form '{other}' (standard, reference)"),
-                }));
-            double baseline = BackboneAgreement(new PooledEncoder(backboneModel, PoolingMode.Mean, maxTokens: DistillationOptions.TextTokens), judgements, evaluation);
-            var loraOptions = new Models.Qwen.LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraRank), Dropout = 0.05f };
-            ITokenEncoder encoder = lora ? new LoraEncoder(backboneModel, loraOptions, maxTokens: DistillationOptions.TextTokens, options.Seed) : states;
-            var measuring = Stopwatch.StartNew();
-            double before = TeacherAgreement.Spearman(heads, encoder, judgements, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)), options.Task);
-            // The budget bounds the whole run: training gets what the stages so far and the closing evaluation leave
-            // (at least a tenth of it, so that a slow preparation still trains).
-            var total = TimeSpan.FromMinutes(r.GetValue(budget));
-            var left = total - clock.Elapsed - measuring.Elapsed * 1.2 - TimeSpan.FromSeconds(5);
-            options.Budget = left > total / 10 ? left : total / 10;
-            Log($"training budget {options.Budget.TotalMinutes:F1} of {total.TotalMinutes:F1} minutes");
-            var trainer = new StudentTrainer(heads, encoder, judgements, options);
-            string checkpoint = Path.Combine(r.GetValue(output)!, "trainer.safetensors");
-            if (File.Exists(checkpoint)) Log($"resuming training from {checkpoint}");
-            var history = trainer.Train(batches, validation, checkpoint,
-                s => { if (s.Step % 500 == 0) Log($"step {s.Step}: loss {s.Total:F4} (in-batch {s.InBatch:F4}, CI {s.Contrastive:F4}, Pearson {s.Pearson:F4})"); },
-                (step, loss) => Log($"step {step}: validation in-batch loss {loss:F4}"));
-            double after = TeacherAgreement.Spearman(heads, encoder, judgements, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)), options.Task);
-            Log($"spearman vs teacher: backbone mean-pool cosine {baseline:F3}, untrained heads {before:F3}, trained heads {after:F3} after {trainer.CompletedSteps} steps ({history.Count} in this run)");
-
-            string outDir = r.GetValue(output)!;
-            var studentConfig = new StudentConfig
-            {
-                Backbone = Path.GetFullPath(r.GetValue(backbone)!), BackboneLayers = r.GetValue(backboneLayers), Dim = backboneModel.HiddenSize, PmaHeads = heads.Options.PmaHeads,
-                PmaVariant = heads.Options.Variant == PmaVariant.Standard ? "standard" : "reference", IemHidden = heads.Options.IemHidden,
-                LoraRank = lora ? loraOptions.Rank : null, LoraAlpha = lora ? loraOptions.Alpha : null, Task = taskName,
-                Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data), ["steps"] = trainer.CompletedSteps, ["mode"] = r.GetValue(mode) },
+                },
+                Mining = Mining(r.GetValue(mining)!),
+                TrainQueries = r.GetValue(trainQueries), EvalQueries = r.GetValue(evalQueries), Budget = TimeSpan.FromMinutes(r.GetValue(budget)),
+                Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data) },
             };
-            StudentModel.Save(outDir, studentConfig, heads, lora ? backboneModel.LoraParameters() : null);
+            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
+            var judge = new TeacherModel(teacherModel, prompt.Resolve(r, r.GetValue(teacher)!, options.Training.Task == IemTask.Symmetric ? "d2llm-zh-sym" : null));
+            using var generatorModel = r.GetValue(generator) is { } generatorDir ? QwenModel.Load(generatorDir) : null;
+            options.PseudoQueries = new Pipelines.PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), generatorModel);
+            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
+            var result = PipelineDisplay.Run(progress => StudentDistillation.Run(judge, backboneModel, loaded, r.GetValue(output)!, options, progress));
             var report = new
             {
-                method = "d2llm", mode = r.GetValue(mode), task = taskName, template = judge.Prompt.Template.Source, teacher = r.GetValue(teacher), backbone = r.GetValue(backbone), data = r.GetValue(data),
-                train_examples = examples.Count, steps = trainer.CompletedSteps, steps_this_run = history.Count, eval_queries = evaluation.Count, mining = r.GetValue(mining),
-                judgements_total = judgements.Count, judgements_stored_before = storedBefore, judgements_scored_this_run = judgements.Scored,
-                spearman_vs_teacher = after, spearman_vs_teacher_untrained = before, spearman_vs_teacher_backbone_mean_cosine = baseline,
-                final_loss = history.Count > 0 ? history[^1].Total : double.NaN, seconds = clock.Elapsed.TotalSeconds,
+                method = "d2llm", mode = r.GetValue(mode), task = result.Task, template = result.Template, teacher = r.GetValue(teacher), backbone = r.GetValue(backbone),
+                data = r.GetValue(data), train_examples = result.TrainExamples, steps = result.Steps, steps_this_run = result.StepsThisRun,
+                eval_queries = result.EvalQueries, mining = r.GetValue(mining), judgements_total = result.JudgementsTotal,
+                judgements_stored_before = result.JudgementsStoredBefore, judgements_scored_this_run = result.JudgementsScoredThisRun,
+                spearman_vs_teacher = result.SpearmanVsTeacher, spearman_vs_teacher_untrained = result.SpearmanVsTeacherUntrained,
+                spearman_vs_teacher_backbone_mean_cosine = result.SpearmanVsTeacherBackboneMeanCosine, final_loss = result.FinalLoss, seconds = result.Seconds,
             };
-            File.WriteAllText(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(r.GetValue(output)!, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine(JsonSerializer.Serialize(report));
             return 0;
         }));
         return cmd;
     }
 
-    /// <summary>The same agreement for the backbone alone: cosine of mean-pooled token states.</summary>
-    private static double BackboneAgreement(IDenseEncoder backbone, TeacherJudgements teacher, List<(string Query, List<string> Candidates)> evaluation) =>
-        evaluation.Count == 0 ? double.NaN
-            : TeacherAgreement.Spearman(backbone.Cosines, teacher, evaluation.Select(e => (e.Query, (IReadOnlyList<string>)e.Candidates)));
+    /// <summary>The --mining flag's miner.</summary>
+    internal static MiningKind Mining(string name) => name switch
+    {
+        "bm25" => MiningKind.Bm25,
+        "dense" => MiningKind.Dense,
+        _ => throw new ArgumentException($"--mining: unknown miner '{name}' (bm25, dense)"),
+    };
 }

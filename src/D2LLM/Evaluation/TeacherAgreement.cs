@@ -9,10 +9,11 @@ namespace D2LLM.Evaluation;
 /// </summary>
 public static class TeacherAgreement
 {
-    /// <summary>The agreement of any scorer of (query, candidates).</summary>
+    /// <summary>The agreement of any scorer of (query, candidates); NaN without lists (a corpus too small to hold any out).</summary>
     public static double Spearman(Func<string, IReadOnlyList<string>, IReadOnlyList<double>> scorer, TeacherJudgements teacher,
         IEnumerable<(string Query, IReadOnlyList<string> Candidates)> lists) =>
-        lists.Average(list => Correlation.Spearman(scorer(list.Query, list.Candidates), list.Candidates.Select(p => teacher[list.Query, p].Probability).ToList()));
+        lists.Select(list => Correlation.Spearman(scorer(list.Query, list.Candidates), list.Candidates.Select(p => teacher[list.Query, p].Probability).ToList()))
+            .DefaultIfEmpty(double.NaN).Average();
 
     /// <summary>The agreement of D2LLM heads (IEM logits) over an encoder, each candidate text counted once.</summary>
     public static double Spearman(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher,

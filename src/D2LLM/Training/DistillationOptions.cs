@@ -36,6 +36,9 @@ public sealed class DistillationOptions
 
     /// <summary>Stop after this many validations without improvement; the best parameters are kept.</summary>
     public int Patience { get; set; } = 5;
+
+    /// <summary>A copy to adjust (a pipeline sets the training budget on its own copy).</summary>
+    public DistillationOptions Copy() => (DistillationOptions)MemberwiseClone();
 }
 
 /// <summary>One training query: its positive passage and mined hard negatives.</summary>

@@ -61,8 +61,9 @@ public sealed class StudentTrainer
     /// call's steps; <see cref="CompletedSteps"/> counts those of earlier runs too.
     /// </summary>
     public List<StepLosses> Train(IReadOnlyList<TrainingExample[]> batches, IReadOnlyList<TrainingExample[]>? validation = null,
-        string? checkpointPath = null, Action<StepLosses>? onStep = null, Action<int, double>? onValidation = null)
+        string? checkpointPath = null, Action<StepLosses>? onStep = null, Action<int, double>? onValidation = null, CancellationToken cancellationToken = default)
     {
+        if (batches.Count == 0) throw new ArgumentException("no training batches (fewer examples than one batch)", nameof(batches));
         var parameters = Parameters.ToList();
         var schedule = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, _options.MaxSteps, DecayShape.Constant);
         var history = new List<StepLosses>();
@@ -76,6 +77,7 @@ public sealed class StudentTrainer
 
         for (int step = start; !stopEarly && step < _options.MaxSteps && clock.Elapsed < _options.Budget; step++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             foreach (var p in parameters) p.ZeroGrad();
             _encoder.BeginStep(step);
             var losses = Step(batches[step % batches.Count], step);

@@ -45,12 +45,14 @@ public sealed class TeacherJudgements : IDisposable
     /// Scores every missing pair, one shared-prefix pass per query; reports (pairs done, pairs in all), counting pairs
     /// already stored as done, so the rate and ETA are in pairs.
     /// </summary>
-    public void Fill(TeacherModel teacher, IEnumerable<(string Query, IReadOnlyList<string> Passages)> groups, Action<int, int>? progress = null)
+    public void Fill(TeacherModel teacher, IEnumerable<(string Query, IReadOnlyList<string> Passages)> groups, Action<int, int>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         var list = groups.Select(g => (g.Query, Passages: g.Passages.Distinct(StringComparer.Ordinal).ToList())).ToList();
         int total = list.Sum(g => g.Passages.Count), done = 0;
         foreach (var (query, passages) in list)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var missing = passages.Where(p => !_scores.ContainsKey((query, p))).ToList();
             if (missing.Count > 0)
             {

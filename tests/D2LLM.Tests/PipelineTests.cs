@@ -1,0 +1,106 @@
+using System.Text.Json;
+using D2LLM.CrossEncoder;
+using D2LLM.Data;
+using D2LLM.Models.Qwen;
+using D2LLM.Models.Tests;
+using D2LLM.Pipelines;
+using D2LLM.Student;
+using D2LLM.Teacher;
+using D2LLM.Training;
+
+namespace D2LLM.Tests;
+
+/// <summary>The distillation recipes called as a library, bounded by steps (not wall-clock), on a small synthetic task.</summary>
+public class PipelineTests
+{
+    /// <summary>A triplet file of <paramref name="count"/> queries: each positive shares the query's two topic words, the negative shares one.</summary>
+    private static RetrievalTask Task(string dir, int count)
+    {
+        var words = "amber basil cedar delta ember fjord glade heron iris juniper kelp lotus".Split(' ');
+        string path = Path.Combine(dir, "triplets.jsonl");
+        File.WriteAllLines(path, Enumerable.Range(0, count).Select(i =>
+        {
+            string a = words[i % words.Length], b = words[i * 5 % words.Length];
+            return JsonSerializer.Serialize(new { query = $"tell me about {a} {b} ({i})", pos = new[] { $"{a} and {b} explained, entry {i}" }, neg = new[] { $"{a} alone, entry {i}" } });
+        }));
+        return RetrievalTask.Load(path);
+    }
+
+    private sealed class Recorder : IProgress<PipelineProgress>
+    {
+        public List<PipelineProgress> Events { get; } = new();
+        public Action<PipelineProgress>? OnReport { get; init; }
+
+        public void Report(PipelineProgress value)
+        {
+            Events.Add(value);
+            OnReport?.Invoke(value);
+        }
+    }
+
+    [Fact]
+    public void StudentDistillation_TrainsTheStepsAsked_ReportsItsStages_AndResumesEveryStage()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var backboneFolder = new FixtureModel("tiny-qwen3-a");
+        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
+        using var dir = new TempDirectory();
+        var task = Task(dir.Path, 120);
+        string outDir = dir.File("student");
+        StudentDistillationOptions Options(int steps) => new()
+        {
+            Training = new DistillationOptions { BatchQueries = 4, HardNegatives = 3, MaxSteps = steps, WarmupSteps = 5, ValidateEvery = 10, CheckpointInterval = TimeSpan.FromHours(1) },
+            Tuning = StudentTuning.Heads, EvalQueries = 8, Budget = TimeSpan.FromMinutes(30),
+        };
+
+        // Cancelled while the teacher judges: what it judged stays for the next run.
+        using (var backbone = QwenModel.Load(backboneFolder.Path))
+        using (var cancel = new CancellationTokenSource())
+        {
+            var stopper = new Recorder { OnReport = e => { if (e.Stage == "teacher judgements (pairs)" && e.Done > 20) cancel.Cancel(); } };
+            Assert.Throws<OperationCanceledException>(() => StudentDistillation.Run(teacher, backbone, task, outDir, Options(30), stopper, cancel.Token));
+        }
+
+        StudentDistillationReport first;
+        var recorder = new Recorder();
+        using (var backbone = QwenModel.Load(backboneFolder.Path)) first = StudentDistillation.Run(teacher, backbone, task, outDir, Options(30), recorder);
+        Assert.Equal((30, 30), (first.Steps, first.StepsThisRun));
+        Assert.True(first.JudgementsStoredBefore > 0 && first.JudgementsScoredThisRun > 0, $"{first.JudgementsStoredBefore} stored, {first.JudgementsScoredThisRun} scored");
+        Assert.Equal(first.JudgementsTotal, first.JudgementsStoredBefore + first.JudgementsScoredThisRun);
+        Assert.Equal(8, first.EvalQueries);
+        Assert.False(double.IsNaN(first.SpearmanVsTeacher));
+        var judging = recorder.Events.Where(e => e.Stage == "teacher judgements (pairs)").ToList();
+        Assert.Equal(judging[^1].Total, judging[^1].Done);
+        Assert.Contains(recorder.Events, e => e.Message?.StartsWith("mined ", StringComparison.Ordinal) == true);
+
+        using (var student = StudentModel.Load(outDir)) Assert.Equal(16, student.Embed(["a text"]).Length);
+
+        // Run again with a higher step limit: nothing is judged again and training continues where it stopped.
+        using (var backbone = QwenModel.Load(backboneFolder.Path))
+        {
+            var again = StudentDistillation.Run(teacher, backbone, task, outDir, Options(45));
+            Assert.Equal((first.JudgementsTotal, 0), (again.JudgementsStoredBefore, again.JudgementsScoredThisRun));
+            Assert.Equal((45, 15), (again.Steps, again.StepsThisRun));
+        }
+    }
+
+    [Fact]
+    public void CrossEncoderDistillation_TrainsBothStages_AndWritesAFolderThatScores()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var backboneFolder = new FixtureModel("tiny-qwen3-a");
+        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        using var backbone = QwenModel.Load(backboneFolder.Path);
+        using var dir = new TempDirectory();
+        var options = new CrossEncoderDistillationOptions { Depth = 4, ListsPerStep = 2, StageSteps = 6, EvalQueries = 5, Budget = TimeSpan.FromMinutes(30) };
+        var recorder = new Recorder();
+        var report = CrossEncoderDistillation.Run(new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym")), backbone, Task(dir.Path, 120), dir.File("cross"), options, recorder);
+        Assert.Equal(("full", 1e-3f, 5), (report.Tuning, report.LearningRate, report.EvalQueries));
+        Assert.Equal(report.JudgementsTotal, report.JudgementsScoredThisRun);
+        Assert.Contains(recorder.Events, e => e.Message?.StartsWith("stage1-labels: 6 steps (6 in this run)", StringComparison.Ordinal) == true);
+        Assert.Contains(recorder.Events, e => e.Message?.StartsWith("stage2-teacher: 6 steps (6 in this run)", StringComparison.Ordinal) == true);
+        using var model = CrossEncoderModel.Load(dir.File("cross"));
+        Assert.Equal(2, model.Score("tell me about amber basil", ["amber and basil explained", "kelp alone"]).Length);
+    }
+}
