@@ -2,7 +2,7 @@ using D2LLM.Models;
 
 namespace D2LLM.Cli.Commands;
 
-/// <summary>The published shapes benchmarks run at (contracts.md), as configs for randomly initialised models.</summary>
+/// <summary>The published shapes benchmarks run at (docs/contracts.md), as configs for randomly initialised models.</summary>
 internal static class PublishedShapes
 {
     public static ModelConfig Get(string name) => name switch

@@ -4,7 +4,7 @@ using D2LLM.Teacher;
 namespace D2LLM.Cli.Commands;
 
 /// <summary>
-/// How every command that names a teacher chooses its prompt (contracts.md): <c>--template NAME</c> or
+/// How every command that names a teacher chooses its prompt (docs/contracts.md): <c>--template NAME</c> or
 /// <c>--template-file FILE --yes-token S --no-token S</c>; without them, the prompt the teacher folder declares (a
 /// teacher is best judged with the prompt it was trained on), else the command's default.
 /// </summary>

@@ -11,7 +11,7 @@ using D2LLM.Training;
 namespace D2LLM.Pipelines;
 
 /// <summary>
-/// Rank-DistiLLM on our decoders: a cross-encoder student trained in two stages (method.md B.5) — on labels with hard
+/// Rank-DistiLLM on our decoders: a cross-encoder student trained in two stages (docs/method.md B.5) — on labels with hard
 /// negatives (LCE: the positive against 7 mined negatives), then on the teacher's ranking of each training query's
 /// candidate list (the positive and depth − 1 mined candidates; targets t = depth − rank + 1; RankNet by default),
 /// each stage ending with its best parameters on 5% held-out lists (stage 1 by loss, stage 2 by Spearman agreement

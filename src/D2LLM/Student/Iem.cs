@@ -12,7 +12,7 @@ public enum IemTask
 
 /// <summary>
 /// Interaction Emulation Module: scores (query, passage) from their embeddings u, v (width D each), emulating the
-/// teacher's cross-encoding (method.md A.3.3):
+/// teacher's cross-encoding (docs/method.md A.3.3):
 ///   g = ReLU(W1·[u; v] + c1) = ReLU(W1u·u + W1v·v + c1);  f = ReLU(P_t·g + e_t);  z = w2·f + c2,
 /// with a shared first layer, a branch P_t per task and a shared output layer. W1 is held split, so
 /// <see cref="ProjectPassages"/> computes W1v·v + c1 once per stored passage and pairs cost only the small layers.

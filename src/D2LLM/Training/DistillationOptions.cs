@@ -2,7 +2,7 @@ using D2LLM.Student;
 
 namespace D2LLM.Training;
 
-/// <summary>Hyper-parameters of D2LLM distillation (method.md A.5–A.6 defaults where they apply).</summary>
+/// <summary>Hyper-parameters of D2LLM distillation (docs/method.md A.5–A.6 defaults where they apply).</summary>
 public sealed class DistillationOptions
 {
     /// <summary>Tokens of a text the backbone reads during distillation (mining, states, training, agreement); the rest is cut.</summary>
@@ -40,6 +40,3 @@ public sealed class DistillationOptions
     /// <summary>A copy to adjust (a pipeline sets the training budget on its own copy).</summary>
     public DistillationOptions Copy() => (DistillationOptions)MemberwiseClone();
 }
-
-/// <summary>One training query: its positive passage and mined hard negatives.</summary>
-public sealed record TrainingExample(string Query, string Positive, IReadOnlyList<string> Negatives);

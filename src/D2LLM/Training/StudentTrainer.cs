@@ -17,7 +17,7 @@ public sealed record StepLosses(int Step, double InBatch, double Contrastive, do
 /// frozen backbone (the fast path on a CPU), or LoRA + heads through the backbone (the paper's setting).
 /// Batches are deterministic (seeded shuffle, B queries each with its positive and K hard negatives, one task).
 /// Per step: Zin = IEM(query i, positive j) for all i, j; Zh = IEM(query i, candidate c); the five losses of
-/// method.md A.5 against the teacher's judgements; backward through IEM and PMA; clipping; AdamW.
+/// docs/method.md A.5 against the teacher's judgements; backward through IEM and PMA; clipping; AdamW.
 /// </summary>
 public sealed class StudentTrainer
 {

@@ -16,7 +16,7 @@ public readonly record struct ListBatch(int Lists, int Size)
     }
 }
 
-/// <summary>The listwise objectives of Rank-DistiLLM (method.md B.6).</summary>
+/// <summary>The listwise objectives of Rank-DistiLLM (docs/method.md B.6).</summary>
 public enum ListwiseLoss
 {
     RankNet,
