@@ -103,4 +103,35 @@ public class PipelineTests
         using var model = CrossEncoderModel.Load(dir.File("cross"));
         Assert.Equal(2, model.Score("tell me about amber basil", ["amber and basil explained", "kelp alone"]).Length);
     }
+
+    [Fact]
+    public void TeacherFineTuning_CancelledThenRerun_FinishesItsEpochs_AndWritesAFolderThatDeclaresItsPrompt()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        var pairs = Enumerable.Range(0, 24).Select(i => new TextPair($"question {i}", i % 2 == 0 ? $"question {i} again" : $"other {i}", i % 2 == 0 ? 1 : 0)).ToList();
+        var options = new TeacherTuningOptions { Mode = TeacherTuningMode.Lora, LoraRank = 2, BatchSize = 8, Epochs = 2, CheckpointEvery = 1 };
+        var prompt = TeacherPrompt.Named("d2llm-en-sym");
+        var declaration = new Dictionary<string, object?> { ["base_model"] = "tiny" };
+        string outDir = dir.File("tuned");
+        using (var model = QwenModel.Load(teacherFolder.Path))
+        using (var cancel = new CancellationTokenSource())
+        {
+            var stopper = new Recorder { OnReport = e => { if (e.Stage == "fine-tuning (steps)" && e.Done == 3) cancel.Cancel(); } };
+            Assert.Throws<OperationCanceledException>(() => TeacherFineTuning.Run(new TeacherModel(model, prompt), pairs, pairs, outDir, options, declaration, stopper, cancel.Token));
+        }
+
+        Assert.True(File.Exists(Path.Combine(outDir, TeacherFineTuning.StateFile)));
+        using (var model = QwenModel.Load(teacherFolder.Path))
+        {
+            var report = TeacherFineTuning.Run(new TeacherModel(model, prompt), pairs, pairs, outDir, options, declaration);
+            Assert.Equal((6, 3, true, 24), (report.Steps, report.StepsThisRun, report.Finished, report.EvalPairs));
+            Assert.InRange(report.After!["accuracy@0.5"], 0, 1);
+        }
+
+        Assert.False(File.Exists(Path.Combine(outDir, TeacherFineTuning.StateFile)));
+        Assert.Equal(prompt.Template.Text, TeacherPrompt.FromFolder(outDir)!.Template.Text);
+        using var tuned = QwenModel.Load(outDir);
+        Assert.Equal(6, System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, TeacherPrompt.FolderFile))).RootElement.GetProperty("steps").GetInt32());
+    }
 }

@@ -6,6 +6,7 @@ using D2LLM.Data;
 using D2LLM.Evaluation;
 using D2LLM.Models.Qwen;
 using D2LLM.Teacher;
+using D2LLM.Pipelines;
 
 namespace D2LLM.Cli.Commands;
 
@@ -49,8 +50,6 @@ internal static class FinetuneTeacherCommand
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             using var claimed = OutputFolder.Claim(r.GetValue(output)!, "finetune-teacher", r.GetValue(force));
-            var clock = Stopwatch.StartNew();
-            void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
             var pairs = PairFile.Read(r.GetValue(data)!).ToList();
             PairFile.RequireClassification(pairs, r.GetValue(data)!, "teacher fine-tuning");
             var evaluation = r.GetValue(evalData) is { } evalPath ? PairFile.Read(evalPath).Take(r.GetValue(evalLimit)).ToList() : null;
@@ -68,48 +67,21 @@ internal static class FinetuneTeacherCommand
                 Budget = r.GetValue(budget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
                 CheckpointInterval = TimeSpan.FromMinutes(Math.Max(0, r.GetValue(checkpointMinutes))),
             };
-            var before = evaluation is null ? null : Measure(judge, evaluation, "before");
-            if (before is not null) Log($"before: accuracy {before["accuracy@0.5"]:F4} (best threshold {before["accuracy"]:F4}), AP {before["ap"]:F4}");
-
-            var tuner = new TeacherFineTuner(judge, options);
-            Log($"training {tuner.Parameters.Sum(p => (long)p.Length):N0} parameters ({r.GetValue(mode)}) on {pairs.Count:N0} pairs");
-            string outDir = r.GetValue(output)!;
-            Directory.CreateDirectory(outDir);
-            string state = Path.Combine(outDir, "finetune-state.safetensors");
-            if (File.Exists(state)) Log($"resuming from {state}");
-            var losses = new List<double>();
-            ProgressDisplay.Run("fine-tuning (steps)", report => losses = tuner.Train(pairs, (step, total, loss) =>
+            var declaration = new Dictionary<string, object?>
             {
-                report(step, total);
-                if (step % 100 == 0) Log($"step {step}/{total}: loss {loss:F4}");
-            }, state));
-            var after = evaluation is null ? null : Measure(judge, evaluation, "after");
-            if (after is not null) Log($"after: accuracy {after["accuracy@0.5"]:F4} (best threshold {after["accuracy"]:F4}), AP {after["ap"]:F4}");
-
-            QwenExport.Save(model, outDir);
-            // The tuned teacher judges best with the prompt it was tuned with: later commands read it from the folder.
-            judge.Prompt.Declare(outDir, new { base_model = r.GetValue(teacher), init_seed = r.GetValue(initSeed), trained_on = new[] { r.GetValue(data) }, mode = r.GetValue(mode), steps = tuner.CompletedSteps });
+                ["base_model"] = r.GetValue(teacher), ["init_seed"] = r.GetValue(initSeed), ["trained_on"] = new[] { r.GetValue(data) }, ["mode"] = r.GetValue(mode),
+            };
+            var result = PipelineDisplay.Run(progress => TeacherFineTuning.Run(judge, pairs, evaluation, r.GetValue(output)!, options, declaration, progress));
             var report = new
             {
-                teacher = r.GetValue(teacher), init_seed = r.GetValue(initSeed), data = r.GetValue(data), mode = r.GetValue(mode), pairs = pairs.Count, steps = tuner.CompletedSteps, steps_this_run = losses.Count,
-                first_loss = losses.Take(20).DefaultIfEmpty(double.NaN).Average(), last_loss = losses.TakeLast(20).DefaultIfEmpty(double.NaN).Average(),
-                eval = r.GetValue(evalData), eval_pairs = evaluation?.Count, before, after, seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+                teacher = r.GetValue(teacher), init_seed = r.GetValue(initSeed), data = r.GetValue(data), mode = r.GetValue(mode), pairs = result.Pairs,
+                steps = result.Steps, steps_this_run = result.StepsThisRun, finished = result.Finished, first_loss = result.FirstLoss, last_loss = result.LastLoss,
+                eval = r.GetValue(evalData), eval_pairs = result.EvalPairs, before = result.Before, after = result.After, seconds = Math.Round(result.Seconds, 1),
             };
-            string json = JsonSerializer.Serialize(report);
-            File.WriteAllText(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-            File.Delete(state); // finished: a rerun starts a new fine-tuning
-            Console.WriteLine(json);
+            File.WriteAllText(Path.Combine(r.GetValue(output)!, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine(JsonSerializer.Serialize(report));
             return 0;
         }));
         return cmd;
-    }
-
-    private static Dictionary<string, double> Measure(TeacherModel judge, List<TextPair> pairs, string when)
-    {
-        var scores = PairEvaluation.Chunked(pairs, $"measuring the teacher {when}", judge.ScorePairs);
-        var labels = pairs.Select(p => p.Label).ToList();
-        var metrics = PairMetrics.Classification(scores, labels);
-        metrics["accuracy@0.5"] = scores.Zip(labels).Average(x => (x.First >= 0.5) == (x.Second > 0) ? 1.0 : 0.0);
-        return metrics.ToDictionary(e => e.Key, e => Math.Round(e.Value, 5));
     }
 }

@@ -169,9 +169,13 @@ public sealed class TeacherFineTuner
 
         if (checkpointPath is not null && saved != CompletedSteps)
             Training.TrainerCheckpoint.Save(checkpointPath, run, _parameters, _optimizer, CompletedSteps, CompletedSteps == total, double.NaN, null);
+        Finished = CompletedSteps == total;
         return losses;
     }
 
     /// <summary>Optimiser steps the parameters have had, counting those of runs this one resumed.</summary>
     public int CompletedSteps { get; private set; }
+
+    /// <summary>Whether the last <see cref="Train"/> did every step of its epochs (false: the budget ended it first).</summary>
+    public bool Finished { get; private set; }
 }
