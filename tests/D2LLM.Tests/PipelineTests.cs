@@ -134,4 +134,19 @@ public class PipelineTests
         using var tuned = QwenModel.Load(outDir);
         Assert.Equal(6, System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, TeacherPrompt.FolderFile))).RootElement.GetProperty("steps").GetInt32());
     }
+
+    [Fact]
+    public void PairEvaluation_ReadsTheTaskFromTheLabels_AndScoresEachColumn()
+    {
+        var pairs = Enumerable.Range(0, 20).Select(i => new TextPair($"river stone {i}", i % 2 == 0 ? $"river stone {i}" : $"cloud paper {i}", i % 2 == 0 ? 1 : 0)).ToList();
+        using var bm25 = new D2LLM.Evaluation.EvaluatedModel("bm25");
+        var report = D2LLM.Evaluation.PairEvaluation.Run(pairs, "pairs", D2LLM.Evaluation.PairTask.Auto, bm25, teacher: null);
+        Assert.Equal(("pair-classification", 20, "bm25"), (report.Task, report.Pairs, string.Join(",", report.Columns.Keys)));
+        Assert.Equal(1.0, report.Columns["bm25"]["accuracy"], 6); // identical texts score above unrelated ones
+
+        var graded = pairs.Select((p, i) => p with { Label = i % 5 }).ToList();
+        Assert.Equal("sts", D2LLM.Evaluation.PairEvaluation.Run(graded, "graded", D2LLM.Evaluation.PairTask.Auto, bm25, teacher: null).Task);
+        var typo = pairs.Concat(pairs).Select((p, i) => i == 3 ? p with { Label = 2 } : p).ToList(); // one stray label in 40
+        Assert.Contains("labels are otherwise 0/1", Assert.Throws<InvalidDataException>(() => D2LLM.Evaluation.PairEvaluation.Run(typo, "typo.tsv", D2LLM.Evaluation.PairTask.Auto, bm25, teacher: null)).Message);
+    }
 }

@@ -55,15 +55,7 @@ public static class TeacherFineTuning
     /// <summary>Accuracy at 0.5, best-threshold accuracy and average precision of the teacher's P(yes) on labelled pairs.</summary>
     private static Dictionary<string, double> Measure(TeacherModel teacher, IReadOnlyList<TextPair> pairs, string when, IProgress<PipelineProgress>? progress)
     {
-        const int chunk = 32;
-        var scores = new double[pairs.Count];
-        var count = PipelineStages.Counter(progress, $"measuring the teacher {when} (pairs)");
-        for (int start = 0; start < pairs.Count; start += chunk)
-        {
-            var part = pairs.Skip(start).Take(chunk).ToList();
-            teacher.ScorePairs(part).CopyTo(scores, start);
-            count?.Invoke(start + part.Count, pairs.Count);
-        }
+        var scores = PairEvaluation.Chunked(pairs, $"measuring the teacher {when}", teacher.ScorePairs, progress);
 
         var labels = pairs.Select(p => p.Label).ToList();
         var metrics = PairMetrics.Classification(scores, labels);

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using D2LLM.Data;
+using D2LLM.Evaluation;
+using D2LLM.Retrieval;
 using D2LLM.Models.Qwen;
 using D2LLM.Teacher;
 using Spectre.Console;
@@ -46,15 +48,58 @@ internal static class EvalCommand
         {
             string dataPath = r.GetValue(data)!;
             var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
-            using var evaluated = new EvalModel(r.GetValue(model)!, r.GetValue(pooling)!);
+            using var evaluated = new EvaluatedModel(r.GetValue(model)!, r.GetValue(pooling) switch
+            {
+                "last" => PoolingMode.Last,
+                "mean" => PoolingMode.Mean,
+                var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
+            });
             string? teacherDir = r.GetValue(teacher);
             using var teacherModel = teacherDir is null ? null : QwenModel.Load(teacherDir);
             var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));
-            var columns = Directory.Exists(dataPath)
-                ? RetrievalEvaluation.Run(BeirDataset.Load(dataPath), r.GetValue(split)!, r.GetValue(firstStage)!, r.GetValue(depth), evaluated, judge, result)
-                : PairFile.Recognises(dataPath)
-                    ? PairEvaluation.Run(dataPath, r.GetValue(split)!, r.GetValue(limit), r.GetValue(task)!, evaluated, judge, result)
-                    : throw new FileNotFoundException($"{dataPath}: neither a BEIR folder nor a pair file (.tsv, .tsv.gz, .jsonl)");
+            IReadOnlyDictionary<string, Dictionary<string, double>> columns;
+            if (Directory.Exists(dataPath))
+            {
+                bool dense = r.GetValue(firstStage) switch
+                {
+                    "bm25" => false,
+                    "dense" => !evaluated.IsBm25 ? true : throw new ArgumentException("--first-stage dense needs a neural --model (a student or a plain model folder), not bm25"),
+                    var other => throw new ArgumentException($"--first-stage: unknown stage '{other}' (bm25, dense)"),
+                };
+                var report = PipelineDisplay.Run(progress => RetrievalEvaluation.Run(BeirDataset.Load(dataPath), r.GetValue(split)!, dense, r.GetValue(depth), evaluated, judge, progress));
+                result["queries"] = report.Queries;
+                if (report.SpearmanVsTeacher is { } spearman) result["spearman_vs_teacher"] = Math.Round(spearman, 5);
+                if (report.NdcgVsTeacher is { } ndcg) result["ndcg@10_vs_teacher"] = Math.Round(ndcg, 5);
+                columns = report.Columns;
+            }
+            else if (PairFile.Recognises(dataPath))
+            {
+                var pairs = PairFile.Read(dataPath, r.GetValue(split)!).Take(r.GetValue(limit)).ToList();
+                var pairTask = r.GetValue(task) switch
+                {
+                    "auto" => PairTask.Auto,
+                    "classification" => PairTask.Classification,
+                    "sts" => PairTask.Sts,
+                    var other => throw new ArgumentException($"--pair-task: unknown task '{other}' (auto, classification, sts)"),
+                };
+                PairEvaluationReport report;
+                try
+                {
+                    report = PipelineDisplay.Run(progress => PairEvaluation.Run(pairs, dataPath, pairTask, evaluated, judge, progress));
+                }
+                catch (InvalidDataException e) when (pairTask == PairTask.Auto && e.Message.Contains("labels are otherwise 0/1", StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException($"{e.Message}: --pair-task classification or --pair-task sts", e);
+                }
+
+                result["task"] = report.Task;
+                result["pairs"] = report.Pairs;
+                columns = report.Columns;
+            }
+            else
+            {
+                throw new FileNotFoundException($"{dataPath}: neither a BEIR folder nor a pair file (.tsv, .tsv.gz, .jsonl)");
+            }
 
             // The headline figures are the model's own: its reranking, else its dense retrieval, else BM25.
             string headline = new[] { "model", "dense", "bm25" }.First(columns.ContainsKey);

@@ -4,19 +4,21 @@ using D2LLM.Models.Qwen;
 using D2LLM.Retrieval;
 using D2LLM.Student;
 
-namespace D2LLM.Cli.Commands.Eval;
+namespace D2LLM.Evaluation;
 
 /// <summary>
 /// The model under evaluation, whatever its kind: <c>bm25</c> (no neural model), a student folder (PMA embeddings,
-/// IEM scores), a cross-encoder folder (pair scores only) or a plain Qwen folder (pooled states, cosine). Gives an encoder for dense retrieval and scorers for
-/// reranking and for pairs.
+/// IEM scores), a cross-encoder folder (pair scores only) or a plain Qwen folder (pooled states, cosine). Gives an
+/// encoder for dense retrieval and scorers for reranking and for pairs.
 /// </summary>
-internal sealed class EvalModel : IDisposable
+public sealed class EvaluatedModel : IDisposable
 {
     private readonly StudentModel? _student;
     private readonly CrossEncoderModel? _crossEncoder;
 
-    public EvalModel(string name, string pooling)
+    /// <param name="name"><c>bm25</c>, or a model folder</param>
+    /// <param name="pooling">how a plain model's states are pooled</param>
+    public EvaluatedModel(string name, PoolingMode pooling = PoolingMode.Mean)
     {
         Name = name;
         if (name == "bm25") return;
@@ -30,12 +32,7 @@ internal sealed class EvalModel : IDisposable
                 Encoder = _student;
                 break;
             default:
-                Encoder = new PooledEncoder(QwenModel.Load(name), pooling switch
-                {
-                    "last" => PoolingMode.Last,
-                    "mean" => PoolingMode.Mean,
-                    _ => throw new ArgumentException($"--pooling: unknown mode '{pooling}' (last, mean)"),
-                }, ownsModel: true);
+                Encoder = new PooledEncoder(QwenModel.Load(name), pooling, ownsModel: true);
                 break;
         }
     }
