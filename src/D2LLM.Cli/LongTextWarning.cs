@@ -18,8 +18,11 @@ internal sealed class LongTextWarning(string noun)
 
     public void Print(int window)
     {
-        if (_count == 0) return;
-        Console.Error.WriteLine($"warning: {_count} {noun}{(_count == 1 ? " is" : "s are")} longer than the model's {window}-token window and "
-            + $"{(_count == 1 ? "was" : "were")} embedded from the first {window} tokens only (first: {_first}); split long texts into passages to search all of them");
+        if (_count > 0) Print(noun, window, _count, _first!);
     }
+
+    /// <summary>The warning for <paramref name="count"/> long texts, the first named by <paramref name="first"/>.</summary>
+    public static void Print(string noun, int window, int count, string first) =>
+        Console.Error.WriteLine($"warning: {count} {noun}{(count == 1 ? " is" : "s are")} longer than the model's {window}-token window and "
+            + $"{(count == 1 ? "was" : "were")} embedded from the first {window} tokens only (first: {first}); split long texts into passages to search all of them");
 }

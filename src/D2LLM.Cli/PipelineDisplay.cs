@@ -10,15 +10,18 @@ namespace D2LLM.Cli;
 /// </summary>
 internal static class PipelineDisplay
 {
-    public static T Run<T>(Func<IProgress<PipelineProgress>, T> work)
+    public static T Run<T>(Func<IProgress<PipelineProgress>, T> work) =>
+        RunAsync(progress => Task.FromResult(work(progress))).GetAwaiter().GetResult(); // synchronous work: the task has completed
+
+    public static async Task<T> RunAsync<T>(Func<IProgress<PipelineProgress>, Task<T>> work)
     {
         var clock = Stopwatch.StartNew();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        if (Console.IsErrorRedirected || !console.Profile.Capabilities.Interactive) return work(new Lines(clock));
+        if (Console.IsErrorRedirected || !console.Profile.Capabilities.Interactive) return await work(new Lines(clock));
         T result = default!;
-        console.Progress()
+        await console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context => result = work(new Bars(console, context, clock)));
+            .StartAsync(async context => result = await work(new Bars(console, context, clock)));
         return result;
     }
 

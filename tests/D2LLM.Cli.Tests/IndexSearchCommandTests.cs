@@ -161,8 +161,9 @@ public class IndexSearchCommandTests
             _ = process.StandardOutput.ReadToEndAsync();
             while (process.StandardError.ReadLine() is { } line)
             {
-                if (!line.StartsWith("indexed ", StringComparison.Ordinal)) continue;
-                acknowledged = int.Parse(line.Split(' ')[1]);
+                int at = line.IndexOf("] indexed ", StringComparison.Ordinal); // "[mm:ss] indexed N of M"
+                if (at < 0) continue;
+                acknowledged = int.Parse(line[(at + "] indexed ".Length)..].Split(' ')[0]);
                 if (acknowledged >= 2000) break;
             }
 

@@ -42,8 +42,21 @@ internal static class DataLines
     /// <summary>A required string field.</summary>
     public static string String(JsonElement e, string name, string path, int line) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString()!
+            ? Text(v, path, line, name)
             : throw new DataLineException(path, line, $"field \"{name}\" is missing or not a string");
+
+    /// <summary>A JSON string's text; a lone surrogate escape (\ud800), which is no text at all, is an error naming the line.</summary>
+    public static string Text(JsonElement value, string path, int line, string? field = null)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new DataLineException(path, line, $"{(field is null ? "a field" : $"field \"{field}\"")} holds a lone surrogate escape, which is not text");
+        }
+    }
 
     /// <summary>The first of several accepted names present on the object, or null.</summary>
     public static string? FirstPresent(JsonElement e, IEnumerable<string> names) => names.FirstOrDefault(n => e.TryGetProperty(n, out _));
