@@ -2,16 +2,6 @@ using System.Text.Json;
 
 namespace D2LLM.Models;
 
-/// <summary>Decoder families the engine runs.</summary>
-public enum Architecture
-{
-    /// <summary>Qwen2 / Qwen2.5: q/k/v projections with bias.</summary>
-    Qwen2,
-
-    /// <summary>Qwen3 (also Qwen3-Embedding and Qwen3-Reranker): per-head RMSNorm on q and k, explicit head_dim.</summary>
-    Qwen3,
-}
-
 /// <summary>
 /// The fields of a Hugging Face <c>config.json</c> that a Qwen2/Qwen3 decoder needs, with the defaults the
 /// transformers classes apply when a field is absent. Unsupported settings fail here, naming the field.

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using D2LLM.Models.Checkpoints;
 using D2LLM.Tensors;

@@ -1,7 +1,6 @@
 using D2LLM.Models.Generation;
 using D2LLM.Models.Qwen;
 using D2LLM.Models.Tests;
-using D2LLM.SemanticKernel;
 using Microsoft.Extensions.AI;
 
 namespace D2LLM.SemanticKernel.Tests;

@@ -1,4 +1,3 @@
-using D2LLM.Tensors;
 using D2LLM.Tensors.Gemm;
 
 namespace D2LLM.Tensors.Tests;

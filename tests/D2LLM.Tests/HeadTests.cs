@@ -1,6 +1,5 @@
 using D2LLM.Student;
 using D2LLM.Tensors;
-using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Tests;
 

@@ -1,6 +1,5 @@
 using D2LLM.Data;
 using D2LLM.Evaluation;
-using D2LLM.Mining;
 using D2LLM.Models.Tests;
 
 namespace D2LLM.Tests;

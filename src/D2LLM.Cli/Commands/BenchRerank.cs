@@ -6,7 +6,6 @@ using D2LLM.Models.Tokenization;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
 using D2LLM.Student;
-using D2LLM.Tensors;
 using Microsoft.Extensions.AI;
 
 namespace D2LLM.Cli.Commands;

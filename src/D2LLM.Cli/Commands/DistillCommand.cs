@@ -1,14 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using D2LLM.Data;
-using D2LLM.Evaluation;
 using D2LLM.Pipelines;
 using D2LLM.Models.Qwen;
-using D2LLM.Retrieval;
 using D2LLM.Student;
 using D2LLM.Teacher;
-using D2LLM.Tensors;
 using D2LLM.Training;
 
 namespace D2LLM.Cli.Commands;

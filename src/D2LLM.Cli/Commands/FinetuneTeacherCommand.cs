@@ -1,9 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
-using D2LLM.Cli.Commands.Eval;
 using D2LLM.Data;
-using D2LLM.Evaluation;
 using D2LLM.Models.Qwen;
 using D2LLM.Teacher;
 using D2LLM.Pipelines;

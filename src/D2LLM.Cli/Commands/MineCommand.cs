@@ -2,8 +2,6 @@ using System.CommandLine;
 using D2LLM.Data;
 using D2LLM.Mining;
 using D2LLM.Models.Qwen;
-using D2LLM.Retrieval;
-using D2LLM.Student;
 
 namespace D2LLM.Cli.Commands;
 

@@ -4,15 +4,6 @@ using D2LLM.Models.Tokenization;
 
 namespace D2LLM.Models.Generation;
 
-/// <summary>One chat turn: role (system, user, assistant, tool), content, and for an assistant turn the tools it called.</summary>
-public sealed record ChatTurn(string Role, string Content, IReadOnlyList<ChatToolCall>? ToolCalls = null);
-
-/// <summary>A tool call an assistant turn made: the function's name and its arguments as a JSON object.</summary>
-public sealed record ChatToolCall(string Name, JsonElement Arguments);
-
-/// <summary>A tool the model may call: name, description and the JSON schema of its parameters.</summary>
-public sealed record ChatTool(string Name, string Description, JsonElement Parameters);
-
 /// <summary>
 /// The Qwen (ChatML) chat format, chosen by the <c>chat_template</c> of a model's tokenizer_config.json:
 ///   &lt;|im_start|&gt;ROLE\nCONTENT&lt;|im_end|&gt;\n  per turn, tool results as user turns wrapped in &lt;tool_response&gt;,

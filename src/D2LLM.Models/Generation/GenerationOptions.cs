@@ -20,6 +20,3 @@ public sealed class GenerationOptions
     /// <summary>Seed of the sampler (sampling only).</summary>
     public int Seed { get; set; }
 }
-
-/// <summary>One continuation: its token ids, its text (special tokens dropped) and why it ended ("stop" or "length").</summary>
-public sealed record Generation(int[] Ids, string Text, string FinishReason);

@@ -9,9 +9,6 @@ using Polly.Retry;
 
 namespace D2LLM.Models.Hub;
 
-/// <summary>The Hub refused or failed a request in a way retrying will not fix (or retries ran out).</summary>
-public sealed class HubException(string message) : Exception(message);
-
 /// <summary>
 /// Downloads a model folder from the Hugging Face Hub, by the Hub's own URL layout:
 /// <c>GET {endpoint}/api/models/{repo}/revision/{revision}?blobs=true</c> lists the files of the revision's commit with

@@ -3,27 +3,6 @@ using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Models.Qwen;
 
-/// <summary>Projections of a decoder layer that LoRA can adapt (peft's q_proj … down_proj).</summary>
-public enum LoraTarget
-{
-    Q,
-    K,
-    V,
-    O,
-    Gate,
-    Up,
-    Down,
-}
-
-/// <summary>LoRA settings: rank r, scale α/r, dropout on the adapter's input, and which projections get one.</summary>
-public sealed class LoraOptions
-{
-    public int Rank { get; set; } = 8;
-    public float Alpha { get; set; } = 8;
-    public float Dropout { get; set; } = 0.05f;
-    public IReadOnlyList<LoraTarget> Targets { get; set; } = Enum.GetValues<LoraTarget>();
-}
-
 /// <summary>
 /// A low-rank update beside a frozen projection W[out, in]:  y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,  s = α/r,
 /// A[r, in] Kaiming-uniform, B[out, r] zero (so a fresh adapter changes nothing). Backward with t = drop(x)·Aᵀ:

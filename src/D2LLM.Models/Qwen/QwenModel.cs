@@ -6,28 +6,6 @@ using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Models.Qwen;
 
-/// <summary>How the token states of a text become one vector.</summary>
-public enum PoolingMode
-{
-    /// <summary>The last token's state (what a causal model has read the whole text by).</summary>
-    Last,
-
-    /// <summary>The mean over the text's tokens.</summary>
-    Mean,
-}
-
-/// <summary>Options for loading a decoder.</summary>
-public sealed class QwenLoadOptions
-{
-    /// <summary>Use only the first N layers (a faster, shallower backbone); the final norm still applies.</summary>
-    public int? Layers { get; set; }
-
-    public IKernels Kernels { get; set; } = CpuKernels.Instance;
-
-    /// <summary>Ignore the folder's weights and draw random ones of its shape with this seed (to train a model from scratch).</summary>
-    public int? RandomSeed { get; set; }
-}
-
 /// <summary>
 /// A Qwen2 / Qwen3 decoder (Hugging Face Qwen2ForCausalLM / Qwen3ForCausalLM) over packed variable-length batches.
 /// Per layer, with RMSNorm N, rotary R and causal grouped-query attention A:

@@ -1,10 +1,8 @@
-using D2LLM.CrossEncoder;
 using D2LLM.Models.Qwen;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.VectorData;
-using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.Data;
 
 namespace D2LLM.SemanticKernel;

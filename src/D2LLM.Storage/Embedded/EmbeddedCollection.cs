@@ -1,7 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
-using D2LLM.Storage.Filtering;
 using D2LLM.Storage.Mapping;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.VectorData;

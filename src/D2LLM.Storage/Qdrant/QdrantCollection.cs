@@ -1,7 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
-using D2LLM.Storage.Filtering;
 using D2LLM.Storage.Mapping;
 using Grpc.Core;
 using Microsoft.Extensions.VectorData;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using D2LLM.Storage.Filtering;
-using D2LLM.Storage.Mapping;
 using Google.Protobuf.WellKnownTypes;
 using Qdrant.Client.Grpc;
 using Range = Qdrant.Client.Grpc.Range;

@@ -1,13 +1,5 @@
 namespace D2LLM.Tensors.Optim;
 
-/// <summary>How the learning rate moves after warm-up.</summary>
-public enum DecayShape
-{
-    Constant,
-    Linear,
-    Cosine,
-}
-
 /// <summary>
 /// Linear warm-up from 0 to the peak over <c>warmupSteps</c>, then constant, linear or cosine decay to
 /// peak·minRatio at <c>totalSteps</c>. Steps are 0-based: step s uses lr(s).

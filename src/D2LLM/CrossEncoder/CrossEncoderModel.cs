@@ -1,6 +1,5 @@
 using D2LLM.Models.Checkpoints;
 using D2LLM.Models.Qwen;
-using D2LLM.Tensors;
 using D2LLM.Tensors.Optim;
 using D2LLM.Training;
 
@@ -133,6 +132,3 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
 
     public void Dispose() => Backbone.Dispose();
 }
-
-/// <summary>What a training forward of the cross-encoder leaves for its backward pass.</summary>
-public sealed record CrossEncoderPass(EncodedTexts Encoded, float[] Last);

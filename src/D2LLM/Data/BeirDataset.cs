@@ -1,9 +1,4 @@
-using System.Text.Json;
-
 namespace D2LLM.Data;
-
-/// <summary>A text with its id (a corpus document or a query).</summary>
-public sealed record TextItem(string Id, string Text);
 
 /// <summary>
 /// A BEIR folder: <c>corpus.jsonl</c> (_id, title, text), <c>queries.jsonl</c> (_id, text) and

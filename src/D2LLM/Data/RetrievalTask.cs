@@ -3,9 +3,6 @@ using System.Text;
 
 namespace D2LLM.Data;
 
-/// <summary>A query and the corpus documents relevant to it.</summary>
-public sealed record JudgedQuery(string Id, string Text, IReadOnlySet<int> Positives, IReadOnlyList<int> GivenNegatives);
-
 /// <summary>
 /// Any supported data as one retrieval task: a corpus of texts, training queries and held-out test queries, each with
 /// its relevant documents (and, for triplets, the negatives the file names). Built from

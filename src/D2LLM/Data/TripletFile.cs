@@ -1,8 +1,5 @@
 namespace D2LLM.Data;
 
-/// <summary>A query with its relevant passages and known non-relevant ones.</summary>
-public sealed record Triplet(string Query, IReadOnlyList<string> Positives, IReadOnlyList<string> Negatives);
-
 /// <summary>Triplet JSON Lines, read as a stream: <c>{"query": "...", "pos": [...], "neg": [...]}</c> (a single string is accepted for pos and neg).</summary>
 public static class TripletFile
 {

@@ -3,13 +3,6 @@ using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Student;
 
-/// <summary>Which IEM branch scores a batch: symmetric (NLI/STS, task 0) or asymmetric (IR, task 1).</summary>
-public enum IemTask
-{
-    Symmetric = 0,
-    Asymmetric = 1,
-}
-
 /// <summary>
 /// Interaction Emulation Module: scores (query, passage) from their embeddings u, v (width D each), emulating the
 /// teacher's cross-encoding (docs/method.md A.3.3):
@@ -158,29 +151,4 @@ public sealed class Iem
         Init.LinearDefault(b.Value, fanIn, rng);
         return b;
     }
-}
-
-/// <summary>
-/// Buffers an IEM keeps between inference calls (a reranker scoring the same number of candidates per query allocates
-/// nothing after its first call). One caller at a time.
-/// </summary>
-public sealed class IemWorkspace
-{
-    private readonly Buffer[] _slots = Enumerable.Range(0, 7).Select(_ => new Buffer()).ToArray();
-
-    internal Buffer Slot(int index) => _slots[index];
-
-    /// <summary>One reusable tensor.</summary>
-    internal sealed class Buffer
-    {
-        public Tensor? Tensor { get; set; }
-    }
-}
-
-/// <summary>What an IEM forward pass keeps for its backward pass.</summary>
-public sealed class IemCache
-{
-    internal Tensor? U, V, PU, PV, Pre, G, FPre, F;
-    internal int[]? Q, D;
-    internal IemTask Task;
 }

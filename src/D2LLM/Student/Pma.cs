@@ -3,19 +3,6 @@ using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Student;
 
-/// <summary>The two forms of PMA attention (docs/method.md A.3.2).</summary>
-public enum PmaVariant
-{
-    /// <summary>The D2LLM / Set-Transformer reference code: scores scaled by 1/√D, the residual adds the raw seed.</summary>
-    Reference,
-
-    /// <summary>Standard multi-head attention: scores scaled by 1/√(D/H), the residual adds the projected query.</summary>
-    Standard,
-}
-
-/// <summary>PMA sizes and form.</summary>
-public sealed record PmaOptions(int Dim, int Heads = 32, int Seeds = 1, PmaVariant Variant = PmaVariant.Reference, float LayerNormEps = 1e-5f);
-
 /// <summary>
 /// Pooling by Multihead Attention: S learned seeds attend over a text's token states X and become its embedding.
 ///   q = s·W_qᵀ + b_q;  K = X·W_kᵀ + b_k;  V = X·W_vᵀ + b_v;  O = MultiHead(q, K, V) over the text's tokens;
@@ -167,11 +154,4 @@ public sealed class Pma
         Init.LinearDefault(b.Value, inF, rng);
         return (w, b);
     }
-}
-
-/// <summary>What a PMA forward pass keeps for its backward pass.</summary>
-public sealed class PmaCache
-{
-    internal Tensor? X, Q, K, V, Probs, R0, R, Mean0, Rstd0, Z, Y, Mean1, Rstd1;
-    internal int[]? Starts;
 }

@@ -5,9 +5,6 @@ using D2LLM.Models.Qwen;
 
 namespace D2LLM.Teacher;
 
-/// <summary>Orders one window of passages for a query: returns a permutation of 0..count-1, best first.</summary>
-public delegate int[] WindowRanker(string query, IReadOnlyList<string> window);
-
 /// <summary>
 /// A listwise teacher (RankGPT / RankZephyr style): the local Qwen reads a window of numbered passages and writes their
 /// order ("[2] > [1] > …"); a sliding window (default 20 wide, stride 10) moves from the bottom of the candidate list

@@ -2,10 +2,6 @@ using D2LLM.Models.Qwen;
 
 namespace D2LLM.Teacher;
 
-/// <summary>One teacher judgement: the yes/no logits, P(yes) = sigmoid((yes − no)/T), and optionally the
-/// final-normed hidden state at the prompt's last position (the teacher feature for feature imitation).</summary>
-public sealed record TeacherScore(float YesLogit, float NoLogit, double Probability, float[]? Feature);
-
 /// <summary>
 /// The LLM cross-encoder teacher (D2LLM's "LLM-ce"): a Qwen causal LM prompted to answer yes or no about a
 /// (query, passage) pair, read at the next-token logits of the first tokens of the two words.

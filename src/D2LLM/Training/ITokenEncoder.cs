@@ -3,14 +3,6 @@ using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Training;
 
-/// <summary>Token states of a set of texts, packed, with what the encoder needs for its backward pass.</summary>
-public sealed class EncodedTexts(Tensor states, int[] starts, object? pass)
-{
-    public Tensor States { get; } = states;
-    public int[] Starts { get; } = starts;
-    internal object? Pass { get; } = pass;
-}
-
 /// <summary>
 /// Where the student's token states come from during training: a frozen backbone whose states were computed once
 /// (<see cref="TokenStates"/>, heads-only), or a backbone trained with LoRA (<see cref="LoraEncoder"/>).

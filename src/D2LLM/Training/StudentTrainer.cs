@@ -6,12 +6,6 @@ using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Training;
 
-/// <summary>One optimisation step's losses.</summary>
-public sealed record StepLosses(int Step, double InBatch, double Contrastive, double Pearson, double Bpr, double Feature)
-{
-    public double Total => InBatch + Contrastive + Pearson + Bpr + Feature;
-}
-
 /// <summary>
 /// D2LLM training of the heads (PMA + IEM) over an <see cref="ITokenEncoder"/>: heads-only on cached states of a
 /// frozen backbone (the fast path on a CPU), or LoRA + heads through the backbone (the paper's setting).

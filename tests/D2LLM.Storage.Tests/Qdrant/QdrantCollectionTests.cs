@@ -1,6 +1,5 @@
 using D2LLM.Storage.Qdrant;
 using D2LLM.Storage.Tests.VectorData;
-using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.VectorData;
 using Qdrant.Client.Grpc;

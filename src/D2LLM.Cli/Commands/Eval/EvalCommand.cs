@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using D2LLM.Data;
 using D2LLM.Evaluation;
-using D2LLM.Retrieval;
 using D2LLM.Models.Qwen;
 using D2LLM.Teacher;
 using Spectre.Console;

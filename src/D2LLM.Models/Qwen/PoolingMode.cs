@@ -1,0 +1,11 @@
+namespace D2LLM.Models.Qwen;
+
+/// <summary>How the token states of a text become one vector.</summary>
+public enum PoolingMode
+{
+    /// <summary>The last token's state (what a causal model has read the whole text by).</summary>
+    Last,
+
+    /// <summary>The mean over the text's tokens.</summary>
+    Mean,
+}

@@ -1,0 +1,15 @@
+using D2LLM.Tensors;
+
+namespace D2LLM.Models.Qwen;
+
+/// <summary>Options for loading a decoder.</summary>
+public sealed class QwenLoadOptions
+{
+    /// <summary>Use only the first N layers (a faster, shallower backbone); the final norm still applies.</summary>
+    public int? Layers { get; set; }
+
+    public IKernels Kernels { get; set; } = CpuKernels.Instance;
+
+    /// <summary>Ignore the folder's weights and draw random ones of its shape with this seed (to train a model from scratch).</summary>
+    public int? RandomSeed { get; set; }
+}
