@@ -27,10 +27,13 @@ public static class ModelFolder
     /// An embedding model for the folder, which disposing it releases: a student (PMA embeddings), or a decoder whose
     /// states are pooled by <paramref name="pooling"/>. A cross-encoder has no embeddings and is refused.
     /// </summary>
-    public static IDenseEncoder OpenEncoder(string directory, PoolingMode pooling = PoolingMode.Mean) => KindOf(directory) switch
+    public static IDenseEncoder OpenEncoder(string directory, PoolingMode pooling = PoolingMode.Mean) =>
+        EmbeddingKindOf(directory) == ModelFolderKind.Student ? StudentModel.Load(directory) : new PooledEncoder(QwenModel.Load(directory), pooling, ownsModel: true);
+
+    /// <summary>The kind of a folder asked for embeddings: a student or a decoder; a cross-encoder (which has none) is an error naming it.</summary>
+    public static ModelFolderKind EmbeddingKindOf(string directory) => KindOf(directory) switch
     {
-        ModelFolderKind.Student => StudentModel.Load(directory),
-        ModelFolderKind.Decoder => new PooledEncoder(QwenModel.Load(directory), pooling, ownsModel: true),
-        _ => throw new InvalidDataException($"{directory}: a cross-encoder scores (query, passage) pairs and has no embeddings; give a student or a Hugging Face model"),
+        ModelFolderKind.CrossEncoder => throw new InvalidDataException($"{directory}: a cross-encoder scores (query, passage) pairs and has no embeddings; give a student or a Hugging Face model"),
+        var kind => kind,
     };
 }

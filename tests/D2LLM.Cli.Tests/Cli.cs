@@ -25,4 +25,17 @@ internal static class Cli
         process.WaitForExit();
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>Starts the CLI and kills it (SIGKILL) as soon as <paramref name="reached"/> holds; fails if it ended first.</summary>
+    public static void KillWhen(string[] args, Func<bool> reached, string stage)
+    {
+        using var process = Start(args);
+        _ = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!reached() && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(2);
+        Assert.False(process.HasExited, $"the run ended before it could be killed while {stage}; make the case larger. {(process.HasExited ? stderr.Result : "")}");
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
 }

@@ -28,19 +28,6 @@ public class DistillCommandTests
         }
     }
 
-    /// <summary>Starts the CLI and kills it (SIGKILL) as soon as <paramref name="reached"/> holds; fails if it ended first.</summary>
-    private static void KillWhen(string[] args, Func<bool> reached, string stage)
-    {
-        using var process = Cli.Start(args);
-        _ = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!reached() && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(2);
-        Assert.False(process.HasExited, $"the run ended before it could be killed while {stage}; make the case larger. {(process.HasExited ? stderr.Result : "")}");
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-    }
-
     [Fact]
     public void Distill_KilledWhileJudgingAndAgainWhileTraining_ScoresNoPairTwice_AndEndsAsAnUninterruptedRun()
     {
@@ -56,9 +43,9 @@ public class DistillCommandTests
         ];
 
         string killed = dir.File("student"), store = Path.Combine(killed, "teacher-judgements.bin"), checkpoint = Path.Combine(killed, "trainer.safetensors");
-        KillWhen(Args(killed), () => File.Exists(store) && new FileInfo(store).Length > 4096, "judging");
+        Cli.KillWhen(Args(killed), () => File.Exists(store) && new FileInfo(store).Length > 4096, "judging");
         Assert.False(File.Exists(checkpoint));
-        KillWhen(Args(killed), () => File.Exists(checkpoint), "training");
+        Cli.KillWhen(Args(killed), () => File.Exists(checkpoint), "training");
         Assert.False(File.Exists(Path.Combine(killed, "report.json")));
         var (code, stdout, stderr) = Cli.Run(Args(killed));
         Assert.True(code == 0, stderr);

@@ -48,16 +48,7 @@ public class TeacherCommandTests
         ];
 
         string killed = dir.File("killed"), state = Path.Combine(killed, "finetune-state.safetensors");
-        using (var process = Cli.Start(Args(killed)))
-        {
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!File.Exists(state) && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(2);
-            Assert.False(process.HasExited, "finetune-teacher ended before it could be killed; make the case larger");
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
+        Cli.KillWhen(Args(killed), () => File.Exists(state), "training");
 
         Assert.False(File.Exists(Path.Combine(killed, "model.safetensors")));
         var resumed = Cli.Run(Args(killed));

@@ -39,9 +39,7 @@ internal static class EmbedCommand
                 "text" => false,
                 var other => throw new ArgumentException($"--special-tokens: unknown reading '{other}' (control, text)"),
             };
-            if (ModelFolder.KindOf(r.GetValue(model)!) is ModelFolderKind.CrossEncoder)
-                throw new ArgumentException($"--model: {r.GetValue(model)} is a cross-encoder, which scores pairs and has no embeddings");
-            if (ModelFolder.KindOf(r.GetValue(model)!) is ModelFolderKind.Student)
+            if (ModelFolder.EmbeddingKindOf(r.GetValue(model)!) is ModelFolderKind.Student)
             {
                 if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: a student folder reads special-token strings as text (as the embedding generator does); drop the option");
                 return EmbedWithStudent(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
@@ -51,7 +49,7 @@ internal static class EmbedCommand
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var specialIds = qwen.Tokenizer!.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
             var (withControl, firstControl) = (0, (string?)null);
-            var texts = lines.Read().Select(l => (l.Line, Ids: Batching.Encode(qwen, lines, l.Json, l.Line, "text", control)));
+            var texts = lines.Read().Select(l => (l.Line, Ids: InputIds.Encode(qwen, lines, l.Json, l.Line, "text", control)));
             foreach (var batch in TokenBudget.Batches(texts, t => t.Ids.Length, r.GetValue(batchTokens)))
             {
                 var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());

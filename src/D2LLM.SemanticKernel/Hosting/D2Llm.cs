@@ -14,12 +14,9 @@ public static class D2Llm
 {
     /// <summary>An embedding generator over a student folder, or a plain Qwen folder pooled last/mean; it owns (disposes) the model.</summary>
     public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean) =>
-        ModelFolder.KindOf(modelDirectory) switch
-        {
-            ModelFolderKind.Student => FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true),
-            ModelFolderKind.Decoder => FromModel(QwenModel.Load(modelDirectory), options, pooling),
-            _ => throw NoEmbeddings(modelDirectory),
-        };
+        ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
+            ? FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true)
+            : FromModel(QwenModel.Load(modelDirectory), options, pooling);
 
     /// <summary>An embedding generator over a loaded student (PMA embeddings); with <paramref name="ownsModel"/>, disposed with the generator.</summary>
     public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>
@@ -42,9 +39,6 @@ public static class D2Llm
         ModelFolderKind.Student => new IemReranker(StudentModel.Load(modelDirectory), ownsModel: true),
         _ => throw NotAReranker(modelDirectory),
     };
-
-    internal static InvalidDataException NoEmbeddings(string modelDirectory) =>
-        new($"{modelDirectory}: a cross-encoder scores (query, passage) pairs and has no embeddings; give a student or a Hugging Face model");
 
     internal static InvalidDataException NotAReranker(string modelDirectory) =>
         new($"{modelDirectory}: a plain model is not a reranker; give a student (IEM) or a cross-encoder folder");

@@ -31,12 +31,9 @@ public static class ServiceCollectionExtensions
         var builder = services.AddEmbeddingGenerator(sp =>
         {
             var models = sp.GetRequiredService<LoadedModels>();
-            return ModelFolder.KindOf(modelDirectory) switch
-            {
-                ModelFolderKind.Student => D2Llm.FromStudent(models.Student(modelDirectory), options),
-                ModelFolderKind.Decoder => D2Llm.FromModel(models.Qwen(modelDirectory), options, pooling, ownsModel: false),
-                _ => throw D2Llm.NoEmbeddings(modelDirectory),
-            };
+            return ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
+                ? D2Llm.FromStudent(models.Student(modelDirectory), options)
+                : D2Llm.FromModel(models.Qwen(modelDirectory), options, pooling, ownsModel: false);
         });
         services.TryAddSingleton<IEmbeddingGenerator>(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(D2LlmServiceKeys.QueryEmbeddings,

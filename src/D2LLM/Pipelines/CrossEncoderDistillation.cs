@@ -79,7 +79,7 @@ public static class CrossEncoderDistillation
             var passages = e.Negatives.Prepend(e.Positive).ToList();
             return new CandidateList(e.Query, passages, CandidateList.RankTargets(passages.Select(p => judgements[e.Query, p].Probability).ToList()));
         }).ToList();
-        if (options.ListwiseTeacher) teacherLists = ListwiseTargets(teacher.Model, teacherLists, Path.Combine(outDir, "listwise-rankings.jsonl"), progress, cancellationToken);
+        if (options.ListwiseTeacher) teacherLists = ListwiseTargets(teacher, teacherLists, Path.Combine(outDir, "listwise-rankings.jsonl"), progress, cancellationToken);
 
         Stage("stage1-labels", labelLists, ListwiseLoss.Lce, training * options.LabelShare);
         Stage("stage2-teacher", teacherLists, options.Loss, training * (1 - options.LabelShare));
@@ -120,10 +120,11 @@ public static class CrossEncoderDistillation
     }
 
     /// <summary>The teacher's sliding-window permutations of each list as targets (stored, so a rerun ranks nothing twice).</summary>
-    private static List<CandidateList> ListwiseTargets(QwenModel teacher, List<CandidateList> lists, string path, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    private static List<CandidateList> ListwiseTargets(TeacherModel teacher, List<CandidateList> lists, string path, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
-        var listwise = new ListwiseTeacher(ListwiseTeacher.Llm(teacher));
-        using var store = new RankingStore(path, new TeacherIdentity(teacher.Weights.Digest(), $"listwise: {ListwiseTeacher.SystemPrompt}", "permutation", 1f));
+        var listwise = new ListwiseTeacher(ListwiseTeacher.Llm(teacher.Model));
+        // The weights digest the judgements were keyed on (computed once per teacher: hashing every tensor again is seconds for a large one).
+        using var store = new RankingStore(path, new TeacherIdentity(teacher.WeightsDigest, $"listwise: {ListwiseTeacher.SystemPrompt}", "permutation", 1f));
         int before = store.Count;
         var report = PipelineStages.Counter(progress, "listwise teacher (lists)");
         var result = new List<CandidateList>();

@@ -76,21 +76,12 @@ internal static class EvalCommand
                 var pairs = PairFile.Read(dataPath, r.GetValue(split)!).Take(r.GetValue(limit)).ToList();
                 var pairTask = r.GetValue(task) switch
                 {
-                    "auto" => PairTask.Auto,
+                    "auto" => Detected(pairs, dataPath),
                     "classification" => PairTask.Classification,
                     "sts" => PairTask.Sts,
                     var other => throw new ArgumentException($"--pair-task: unknown task '{other}' (auto, classification, sts)"),
                 };
-                PairEvaluationReport report;
-                try
-                {
-                    report = PipelineDisplay.Run(progress => PairEvaluation.Run(pairs, dataPath, pairTask, evaluated, judge, progress));
-                }
-                catch (InvalidDataException e) when (pairTask == PairTask.Auto && e.Message.Contains("labels are otherwise 0/1", StringComparison.Ordinal))
-                {
-                    throw new InvalidDataException($"{e.Message}: --pair-task classification or --pair-task sts", e);
-                }
-
+                var report = PipelineDisplay.Run(progress => PairEvaluation.Run(pairs, dataPath, pairTask, evaluated, judge, progress));
                 result["task"] = report.Task;
                 result["pairs"] = report.Pairs;
                 columns = report.Columns;
@@ -115,5 +106,18 @@ internal static class EvalCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>The library's task detection, its advice spoken in this command's flag.</summary>
+    private static PairTask Detected(List<TextPair> pairs, string path)
+    {
+        try
+        {
+            return PairFile.IsClassification(pairs, path) ? PairTask.Classification : PairTask.Sts;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{e.Message}: --pair-task classification or --pair-task sts", e);
+        }
     }
 }

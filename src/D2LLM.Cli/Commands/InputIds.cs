@@ -5,7 +5,7 @@ using D2LLM.Data;
 namespace D2LLM.Cli.Commands;
 
 /// <summary>Token ids of input lines, checked for what a forward pass cannot take.</summary>
-internal static class Batching
+internal static class InputIds
 {
     /// <summary>
     /// The token ids of a text field (special-token strings read as control tokens unless <paramref name="allowSpecialTokens"/>
