@@ -3,14 +3,14 @@
 // (reranked when the embedding model is a student), so every turn starts from the notes that matter.
 // Run: dotnet run --project examples/AgentFramework [QWEN_DIR [STUDENT_DIR]] — as examples/SkAgent.
 using System.Text.Json;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 
 string samples = Path.Combine(AppContext.BaseDirectory, "../../../../../samples/quickstart");
-using var model = args.Length > 0 ? QwenModel.Load(args[0]) : QwenModel.Load(Path.Combine(samples, "tiny-qwen"), new QwenLoadOptions { RandomSeed = 7 });
+using var model = args.Length > 0 ? Backbones.LoadDecoder(args[0]) : Backbones.LoadDecoder(Path.Combine(samples, "tiny-qwen"), new ModelLoadOptions { RandomSeed = 7 });
 using var embeddings = args.Length > 1 ? D2Llm.OpenEmbeddingGenerator(args[1]) : D2Llm.FromModel(model, ownsModel: false);
 using var reranker = args.Length > 1 && D2LLM.ModelFolder.KindOf(args[1]) is D2LLM.ModelFolderKind.Student or D2LLM.ModelFolderKind.CrossEncoder ? D2Llm.OpenReranker(args[1]) as IDisposable : null;
 using var store = new EmbeddedVectorStore(Path.Combine(Path.GetTempPath(), "d2llm-agent-framework-example.db"));

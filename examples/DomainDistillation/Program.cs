@@ -6,14 +6,14 @@
 // the sample corpus with the repository's tiny random Qwen3 as teacher and backbone, which shows the stages but learns
 // nothing useful.
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Pipelines;
 using D2LLM.Teacher;
 using D2LLM.Training;
 
 string samples = Path.Combine(AppContext.BaseDirectory, "../../../../../samples/quickstart");
 string teacherDir = args.Length > 0 ? args[0] : Path.Combine(samples, "tiny-qwen");
-using var teacherModel = QwenModel.Load(teacherDir, new QwenLoadOptions { RandomSeed = args.Length > 0 ? null : 7 });
+using var teacherModel = Backbones.LoadDecoder(teacherDir, new ModelLoadOptions { RandomSeed = args.Length > 0 ? null : 7 });
 string outDir = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "d2llm-domain-student");
 var passages = args.Length > 1
     ? Directory.EnumerateFiles(args[1], "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".txt") || f.EndsWith(".md"))

@@ -3,7 +3,7 @@
 // then the retrieval pipeline (one query embedding → candidates → reranker).
 // Run: dotnet run --project examples/QuickStart [MODEL_DIR]. Without MODEL_DIR it uses the repository's tiny random
 // Qwen3 (the ranking is then meaningless); with a student folder the IEM reranks.
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
 using D2LLM.Student;
@@ -13,7 +13,7 @@ string samples = Path.Combine(AppContext.BaseDirectory, "../../../../../samples/
 StudentModel? student = args.Length > 0 && D2LLM.ModelFolder.KindOf(args[0]) is D2LLM.ModelFolderKind.Student ? StudentModel.Load(args[0]) : null;
 using var embeddings = student is not null ? D2Llm.FromStudent(student, ownsModel: true)
     : args.Length > 0 ? D2Llm.OpenEmbeddingGenerator(args[0])
-    : D2Llm.FromModel(QwenModel.Load(Path.Combine(samples, "tiny-qwen"), new QwenLoadOptions { RandomSeed = 7 }));
+    : D2Llm.FromModel(Backbones.Load(Path.Combine(samples, "tiny-qwen"), new ModelLoadOptions { RandomSeed = 7 }));
 int dimensions = embeddings.Metadata.DefaultModelDimensions!.Value;
 
 using var store = new EmbeddedVectorStore(Path.Combine(Path.GetTempPath(), "d2llm-quickstart-example.db"), new() { EmbeddingGenerator = embeddings });

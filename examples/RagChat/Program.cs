@@ -5,13 +5,13 @@
 // Run: dotnet run --project examples/RagChat [QWEN_DIR] — QWEN_DIR is a chat model (Qwen2.5 / Qwen3 instruct);
 // without it the repository's tiny random Qwen3 is used, which answers nonsense but shows every step.
 using System.Text.Json;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
 using Microsoft.Extensions.AI;
 
 string samples = Path.Combine(AppContext.BaseDirectory, "../../../../../samples/quickstart");
-using var model = args.Length > 0 ? QwenModel.Load(args[0]) : QwenModel.Load(Path.Combine(samples, "tiny-qwen"), new QwenLoadOptions { RandomSeed = 7 });
+using var model = args.Length > 0 ? Backbones.LoadDecoder(args[0]) : Backbones.LoadDecoder(Path.Combine(samples, "tiny-qwen"), new ModelLoadOptions { RandomSeed = 7 });
 using var chat = new QwenChatClient(model).AsBuilder().UseFunctionInvocation().Build();
 using var embeddings = D2Llm.FromModel(model, ownsModel: false); // one copy of the model for chat and embeddings
 using var store = new EmbeddedVectorStore(Path.Combine(Path.GetTempPath(), "d2llm-ragchat-example.db"));

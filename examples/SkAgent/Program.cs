@@ -5,7 +5,7 @@
 // instruct), STUDENT_DIR a distilled student for embeddings and reranking (default: the chat model, mean-pooled);
 // without them the repository's tiny random Qwen3 is used, which answers nonsense but shows every step.
 using System.Text.Json;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.SemanticKernel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,8 +52,8 @@ internal static class TinyModel
     {
         string folder = Path.Combine(Path.GetTempPath(), "d2llm-tiny-qwen-seed7");
         if (File.Exists(Path.Combine(folder, "model.safetensors"))) return folder;
-        using var model = QwenModel.Load(Path.Combine(samples, "tiny-qwen"), new QwenLoadOptions { RandomSeed = 7 });
-        QwenExport.Save(model, folder);
+        using var model = Backbones.LoadDecoder(Path.Combine(samples, "tiny-qwen"), new ModelLoadOptions { RandomSeed = 7 });
+        model.Save(folder);
         return folder;
     }
 }

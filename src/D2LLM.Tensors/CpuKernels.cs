@@ -5,7 +5,12 @@ namespace D2LLM.Tensors;
 /// <summary>The CPU implementation of <see cref="IKernels"/>: SIMD kernels on the shared worker pool.</summary>
 public sealed class CpuKernels : IKernels
 {
+    // Rotary tables by description: a model asks for its own once, and every layer reads the same one.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Rotary, Rope> _rotaryTables = new();
+
     public static CpuKernels Instance { get; } = new();
+
+    private Rope Table(Rotary rotary) => _rotaryTables.GetOrAdd(rotary, r => new Rope(r.HeadDim, r.MaxPositions, r.Theta));
 
     public Tensor Allocate(params int[] shape) => new(shape);
 
@@ -93,10 +98,10 @@ public sealed class CpuKernels : IKernels
         ReadOnlySpan<int> starts, int heads, float scale) =>
         Kernels.SeedAttention.Backward(dOutput.Span, q.Span, k.Span, v.Span, probs.Span, dq.Span, dk.Span, dv.Span, starts, q.Dim(0), heads, q.Dim(-1), scale);
 
-    public void Rope(Rope table, Tensor x, ReadOnlySpan<int> positions, int heads) => table.Forward(x.Span, x.Span, positions, heads);
+    public void Rope(Rotary rotary, Tensor x, ReadOnlySpan<int> positions, int heads) => Table(rotary).Forward(x.Span, x.Span, positions, heads);
 
-    public void RopeBackward(Rope table, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads) =>
-        table.Backward(dy.Span, dx.Span, positions, heads);
+    public void RopeBackward(Rotary rotary, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads) =>
+        Table(rotary).Backward(dy.Span, dx.Span, positions, heads);
 
     public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads,
         int kvHeads, int headDim, bool causal, ReadOnlySpan<int> kvStarts = default) =>

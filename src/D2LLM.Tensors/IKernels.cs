@@ -59,9 +59,10 @@ public interface IKernels
     void SeedAttentionBackward(Tensor dOutput, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dq, Tensor dk, Tensor dv,
         ReadOnlySpan<int> starts, int heads, float scale);
 
-    void Rope(Rope table, Tensor x, ReadOnlySpan<int> positions, int heads);
+    /// <summary>Rotates each head of x[tokens, heads·d] in place by its token's position.</summary>
+    void Rope(Rotary rotary, Tensor x, ReadOnlySpan<int> positions, int heads);
 
-    void RopeBackward(Rope table, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads);
+    void RopeBackward(Rotary rotary, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads);
 
     /// <summary>
     /// Causal or full grouped-query attention over packed sequences; with <paramref name="kvStarts"/>, each sequence's

@@ -1,5 +1,5 @@
 using D2LLM.CrossEncoder;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Retrieval;
 using D2LLM.Student;
 
@@ -28,7 +28,7 @@ public static class ModelFolder
     /// states are pooled by <paramref name="pooling"/>. A cross-encoder has no embeddings and is refused.
     /// </summary>
     public static IDenseEncoder OpenEncoder(string directory, PoolingMode pooling = PoolingMode.Mean) =>
-        EmbeddingKindOf(directory) == ModelFolderKind.Student ? StudentModel.Load(directory) : new PooledEncoder(QwenModel.Load(directory), pooling, ownsModel: true);
+        EmbeddingKindOf(directory) == ModelFolderKind.Student ? StudentModel.Load(directory) : new PooledEncoder(Backbones.Load(directory), pooling, ownsModel: true);
 
     /// <summary>The kind of a folder asked for embeddings: a student or a decoder; a cross-encoder (which has none) is an error naming it.</summary>
     public static ModelFolderKind EmbeddingKindOf(string directory) => KindOf(directory) switch

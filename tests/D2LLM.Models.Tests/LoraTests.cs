@@ -14,7 +14,7 @@ public class LoraTests
         var before = model.Forward(batch).Data.ToArray();
         model.AddLora(new LoraOptions { Rank = 4, Alpha = 8, Dropout = 0 }, seed: 1);
         Assert.Equal(before, model.Forward(batch).Data);
-        Assert.Equal(before, model.Forward(batch, new DecoderPass(batch)).Data);
+        Assert.Equal(before, model.Forward(batch, new BackbonePass(batch)).Data);
     }
 
     [Theory]
@@ -86,7 +86,7 @@ public class LoraTests
             return s;
         }
 
-        var pass = new DecoderPass(batch);
+        var pass = new BackbonePass(batch);
         model.Forward(batch, pass);
         model.Backward(pass, Tensor.Wrap(r, batch.Tokens, model.HiddenSize));
         var probes = parameters.SelectMany(p => Enumerable.Range(0, perParameter).Select(_ => (p, pick?.Invoke(rng) ?? rng.Next(p.Length)))).ToList();

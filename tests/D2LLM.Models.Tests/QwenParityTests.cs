@@ -159,7 +159,7 @@ public class BareCheckpointTests
         foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(folder.File(name), bare.File(name));
         using var original = Qwen.QwenModel.Load(folder.Path);
         using var loaded = Qwen.QwenModel.Load(bare.Path);
-        var batch = Qwen.TokenBatch.Pack(new[] { original.Encode("a bare checkpoint") });
+        var batch = TokenBatch.Pack(new[] { original.Encode("a bare checkpoint") });
         Assert.Equal(original.Forward(batch).Data.ToArray(), loaded.Forward(batch).Data.ToArray());
     }
 }

@@ -1,5 +1,5 @@
 using D2LLM.Models.Generation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using Microsoft.Extensions.AI;
 
@@ -11,7 +11,7 @@ public class ChatClientTests
     public async Task Response_IsTheGreedyContinuationOfTheChatPrompt_AndStreamingAddsUpToIt()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         using var client = new QwenChatClient(model, "tiny");
         var messages = new[] { new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, "Name a colour.") };
         var options = new ChatOptions { MaxOutputTokens = 6 };
@@ -51,7 +51,7 @@ public class ChatClientTests
     public async Task ToolsAndToolResults_AreRenderedIntoThePrompt()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         using var client = new QwenChatClient(model);
         var search = AIFunctionFactory.Create((string query) => "found", "memory_search", "Search memory");
         var messages = new List<ChatMessage>
@@ -74,7 +74,7 @@ public class ChatClientTests
     public void Instructions_BecomeTheSystemMessage_OrJoinTheOneTheConversationStartsWith()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         using var client = new QwenChatClient(model);
         var user = new ChatMessage(ChatRole.User, "Name a colour.");
         Assert.Equal(
@@ -89,7 +89,7 @@ public class ChatClientTests
     public void ToolMode_NoneOffersNoTools_RequiredStartsTheAnswerWithACall_OfTheNamedFunctionWhenOneIsNamed()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         using var client = new QwenChatClient(model);
         var messages = new[] { new ChatMessage(ChatRole.User, "Find bread") };
         var search = AIFunctionFactory.Create((string query) => "found", "memory_search", "Search memory");
@@ -151,7 +151,7 @@ public class ChatClientTests
     public void TheNextPrompt_HoldsEachCallOnce_EvenWhenTheAssistantTextStillCarriesIt()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         using var client = new QwenChatClient(model);
         var search = AIFunctionFactory.Create((string query) => "found", "memory_search", "Search memory");
         var call = new FunctionCallContent("c1", "memory_search", new Dictionary<string, object?> { ["query"] = "bread" });

@@ -1,5 +1,5 @@
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Storage.Embedded;
 
@@ -17,7 +17,7 @@ public class DocumentIngestionTests
         File.WriteAllText(dir.File("notes/one.md"), "# One\nsome text");
         Assert.Equal(("one.md", "# One\nsome text", "one.md"), DocumentSource.Read(dir.File("notes")).Select(d => (d.Id, d.Text, (string)d.Fields["path"]!)).Single());
 
-        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path));
+        using var generator = D2Llm.FromModel(Backbones.LoadDecoder(folder.Path));
         using var store = new EmbeddedVectorStore(dir.File("v.db"));
         var plan = DocumentIngestion.Plan(DocumentSource.Read(dir.File("docs.jsonl")), 16);
         Assert.Equal(10, plan.Count);

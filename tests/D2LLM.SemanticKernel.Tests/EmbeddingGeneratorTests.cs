@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using Microsoft.Extensions.AI;
 
@@ -12,7 +12,7 @@ public class EmbeddingGeneratorTests
     public async Task EightConcurrentCallers_GetExactlyTheVectorsOfSequentialCalls()
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
-        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path), new D2LlmEmbeddingOptions { BatchTokens = 40 });
+        using var generator = D2Llm.FromModel(Backbones.LoadDecoder(folder.Path), new D2LlmEmbeddingOptions { BatchTokens = 40 });
         var sequential = new List<float[]>();
         foreach (var text in Texts) sequential.Add((await generator.GenerateAsync(new[] { text }))[0].Vector.ToArray());
 
@@ -31,7 +31,7 @@ public class EmbeddingGeneratorTests
     public async Task Generator_ReportsMetadataAndUsage_AndAppliesTheQueryPrefixInQueryMode_AsItsQueryViewDoes()
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
-        var model = QwenModel.Load(folder.Path);
+        var model = Backbones.LoadDecoder(folder.Path);
         using var generator = D2Llm.FromModel(model, new D2LlmEmbeddingOptions { QueryPrefix = "Query: ", ModelId = "tiny" });
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>()!;
         Assert.Equal(("d2llm", "tiny", 16), (metadata.ProviderName, metadata.DefaultModelId, metadata.DefaultModelDimensions));
@@ -57,7 +57,7 @@ public class EmbeddingGeneratorTests
     public async Task ALongText_IsEmbeddedFromItsWindowAndMarked_OrRefusedWhenAsked()
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
-        var model = QwenModel.Load(folder.Path);
+        var model = Backbones.LoadDecoder(folder.Path);
         using var generator = D2Llm.FromModel(model);
         string longText = string.Concat(Enumerable.Repeat("apples and pears ", 300));
         int whole = model.Encode(longText).Length;
@@ -69,7 +69,7 @@ public class EmbeddingGeneratorTests
         Assert.Equal(result[1].Vector.ToArray(), result[2].Vector.ToArray()); // only the window is embedded
         Assert.Equal(model.Encode("short").Length + 2 * generator.MaxTokens, result.Usage!.InputTokenCount);
 
-        using var strict = D2Llm.FromModel(QwenModel.Load(folder.Path), new D2LlmEmbeddingOptions { LongTexts = LongTextHandling.Refuse });
+        using var strict = D2Llm.FromModel(Backbones.LoadDecoder(folder.Path), new D2LlmEmbeddingOptions { LongTexts = LongTextHandling.Refuse });
         var e = await Assert.ThrowsAsync<ArgumentException>(() => strict.GenerateAsync(new[] { "short", longText }));
         Assert.Equal($"text 1 has {whole} tokens, more than the model's 512-token window (LongTexts = Refuse): split it into passages", e.Message);
     }
@@ -78,8 +78,8 @@ public class EmbeddingGeneratorTests
     public async Task AppendEndOfText_PoolsTheStateOfAnAppendedEndOfTextToken_AsQwen3EmbeddingDoes()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
-        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path), new D2LlmEmbeddingOptions { AppendEndOfText = true }, PoolingMode.Last);
+        using var model = Backbones.LoadDecoder(folder.Path);
+        using var generator = D2Llm.FromModel(Backbones.LoadDecoder(folder.Path), new D2LlmEmbeddingOptions { AppendEndOfText = true }, PoolingMode.Last);
         var vector = (await generator.GenerateAsync(new[] { "hello world" }))[0].Vector.ToArray();
         var ids = model.Encode("hello world").Append(model.Tokenizer!.TokenToId("<|endoftext|>")!.Value).ToArray();
         var batch = TokenBatch.Pack(new[] { ids });

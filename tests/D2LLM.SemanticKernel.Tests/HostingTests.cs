@@ -60,6 +60,6 @@ public class HostingTests
         var chat = kernel.GetRequiredService<IChatClient>();
         Assert.NotNull(chat.GetService<FunctionInvokingChatClient>());
         Assert.NotNull(chat.GetService<QwenChatClient>());
-        Assert.Same(chat.GetService<Models.Qwen.QwenModel>(), kernel.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<D2LLM.Retrieval.PooledEncoder>()!.Model);
+        Assert.Same(chat.GetService<Models.IDecoder>(), kernel.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<D2LLM.Retrieval.PooledEncoder>()!.Model);
     }
 }

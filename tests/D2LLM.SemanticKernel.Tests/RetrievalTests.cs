@@ -1,7 +1,7 @@
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Storage.Embedded;
 using D2LLM.Student;
@@ -19,7 +19,7 @@ public class RetrievalTests
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
         using var dir = new TempDirectory();
-        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path));
+        using var generator = D2Llm.FromModel(Backbones.LoadDecoder(folder.Path));
         using var store = new EmbeddedVectorStore(dir.File("memory.db"));
         var pipeline = MemoryPipeline.Open(store, "memory", generator, options: new RetrievalOptions<MemoryRecord> { Top = 3 });
         var tools = MemoryTools.Create(pipeline).ToDictionary(t => t.Name);
@@ -63,7 +63,7 @@ public class RetrievalTests
         for (int i = 0; i < 4; i++) Assert.Equal(fresh[i].Score, hits[i].Score, 4);
 
         // Vectors from another generator are not trusted: the IEM embeds for itself (two more passes here: query, passages).
-        using var other = D2Llm.FromModel(QwenModel.Load(folder.Path));
+        using var other = D2Llm.FromModel(Backbones.LoadDecoder(folder.Path));
         var chunks = candidates.Select(t => new RetrievalChunk(t, vector: new float[16])).ToList();
         var untrusted = await new IemReranker(student).RerankAsync("topic 3", chunks, new RerankOptions { QueryVector = new float[16], VectorsFrom = other });
         Assert.Equal(fresh.Select(c => c.Content), untrusted.Select(c => c.Content));
@@ -73,7 +73,7 @@ public class RetrievalTests
     public async Task ThePipeline_RunsOverAThirdPartyCollection_WithItsFilter()
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
-        using var generator = D2Llm.FromModel(QwenModel.Load(folder.Path));
+        using var generator = D2Llm.FromModel(Backbones.LoadDecoder(folder.Path));
         var collection = new ListCollection();
         var vectors = await generator.GenerateAsync(Texts);
         for (int i = 0; i < Texts.Length; i++) collection.Records.Add(new Note { Key = i, Body = Texts[i], Topic = i % 5, Vector = vectors[i].Vector });

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Storage.Embedded;
 using D2LLM.Student;
@@ -27,7 +27,7 @@ public sealed class SemanticKernelTests : IDisposable
     [Fact]
     public async Task TheMemoryPlugin_RunsThroughKernelInvoke_WithAndWithoutItsOptionalArguments()
     {
-        using var generator = D2Llm.FromModel(QwenModel.Load(_folder.Path));
+        using var generator = D2Llm.FromModel(Backbones.LoadDecoder(_folder.Path));
         using var store = new EmbeddedVectorStore(_dir.File("kernel.db"));
         var kernel = Kernel.CreateBuilder().Build();
         kernel.Plugins.Add(MemoryPlugin.Create(MemoryPipeline.Open(store, "memory", generator)));
@@ -50,7 +50,7 @@ public sealed class SemanticKernelTests : IDisposable
     [Fact]
     public async Task AutomaticFunctionCalling_ThroughTheKernel_RunsTheMemorySearch_AndAnswersFromItsResult()
     {
-        using var generator = D2Llm.FromModel(QwenModel.Load(_folder.Path));
+        using var generator = D2Llm.FromModel(Backbones.LoadDecoder(_folder.Path));
         using var store = new EmbeddedVectorStore(_dir.File("auto.db"));
         var pipeline = MemoryPipeline.Open(store, "memory", generator);
         await pipeline.SaveAsync("The spare key is under the blue flower pot.", "key");

@@ -1,6 +1,6 @@
 using D2LLM.CrossEncoder;
 using D2LLM.Losses.Listwise;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 
 namespace D2LLM.Tests;
@@ -10,7 +10,7 @@ public class CrossEncoderTests
     private static readonly string[] Passages = { "the river runs under the stone bridge", "a candle in the winter window", "engines and music" };
 
     private static CrossEncoderModel FullyTuned(FixtureModel folder) =>
-        CrossEncoderModel.Create(QwenModel.Load(folder.Path), new CrossEncoderConfig { Backbone = folder.Path, Tuning = "full" }, seed: 3);
+        CrossEncoderModel.Create(Backbones.LoadDecoder(folder.Path), new CrossEncoderConfig { Backbone = folder.Path, Tuning = "full" }, seed: 3);
 
     [Fact]
     public void FullTuning_BackwardMatchesFiniteDifferences_InTheHeadALayerAndTheEmbedding()
@@ -18,7 +18,7 @@ public class CrossEncoderTests
         using var folder = new FixtureModel("tiny-qwen3-a");
         using var model = FullyTuned(folder);
         var parameters = model.Parameters.ToList();
-        Assert.Empty(model.Backbone.Lora);
+        Assert.False(model.Backbone.HasLora);
         var embedding = Assert.Single(parameters, p => p.Name == "model.embed_tokens.weight");
         var up = Assert.Single(parameters, p => p.Name == "model.layers.1.mlp.up_proj.weight");
         var pairs = Passages.Select(p => model.EncodePair("river bridge", p)).ToList();
@@ -83,7 +83,7 @@ public class CrossEncoderTests
         using var dir = new TempDirectory();
         var lists = Enumerable.Range(0, 6).Select(i => new CandidateList($"query {i} about the river", Passages, new[] { 1f + i % 3, 2f, 3f - i % 3 })).ToList();
         var options = new CrossEncoderTrainingOptions { ListsPerStep = 2, LearningRate = 1e-2f, WarmupSteps = 2, MaxSteps = 10, CheckpointInterval = TimeSpan.Zero };
-        CrossEncoderModel Fresh() => CrossEncoderModel.Create(QwenModel.Load(folder.Path), new CrossEncoderConfig { Backbone = folder.Path, Tuning = tuning }, seed: 5);
+        CrossEncoderModel Fresh() => CrossEncoderModel.Create(Backbones.LoadDecoder(folder.Path), new CrossEncoderConfig { Backbone = folder.Path, Tuning = tuning }, seed: 5);
 
         float[][] uninterrupted;
         using (var model = Fresh())

@@ -1,5 +1,5 @@
 using D2LLM.Evaluation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Student;
 using D2LLM.Teacher;
@@ -31,8 +31,8 @@ public class DistillationTests
     {
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
-        using var teacherModel = QwenModel.Load(teacherFolder.Path);
-        using var backbone = QwenModel.Load(backboneFolder.Path);
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
+        using var backbone = Backbones.LoadDecoder(backboneFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
 
         var rng = new Random(5);
@@ -67,7 +67,7 @@ public class JudgementStoreTests
     public void AKilledRun_ResumesWithEverythingStored_AndScoresNoPairTwice()
     {
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
-        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         using var dir = new TempDirectory();
         string path = dir.File("judgements.bin");
@@ -110,7 +110,7 @@ public class JudgementStoreTests
     public void AFlippedByteInTheMiddle_CostsOneRecord_AndTheFileIsRepaired()
     {
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
-        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         using var dir = new TempDirectory();
         string path = dir.File("judgements.bin");
@@ -151,7 +151,7 @@ public class JudgementStoreTests
         using var dir = new TempDirectory();
         string path = dir.File("judgements.bin");
         var groups = new[] { ("query", (IReadOnlyList<string>)new[] { "passage" }) };
-        using (var model = QwenModel.Load(teacherFolder.Path))
+        using (var model = Backbones.LoadDecoder(teacherFolder.Path))
         {
             var teacher = new TeacherModel(model, TeacherPrompt.Named("d2llm-en-asym"));
             using var judgements = TeacherJudgements.Open(path, teacher);
@@ -164,7 +164,7 @@ public class JudgementStoreTests
         File.Delete(weights);
         bytes[^4] ^= 1;
         File.WriteAllBytes(weights, bytes);
-        using var changed = QwenModel.Load(teacherFolder.Path);
+        using var changed = Backbones.LoadDecoder(teacherFolder.Path);
         var error = Assert.Throws<InvalidDataException>(() => TeacherJudgements.Open(path, new TeacherModel(changed, TeacherPrompt.Named("d2llm-en-asym"))));
         Assert.Contains("judgements of another teacher: the teacher's weights differ", error.Message);
         Assert.StartsWith(path, error.Message);
@@ -180,9 +180,9 @@ public class TrainerResumeTests
     {
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
-        using var backbone = QwenModel.Load(backboneFolder.Path);
-        var backbones = new List<QwenModel>();
-        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        using var backbone = Backbones.LoadDecoder(backboneFolder.Path);
+        var backbones = new List<IDecoder>();
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         var examples = Enumerable.Range(0, 12).Select(i => new TrainingExample($"query {i}", $"answer {i}", new[] { $"other {i}", $"more {i * 7}" })).ToList();
         var batches = StudentTrainer.Batches(examples, 3, seed: 1);
@@ -197,7 +197,7 @@ public class TrainerResumeTests
         ITokenEncoder Encoder()
         {
             if (!lora) return states;
-            var model = QwenModel.Load(backboneFolder.Path);
+            var model = Backbones.LoadDecoder(backboneFolder.Path);
             backbones.Add(model);
             return new LoraEncoder(model, new LoraOptions { Rank = 2, Alpha = 2, Dropout = 0.2f }, 32, seed: 5);
         }
@@ -256,7 +256,7 @@ public class ShardTests
     public void TwoShardsMerged_EqualOneProcess()
     {
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
-        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         using var dir = new TempDirectory();
         var groups = Enumerable.Range(0, 9).Select(i => ($"question {i}?", (IReadOnlyList<string>)new[] { $"answer {i}", $"unrelated {i}", "a shared passage" })).ToList();

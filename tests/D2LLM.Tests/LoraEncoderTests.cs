@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Tensors;
 using D2LLM.Training;
@@ -14,7 +14,7 @@ public class LoraEncoderTests
         (float[] States, float[] Grads, int Chunk) Run(long budget)
         {
             using var folder = new FixtureModel("tiny-qwen3-a");
-            using var model = QwenModel.Load(folder.Path);
+            using var model = Backbones.LoadDecoder(folder.Path);
             var encoder = new LoraEncoder(model, new LoraOptions { Rank = 2, Alpha = 2, Dropout = 0 }, maxTokens: 32, seed: 3, activationBudgetBytes: budget);
             var rng = new Random(1);
             foreach (var p in encoder.Parameters)

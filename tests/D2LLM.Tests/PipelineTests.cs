@@ -1,7 +1,7 @@
 using System.Text.Json;
 using D2LLM.CrossEncoder;
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Pipelines;
 using D2LLM.Student;
@@ -43,7 +43,7 @@ public class PipelineTests
     {
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
-        using var teacherModel = QwenModel.Load(teacherFolder.Path);
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         using var dir = new TempDirectory();
         var task = Task(dir.Path, 120);
@@ -55,7 +55,7 @@ public class PipelineTests
         };
 
         // Cancelled while the teacher judges: what it judged stays for the next run.
-        using (var backbone = QwenModel.Load(backboneFolder.Path))
+        using (var backbone = Backbones.LoadDecoder(backboneFolder.Path))
         using (var cancel = new CancellationTokenSource())
         {
             var stopper = new Recorder { OnReport = e => { if (e.Stage == "teacher judgements (pairs)" && e.Done > 20) cancel.Cancel(); } };
@@ -64,7 +64,7 @@ public class PipelineTests
 
         StudentDistillationReport first;
         var recorder = new Recorder();
-        using (var backbone = QwenModel.Load(backboneFolder.Path)) first = StudentDistillation.Run(teacher, backbone, task, outDir, Options(30), recorder);
+        using (var backbone = Backbones.LoadDecoder(backboneFolder.Path)) first = StudentDistillation.Run(teacher, backbone, task, outDir, Options(30), recorder);
         Assert.Equal((30, 30), (first.Steps, first.StepsThisRun));
         Assert.True(first.JudgementsStoredBefore > 0 && first.JudgementsScoredThisRun > 0, $"{first.JudgementsStoredBefore} stored, {first.JudgementsScoredThisRun} scored");
         Assert.Equal(first.JudgementsTotal, first.JudgementsStoredBefore + first.JudgementsScoredThisRun);
@@ -77,7 +77,7 @@ public class PipelineTests
         using (var student = StudentModel.Load(outDir)) Assert.Equal(16, student.Embed(["a text"]).Length);
 
         // Run again with a higher step limit: nothing is judged again and training continues where it stopped.
-        using (var backbone = QwenModel.Load(backboneFolder.Path))
+        using (var backbone = Backbones.LoadDecoder(backboneFolder.Path))
         {
             var again = StudentDistillation.Run(teacher, backbone, task, outDir, Options(45));
             Assert.Equal((first.JudgementsTotal, 0), (again.JudgementsStoredBefore, again.JudgementsScoredThisRun));
@@ -90,8 +90,8 @@ public class PipelineTests
     {
         using var teacherFolder = new FixtureModel("tiny-qwen2-a");
         using var backboneFolder = new FixtureModel("tiny-qwen3-a");
-        using var teacherModel = QwenModel.Load(teacherFolder.Path);
-        using var backbone = QwenModel.Load(backboneFolder.Path);
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
+        using var backbone = Backbones.LoadDecoder(backboneFolder.Path);
         using var dir = new TempDirectory();
         var options = new CrossEncoderDistillationOptions { Depth = 4, ListsPerStep = 2, StageSteps = 6, EvalQueries = 5, Budget = TimeSpan.FromMinutes(30) };
         var recorder = new Recorder();
@@ -114,7 +114,7 @@ public class PipelineTests
         var prompt = TeacherPrompt.Named("d2llm-en-sym");
         var declaration = new Dictionary<string, object?> { ["base_model"] = "tiny" };
         string outDir = dir.File("tuned");
-        using (var model = QwenModel.Load(teacherFolder.Path))
+        using (var model = Backbones.LoadDecoder(teacherFolder.Path))
         using (var cancel = new CancellationTokenSource())
         {
             var stopper = new Recorder { OnReport = e => { if (e.Stage == "fine-tuning (steps)" && e.Done == 3) cancel.Cancel(); } };
@@ -122,7 +122,7 @@ public class PipelineTests
         }
 
         Assert.True(File.Exists(Path.Combine(outDir, TeacherFineTuning.StateFile)));
-        using (var model = QwenModel.Load(teacherFolder.Path))
+        using (var model = Backbones.LoadDecoder(teacherFolder.Path))
         {
             var report = TeacherFineTuning.Run(new TeacherModel(model, prompt), pairs, pairs, outDir, options, declaration);
             Assert.Equal((6, 3, true, 24), (report.Steps, report.StepsThisRun, report.Finished, report.EvalPairs));
@@ -131,7 +131,7 @@ public class PipelineTests
 
         Assert.False(File.Exists(Path.Combine(outDir, TeacherFineTuning.StateFile)));
         Assert.Equal(prompt.Template.Text, TeacherPrompt.FromFolder(outDir)!.Template.Text);
-        using var tuned = QwenModel.Load(outDir);
+        using var tuned = Backbones.LoadDecoder(outDir);
         Assert.Equal(6, System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, TeacherPrompt.FolderFile))).RootElement.GetProperty("steps").GetInt32());
     }
 

@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Student;
 using D2LLM.Tensors;
@@ -19,7 +19,7 @@ public class StudentFolderTests
 
         var texts = new[] { "what binds the receptor", "雌激素受体", "a third text" };
         float[] expected;
-        using (var backbone = QwenModel.Load(backboneFolder.Path))
+        using (var backbone = Backbones.LoadDecoder(backboneFolder.Path))
         {
             var batch = TokenBatch.Pack(texts.Select(t => backbone.Encode(t, allowSpecialTokens: false)).ToList());
             var hidden = backbone.Forward(batch);
@@ -56,7 +56,7 @@ public class ModelFolderTests
         string student = dir.File("student"), crossEncoder = dir.File("cross"), empty = dir.File("empty");
         StudentModel.Save(student, new StudentConfig { Backbone = decoder.Path, Dim = 16, PmaHeads = 2, PmaVariant = "standard", IemHidden = 8 },
             new StudentHeads(new HeadsOptions(16, PmaHeads: 2, IemHidden: 8)));
-        using (var model = D2LLM.CrossEncoder.CrossEncoderModel.Create(QwenModel.Load(decoder.Path), new D2LLM.CrossEncoder.CrossEncoderConfig { Backbone = decoder.Path, Tuning = "lora" }, seed: 1))
+        using (var model = D2LLM.CrossEncoder.CrossEncoderModel.Create(Backbones.LoadDecoder(decoder.Path), new D2LLM.CrossEncoder.CrossEncoderConfig { Backbone = decoder.Path, Tuning = "lora" }, seed: 1))
             model.Save(crossEncoder);
         Directory.CreateDirectory(empty);
         File.WriteAllText(dir.File("notes.txt"), "x");

@@ -1,5 +1,5 @@
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Teacher;
 
@@ -15,13 +15,13 @@ public class TeacherFineTuningTests
     public void YesNoLoss_GradientMatchesFiniteDifferences(TeacherTuningMode mode)
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         var teacher = new TeacherModel(model, Prompt, temperature: 0.7f);
         var tuner = new TeacherFineTuner(teacher, new TeacherTuningOptions { Mode = mode, LoraRank = 2, LoraDropout = 0 });
         var rng = new Random(4);
         if (mode == TeacherTuningMode.Lora)
-            foreach (var adapter in model.Lora.Values)
-                for (int i = 0; i < adapter.B.Length; i++) adapter.B.Value[i] = (float)(rng.NextDouble() - 0.5) * 0.5f;
+            foreach (var b in model.LoraParameters().Where(p => p.Name.EndsWith(".lora_B.weight", StringComparison.Ordinal)))
+                for (int i = 0; i < b.Length; i++) b.Value[i] = (float)(rng.NextDouble() - 0.5) * 0.5f;
         var batch = new[] { new TextPair("what is a cat", "a small animal", 1), new TextPair("tallest mountain", "rice is a grain", 0), new TextPair("猫", "一种动物", 1) };
         tuner.LossAndGradient(batch);
         double diff = 0, norm = 0;
@@ -53,7 +53,7 @@ public class TeacherFineTuningTests
     public void FineTuning_GrowsAJudgeFromARandomModel_AndTheExportedFolderScoresTheSame(TeacherTuningMode mode, float learningRate)
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         var teacher = new TeacherModel(model, Prompt);
         // The rule to learn: a passage is relevant when it says "relevant".
         var words = new[] { "river", "stone", "cloud", "paper", "garden", "engine", "music", "winter", "bridge", "candle", "forest", "silver" };
@@ -76,9 +76,9 @@ public class TeacherFineTuningTests
         Assert.True(before < 0.75, $"the untrained model already scores {before:F2}");
 
         using var output = new TempDirectory();
-        QwenExport.Save(model, output.Path);
+        model.Save(output.Path);
         Assert.True(File.Exists(Path.Combine(output.Path, "tokenizer.json")));
-        using var reloaded = QwenModel.Load(output.Path);
+        using var reloaded = Backbones.LoadDecoder(output.Path);
         var again = new TeacherModel(reloaded, Prompt);
         var prompts = heldOut.Select(p => teacher.Encode(p.Text1, p.Text2)).ToList();
         var expected = teacher.Score(prompts);
@@ -94,7 +94,7 @@ public class TeacherFineTuningTests
         float[] Run(Action<TeacherFineTuner, string> train)
         {
             using var folder = new FixtureModel("tiny-qwen3-a");
-            using var model = QwenModel.Load(folder.Path);
+            using var model = Backbones.LoadDecoder(folder.Path);
             using var dir = new TempDirectory();
             train(new TeacherFineTuner(new TeacherModel(model, Prompt), options), dir.File("state.safetensors"));
             return model.LoraParameters().SelectMany(p => p.Value).ToArray();
@@ -106,7 +106,7 @@ public class TeacherFineTuningTests
             using var stop = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() => tuner.Train(pairs, (step, _, _) => { if (step == 7) stop.Cancel(); }, state, stop.Token));
             using var folder = new FixtureModel("tiny-qwen3-a");
-            using var fresh = QwenModel.Load(folder.Path);
+            using var fresh = Backbones.LoadDecoder(folder.Path);
             var again = new TeacherFineTuner(new TeacherModel(fresh, Prompt), options);
             Assert.Equal(12 - 7, again.Train(pairs, checkpointPath: state).Count);
             Assert.Equal(12, again.CompletedSteps);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using D2LLM.Models.Prompts;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Teacher;
 
@@ -12,7 +12,7 @@ public class TeacherTests
     public void Scores_MatchTheReferenceLogits_WithFeaturesAndTemperature()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         var prompt = new TeacherPrompt(PromptTemplate.Load(Fixtures.Path("expected/tiny-qwen3-a.template.txt")), "能", "不能");
         var lines = File.ReadLines(Fixtures.Path("expected/tiny-qwen3-a.score.jsonl")).Take(6).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var ids = lines.Select(e => new TeacherModel(model, prompt).Encode(e.GetProperty("query").GetString()!, e.GetProperty("passage").GetString()!)).ToList();
@@ -73,7 +73,7 @@ public class TeacherPrefixCacheTests
     public void ScoringCandidatesFromASharedPrefix_EqualsFullPrompts()
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
-        using var model = QwenModel.Load(folder.Path);
+        using var model = Backbones.LoadDecoder(folder.Path);
         var teacher = new TeacherModel(model, TeacherPrompt.Named("d2llm-zh-asym"));
         string query = "乳腺癌是由什么引起的？";
         var passages = new[] { "雌激素受体是乳腺癌的主要调控因子。", "今天天气很好。", "Genetic and hormonal factors both contribute.", "否" };

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Tensors;
 using D2LLM.Tensors.Gemm;
 
@@ -73,7 +73,7 @@ internal static class BenchCommand
             var shape = PublishedShapes.Get(name);
             int b = r.GetValue(batch), l = r.GetValue(length);
             Console.Error.WriteLine($"forward {name}: drawing random bf16 weights ...");
-            using var model = QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed: 1));
+            using var model = Backbones.RandomDecoder(shape, seed: 1);
             Console.Error.WriteLine($"forward {name}: weights ready, peak RSS so far {PeakRssMegabytes()} MB");
             var rng = new Random(7);
             var texts = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, l).Select(_ => rng.Next(shape.VocabSize)).ToArray()).ToList();

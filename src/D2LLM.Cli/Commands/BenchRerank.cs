@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Models.Tokenization;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
@@ -42,7 +42,7 @@ internal static class BenchRerank
             var shape = PublishedShapes.Get(r.GetValue(config)!);
             Console.Error.WriteLine($"building a random {r.GetValue(config)} student...");
             var studentConfig = new StudentConfig { Backbone = r.GetValue(config)!, Dim = shape.HiddenSize, PmaHeads = 8, PmaVariant = "standard", IemHidden = 512 };
-            using var student = StudentModel.Assemble(studentConfig, QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed: 1), tokenizer), new StudentHeads(studentConfig.HeadsOptions()));
+            using var student = StudentModel.Assemble(studentConfig, Backbones.RandomDecoder(shape, seed: 1, tokenizer), new StudentHeads(studentConfig.HeadsOptions()));
             var counting = new CountingEmbeddingGenerator(D2Llm.FromStudent(student));
             string path = Path.Combine(Path.GetTempPath(), $"d2llm-bench-{Guid.NewGuid():N}.db");
             try
@@ -118,7 +118,7 @@ internal static class BenchRerank
     private static double Teacher(string shapeName, int count, int promptTokens)
     {
         var shape = PublishedShapes.Get(shapeName);
-        using var model = QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed: 1));
+        using var model = Backbones.RandomDecoder(shape, seed: 1);
         var rng = new Random(2);
         var prompts = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, promptTokens).Select(_ => rng.Next(1000, 100000)).ToArray()).ToList();
         var clock = Stopwatch.StartNew();

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using D2LLM.Data;
 using D2LLM.Pipelines;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Student;
 using D2LLM.Teacher;
 using D2LLM.Training;
@@ -151,11 +151,11 @@ internal static class DistillCommand
                 TrainQueries = r.GetValue(trainQueries), EvalQueries = r.GetValue(evalQueries), Budget = TimeSpan.FromMinutes(r.GetValue(budget)),
                 Provenance = new() { ["teacher"] = Path.GetFullPath(r.GetValue(teacher)!), ["data"] = r.GetValue(data) },
             };
-            using var teacherModel = QwenModel.Load(r.GetValue(teacher)!);
+            using var teacherModel = Backbones.LoadDecoder(r.GetValue(teacher)!);
             var judge = new TeacherModel(teacherModel, prompt.Resolve(r, r.GetValue(teacher)!, options.Training.Task == IemTask.Symmetric ? "d2llm-zh-sym" : null));
-            using var generatorModel = r.GetValue(generator) is { } generatorDir ? QwenModel.Load(generatorDir) : null;
+            using var generatorModel = r.GetValue(generator) is { } generatorDir ? Backbones.LoadDecoder(generatorDir) : null;
             options.PseudoQueries = new Pipelines.PseudoQuerySettings(r.GetValue(pseudoPassages), r.GetValue(pseudoMinScore), generatorModel);
-            using var backboneModel = QwenModel.Load(r.GetValue(backbone)!, new QwenLoadOptions { Layers = r.GetValue(backboneLayers) });
+            using var backboneModel = Backbones.Load(r.GetValue(backbone)!, new ModelLoadOptions { Layers = r.GetValue(backboneLayers) });
             var result = PipelineDisplay.Run(progress => StudentDistillation.Run(judge, backboneModel, loaded, r.GetValue(output)!, options, progress));
             var report = new
             {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Retrieval;
 using D2LLM.Student;
 using D2LLM.Data;
@@ -45,17 +45,16 @@ internal static class EmbedCommand
                 return EmbedWithStudent(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
             }
 
-            using var qwen = QwenModel.Load(r.GetValue(model)!);
+            using var backboneModel = Backbones.Load(r.GetValue(model)!);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
-            var specialIds = qwen.Tokenizer!.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
-            var (withControl, firstControl) = (0, (string?)null);
-            var texts = lines.Read().Select(l => (l.Line, Ids: InputIds.Encode(qwen, lines, l.Json, l.Line, "text", control)));
+                        var (withControl, firstControl) = (0, (string?)null);
+            var texts = lines.Read().Select(l => (l.Line, Ids: InputIds.Encode(backboneModel, lines, l.Json, l.Line, "text", control)));
             foreach (var batch in TokenBudget.Batches(texts, t => t.Ids.Length, r.GetValue(batchTokens)))
             {
                 var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());
-                var pooled = qwen.Pool(qwen.Forward(tokens), tokens, mode);
-                for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = pooled.AsSpan(b * qwen.HiddenSize, qwen.HiddenSize).ToArray() });
-                foreach (var (line, ids) in batch.Where(t => control && t.Ids.Any(specialIds.Contains)))
+                var pooled = backboneModel.Pool(backboneModel.Forward(tokens), tokens, mode);
+                for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = pooled.AsSpan(b * backboneModel.HiddenSize, backboneModel.HiddenSize).ToArray() });
+                foreach (var (line, ids) in batch.Where(t => control && t.Ids.Any(backboneModel.SpecialTokenIds.Contains)))
                     (withControl, firstControl) = (withControl + 1, firstControl ?? $"{lines.Source}:{line}");
             }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Teacher;
 using D2LLM.Pipelines;
 
@@ -50,7 +50,7 @@ internal static class FinetuneTeacherCommand
             var pairs = PairFile.Read(r.GetValue(data)!).ToList();
             PairFile.RequireClassification(pairs, r.GetValue(data)!, "teacher fine-tuning");
             var evaluation = r.GetValue(evalData) is { } evalPath ? PairFile.Read(evalPath).Take(r.GetValue(evalLimit)).ToList() : null;
-            using var model = QwenModel.Load(r.GetValue(teacher)!, new QwenLoadOptions { RandomSeed = r.GetValue(initSeed) });
+            using var model = Backbones.LoadDecoder(r.GetValue(teacher)!, new ModelLoadOptions { RandomSeed = r.GetValue(initSeed) });
             var judge = new TeacherModel(model, prompt.Resolve(r, r.GetValue(teacher)!));
             var options = new TeacherTuningOptions
             {

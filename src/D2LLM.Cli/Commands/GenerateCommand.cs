@@ -1,6 +1,6 @@
 using System.CommandLine;
 using D2LLM.Models.Generation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;
@@ -30,14 +30,14 @@ internal static class GenerateCommand
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            using var qwen = QwenModel.Load(r.GetValue(model)!);
+            using var decoder = Backbones.LoadDecoder(r.GetValue(model)!);
             var chat = new Lazy<ChatTemplate>(() => ChatTemplate.Load(r.GetValue(model)!));
-            var generator = new TextGenerator(qwen);
+            var generator = new TextGenerator(decoder);
             var options = new GenerationOptions
             {
                 MaxNewTokens = r.GetValue(maxNew), Temperature = r.GetValue(temperature), TopP = r.GetValue(topP), Seed = r.GetValue(seed),
                 StopStrings = r.GetValue(stop) ?? Array.Empty<string>(),
-                StopTokenIds = TextGenerator.EndOfTurnIds(qwen),
+                StopTokenIds = TextGenerator.EndOfTurnIds(decoder),
             };
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var prompts = lines.Read().Select(l =>
@@ -47,10 +47,10 @@ internal static class GenerateCommand
                     var turns = messages.Select((m, i) => new ChatTurn(
                         m?["role"]?.GetValue<string>() ?? throw new DataLineException(lines.Source, l.Line, $"messages[{i}] has no \"role\""),
                         m["content"]?.GetValue<string>() ?? throw new DataLineException(lines.Source, l.Line, $"messages[{i}] has no \"content\""))).ToList();
-                    return chat.Value.Encode(qwen.Tokenizer!, turns, enableThinking: r.GetValue(thinking));
+                    return chat.Value.Encode(decoder.Tokenizer!, turns, enableThinking: r.GetValue(thinking));
                 }
 
-                var ids = qwen.Encode(lines.RequireString(l.Json, l.Line, "prompt"));
+                var ids = decoder.Encode(lines.RequireString(l.Json, l.Line, "prompt"));
                 return ids.Length > 0 ? ids : throw new DataLineException(lines.Source, l.Line, $"field \"prompt\" is empty");
             });
             foreach (var group in prompts.Chunk(Math.Max(1, r.GetValue(batch))))

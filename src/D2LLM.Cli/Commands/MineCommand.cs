@@ -1,7 +1,7 @@
 using System.CommandLine;
 using D2LLM.Data;
 using D2LLM.Mining;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 
 namespace D2LLM.Cli.Commands;
 

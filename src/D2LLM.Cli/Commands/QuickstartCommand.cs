@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
 using Spectre.Console;
@@ -55,7 +55,7 @@ internal static class QuickstartCommand
             }
             else
             {
-                generator = D2Llm.FromModel(QwenModel.Load(Path.Combine(dir, "tiny-qwen"), new QwenLoadOptions { RandomSeed = 7 }));
+                generator = D2Llm.FromModel(Backbones.Load(Path.Combine(dir, "tiny-qwen"), new ModelLoadOptions { RandomSeed = 7 }));
                 console.MarkupLine("[yellow]No --model given: using a tiny randomly initialised Qwen3 (2 layers, 16 dimensions) so that every stage runs.[/]");
                 console.MarkupLine("[yellow]Its weights are random, so the rankings below mean nothing. Run ./d2llm quickstart --model DIR with a real Qwen or a student.[/]");
             }

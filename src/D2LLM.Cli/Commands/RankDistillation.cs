@@ -1,6 +1,6 @@
 using System.Text.Json;
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Pipelines;
 using D2LLM.Teacher;
 
@@ -15,10 +15,10 @@ internal static class RankDistillation
     public static int Run(string teacherDir, TeacherPrompt prompt, string backboneDir, int? backboneLayers, string dataPath, string outDir, string? generatorDir,
         CrossEncoderDistillationOptions options)
     {
-        using var teacherModel = QwenModel.Load(teacherDir);
-        using var generator = generatorDir is null ? null : QwenModel.Load(generatorDir);
+        using var teacherModel = Backbones.LoadDecoder(teacherDir);
+        using var generator = generatorDir is null ? null : Backbones.LoadDecoder(generatorDir);
         options.PseudoQueries = options.PseudoQueries with { Generator = generator };
-        using var backbone = QwenModel.Load(backboneDir, new QwenLoadOptions { Layers = backboneLayers });
+        using var backbone = Backbones.Load(backboneDir, new ModelLoadOptions { Layers = backboneLayers });
         var data = RetrievalTask.Load(dataPath);
         var result = PipelineDisplay.Run(progress => CrossEncoderDistillation.Run(new TeacherModel(teacherModel, prompt), backbone, data, outDir, options, progress));
         var report = new

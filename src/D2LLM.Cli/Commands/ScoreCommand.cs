@@ -1,5 +1,5 @@
 using System.CommandLine;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Teacher;
 using D2LLM.Retrieval;
 
@@ -26,8 +26,8 @@ internal static class ScoreCommand
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var teacherPrompt = prompt.Resolve(r, r.GetValue(teacher)!);
-            using var qwen = QwenModel.Load(r.GetValue(teacher)!);
-            var judge = new TeacherModel(qwen, teacherPrompt);
+            using var decoder = Backbones.LoadDecoder(r.GetValue(teacher)!);
+            var judge = new TeacherModel(decoder, teacherPrompt);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var prompts = lines.Read().Select(l => (l.Line, Ids: judge.Encode(
                 lines.RequireString(l.Json, l.Line, "query"), lines.RequireString(l.Json, l.Line, "passage"))));

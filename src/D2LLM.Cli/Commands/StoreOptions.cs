@@ -1,5 +1,5 @@
 using System.CommandLine;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.SemanticKernel;
 using Microsoft.Extensions.VectorData;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Teacher;
 using D2LLM.Training;
 
@@ -29,7 +29,7 @@ internal static class TeacherScoreCommand
         {
             var (index, count) = ParseShard(r.GetValue(shard)!);
             var judgePrompt = prompt.Resolve(r, r.GetValue(teacher)!);
-            using var model = QwenModel.Load(r.GetValue(teacher)!);
+            using var model = Backbones.LoadDecoder(r.GetValue(teacher)!);
             var judge = new TeacherModel(model, judgePrompt);
             using var lines = new JsonLines(r.GetValue(input), null);
             var groups = lines.Read()

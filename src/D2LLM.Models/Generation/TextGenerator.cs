@@ -1,21 +1,20 @@
-using D2LLM.Models.Qwen;
 using D2LLM.Tensors;
 
 namespace D2LLM.Models.Generation;
 
 /// <summary>
-/// Text generation on a Qwen decoder with a key/value cache: the prompts are read in one packed pass (prefill), then
+/// Text generation on a decoder with a key/value cache: the prompts are read in one packed pass (prefill), then
 /// each step feeds every unfinished sequence its last token (positions continuing from the cache) and picks the next
 /// from the full-vocabulary logits at that position. Finished sequences leave the batch. Results equal decoding
 /// without a cache (the whole text re-read each step), which the tests check against a float64 reference.
 /// </summary>
-public sealed class TextGenerator(QwenModel model)
+public sealed class TextGenerator(IDecoder model)
 {
-    public QwenModel Model { get; } = model;
+    public IDecoder Model { get; } = model;
 
     /// <summary>The ids that end a chat turn: the config's end-of-sequence ids, &lt;|im_end|&gt; and &lt;|endoftext|&gt;.</summary>
-    public static IReadOnlyList<int> EndOfTurnIds(QwenModel model) =>
-        model.Config.EosTokenIds.Concat(new[] { "<|im_end|>", "<|endoftext|>" }.Select(t => model.Tokenizer?.TokenToId(t) ?? -1))
+    public static IReadOnlyList<int> EndOfTurnIds(IDecoder model) =>
+        model.EosTokenIds.Concat(new[] { "<|im_end|>", "<|endoftext|>" }.Select(t => model.Tokenizer?.TokenToId(t) ?? -1))
             .Where(id => id >= 0).Distinct().ToList();
 
     /// <summary>Continues every prompt; <paramref name="onToken"/> hears each accepted token as it is chosen (sequence, token) — for streaming.</summary>
@@ -23,7 +22,7 @@ public sealed class TextGenerator(QwenModel model)
         Action<int, int>? onToken = null)
     {
         if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("every prompt needs at least one token");
-        var stopIds = (options.StopTokenIds ?? Model.Config.EosTokenIds).ToHashSet();
+        var stopIds = (options.StopTokenIds ?? Model.EosTokenIds).ToHashSet();
         var samplers = prompts.Select((_, i) => new TokenSampler(options.Temperature, options.TopP, options.Seed + i)).ToArray();
         var generated = prompts.Select(_ => new List<int>()).ToArray();
         var finish = new string?[prompts.Count];
@@ -78,7 +77,7 @@ public sealed class TextGenerator(QwenModel model)
             .Select(s => new Generation(generated[s].ToArray(), texts[s] ?? Decode(generated[s]), finish[s] ?? "length")).ToList();
     }
 
-    private int Vocab => Model.Weights.LmHead.Rows;
+    private int Vocab => Model.VocabSize;
 
     /// <summary>Logits over the whole vocabulary at each sequence's last position: [sequences, vocab].</summary>
     private float[] NextLogits(Tensor hidden, TokenBatch batch)
@@ -88,7 +87,7 @@ public sealed class TextGenerator(QwenModel model)
         var last = k.Allocate(batch.Count, h);
         for (int b = 0; b < batch.Count; b++) k.CopyRows(hidden, batch.Last(b), last, b, 1);
         var logits = k.Allocate(batch.Count, Vocab);
-        k.Linear(last, Model.Weights.LmHead, null, logits);
+        Model.Logits(last, logits);
         var host = new float[logits.Length];
         k.CopyTo(logits, host);
         return host;

@@ -14,7 +14,7 @@ namespace D2LLM.Models.Qwen;
 /// and the output is N_final(x). Base weights are frozen; optional LoRA adapters on any projection are trained by
 /// <see cref="Backward"/>. Every layer runs through <see cref="IKernels"/>.
 /// </summary>
-public sealed class QwenModel : IDisposable
+public sealed class QwenModel : IDecoder
 {
     private readonly Checkpoint? _checkpoint;
     private readonly Dictionary<(int Layer, LoraTarget Target), LoraAdapter> _lora = new();
@@ -24,7 +24,8 @@ public sealed class QwenModel : IDisposable
 
     // One inference workspace kept between calls: repeated batches of one size allocate nothing large. Taken
     // with an atomic exchange, so a concurrent caller simply allocates its own.
-    private LayerActivations? _spare;
+    private QwenLayerActivations? _spare;
+    private HashSet<int>? _specialTokenIds;
 
     private QwenModel(ModelConfig config, QwenWeights weights, ByteLevelBpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
     {
@@ -34,22 +35,31 @@ public sealed class QwenModel : IDisposable
         Kernels = kernels;
         _checkpoint = checkpoint;
         Directory = directory;
-        Rope = new Rope(config.HeadDim, Math.Max(config.MaxPositions, 1), config.RopeTheta);
+        Rotary = new Rotary(config.HeadDim, Math.Max(config.MaxPositions, 1), config.RopeTheta);
     }
 
     public ModelConfig Config { get; }
     public QwenWeights Weights { get; private set; }
     public ByteLevelBpeTokenizer? Tokenizer { get; }
     public IKernels Kernels { get; }
-    public Rope Rope { get; }
+    public Rotary Rotary { get; }
     public string? Directory { get; }
     public int LayerCount => Weights.Layers.Length;
     public int HiddenSize => Config.HiddenSize;
+    public int ConfiguredLayers => Config.NumLayers;
+    public int MaxPositions => Rotary.MaxPositions;
+    public bool IsCausal => true;
+    public IReadOnlyList<int> EosTokenIds => Config.EosTokenIds;
+    public int VocabSize => Weights.LmHead.Rows;
+    public bool HasLora => _lora.Count > 0;
+    public IReadOnlySet<int> SpecialTokenIds => _specialTokenIds ??= Tokenizer?.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet() ?? new HashSet<int>();
+    public long ParameterCount => Weights.Named().Sum(n => (long)n.Weight.Length);
+    public long WeightBytes => Weights.Named().Sum(n => (long)n.Weight.Bytes().Length);
 
     /// <summary>Loads config.json, tokenizer.json and the safetensors weights of a model folder.</summary>
-    public static QwenModel Load(string directory, QwenLoadOptions? options = null)
+    public static QwenModel Load(string directory, ModelLoadOptions? options = null)
     {
-        options ??= new QwenLoadOptions();
+        options ??= new ModelLoadOptions();
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model folder not found");
         var config = ModelConfig.Load(directory);
         var tokenizer = ByteLevelBpeTokenizer.Load(directory);
@@ -148,7 +158,7 @@ public sealed class QwenModel : IDisposable
     /// Final-normed hidden states [tokens, hidden] of the batch. With a <paramref name="pass"/>, the activations
     /// its backward pass needs are kept in it (training); without, buffers are reused across layers.
     /// </summary>
-    public Tensor Forward(TokenBatch batch, DecoderPass? pass = null) => Forward(batch, pass, null);
+    public Tensor Forward(TokenBatch batch, BackbonePass? pass = null) => Forward(batch, pass, null);
 
     /// <summary>
     /// Hidden states of new tokens that continue the sequences in <paramref name="cache"/> (pack the batch with the
@@ -156,13 +166,13 @@ public sealed class QwenModel : IDisposable
     /// </summary>
     public Tensor Forward(TokenBatch batch, KvCache cache) => Forward(batch, null, cache);
 
-    private Tensor Forward(TokenBatch batch, DecoderPass? pass, KvCache? cache)
+    private Tensor Forward(TokenBatch batch, BackbonePass? pass, KvCache? cache)
     {
         var k = Kernels;
         int h = Config.HiddenSize;
         float eps = (float)Config.RmsNormEps;
         foreach (int p in batch.Positions)
-            if (p >= Rope.MaxPositions) throw new ArgumentException($"a text of {p + 1} tokens exceeds the model's {Rope.MaxPositions} positions");
+            if (p >= Rotary.MaxPositions) throw new ArgumentException($"a text of {p + 1} tokens exceeds the model's {Rotary.MaxPositions} positions");
         if (cache is not null && (pass is not null || cache.Sequences != batch.Count || cache.Layers != LayerCount))
             throw new ArgumentException("a key/value cache needs an inference pass with one cached entry per sequence and layer");
 
@@ -170,19 +180,21 @@ public sealed class QwenModel : IDisposable
         k.Embedding(batch.Ids, Weights.Embedding, x);
         int[]? kvStarts = cache is null ? null : KvStarts(batch, cache);
         long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads, kvStarts);
-        LayerActivations? shared = null;
+        QwenLayerActivations? shared = null;
+        var state = pass is null ? null : new QwenPassState();
+        if (pass is not null) pass.Activations = state;
         if (pass is null)
         {
             shared = Interlocked.Exchange(ref _spare, null);
             if (shared is null || shared.Tokens != batch.Tokens || shared.ProbsLength != probsLength)
-                shared = new LayerActivations(k, batch.Tokens, Config, probsLength, training: false);
+                shared = new QwenLayerActivations(k, batch.Tokens, Config, probsLength, training: false);
         }
 
         for (int i = 0; i < LayerCount; i++)
         {
-            var a = shared ?? new LayerActivations(k, batch.Tokens, Config, probsLength, training: true);
+            var a = shared ?? new QwenLayerActivations(k, batch.Tokens, Config, probsLength, training: true);
             LayerForward(i, x, batch, a, pass?.Dropout, pass is not null, cache, kvStarts);
-            pass?.Layers.Add(a);
+            state?.Layers.Add(a);
         }
 
         if (cache is not null)
@@ -192,16 +204,16 @@ public sealed class QwenModel : IDisposable
         var output = k.Allocate(batch.Tokens, h);
         Tensor? rstd = pass is null ? null : k.Allocate(batch.Tokens);
         k.RmsNorm(x, Weights.FinalNorm, output, rstd, h, eps);
-        if (pass is not null)
+        if (state is not null)
         {
-            pass.FinalInput = x;
-            pass.FinalRstd = rstd;
+            state.FinalInput = x;
+            state.FinalRstd = rstd;
         }
 
         return output;
     }
 
-    private void LayerForward(int i, Tensor x, TokenBatch batch, LayerActivations a, Random? dropout, bool training,
+    private void LayerForward(int i, Tensor x, TokenBatch batch, QwenLayerActivations a, Random? dropout, bool training,
         KvCache? cache = null, int[]? kvStarts = null)
     {
         var k = Kernels;
@@ -221,8 +233,8 @@ public sealed class QwenModel : IDisposable
             k.RmsNorm(a.KPre ?? a.K, w.KNorm!, a.K, a.RstdK, hd, eps);
         }
 
-        k.Rope(Rope, a.Q, batch.Positions, Config.NumHeads);
-        k.Rope(Rope, a.K, batch.Positions, Config.NumKvHeads);
+        k.Rope(Rotary, a.Q, batch.Positions, Config.NumHeads);
+        k.Rope(Rotary, a.K, batch.Positions, Config.NumKvHeads);
         if (cache is null)
         {
             k.Attention(a.Q, a.K, a.V, a.Attn, a.Probs, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd, causal: true);
@@ -254,7 +266,7 @@ public sealed class QwenModel : IDisposable
     }
 
     /// <summary>Packs each sequence's cached keys/values followed by its new ones, and stores them back as the cache.</summary>
-    private (Tensor Keys, Tensor Values) ExtendCache(int layer, LayerActivations a, TokenBatch batch, KvCache cache, int[] kvStarts)
+    private (Tensor Keys, Tensor Values) ExtendCache(int layer, QwenLayerActivations a, TokenBatch batch, KvCache cache, int[] kvStarts)
     {
         var k = Kernels;
         int kvd = Config.NumKvHeads * Config.HeadDim;
@@ -281,7 +293,7 @@ public sealed class QwenModel : IDisposable
         return (keys, values);
     }
 
-    private void Project(int layer, LoraTarget target, Tensor input, Weight w, Weight? bias, Tensor output, LayerActivations a, Random? dropout)
+    private void Project(int layer, LoraTarget target, Tensor input, Weight w, Weight? bias, Tensor output, QwenLayerActivations a, Random? dropout)
     {
         Kernels.Linear(input, w, bias, output);
         if (!_lora.TryGetValue((layer, target), out var adapter)) return;
@@ -291,21 +303,22 @@ public sealed class QwenModel : IDisposable
     }
 
     /// <summary>
-    /// Back-propagates dL/d(output) of <see cref="Forward(TokenBatch, DecoderPass?)"/> through the decoder, adding into the LoRA gradients
+    /// Back-propagates dL/d(output) of <see cref="Forward(TokenBatch, BackbonePass?)"/> through the decoder, adding into the LoRA gradients
     /// and, after <see cref="MakeTrainable"/>, the weights' own. Otherwise base weights are frozen and get none.
     /// </summary>
-    public void Backward(DecoderPass pass, Tensor dOutput)
+    public void Backward(BackbonePass pass, Tensor dOutput)
     {
-        if (pass.FinalInput is null || pass.Layers.Count != LayerCount) throw new InvalidOperationException("Backward needs the pass of a training Forward");
+        if (pass.Activations is not QwenPassState { FinalInput: not null } state || state.Layers.Count != LayerCount)
+            throw new InvalidOperationException("Backward needs the pass of a training Forward of this model");
         var k = Kernels;
         int h = Config.HiddenSize;
         var dx = k.Allocate(pass.Batch.Tokens, h);
-        k.RmsNormBackward(dOutput, pass.FinalInput, Weights.FinalNorm, pass.FinalRstd!, dx, GradOf(Weights.FinalNorm), h);
-        for (int i = LayerCount - 1; i >= 0; i--) dx = LayerBackward(i, pass.Layers[i], pass.Batch, dx);
+        k.RmsNormBackward(dOutput, state.FinalInput, Weights.FinalNorm, state.FinalRstd!, dx, GradOf(Weights.FinalNorm), h);
+        for (int i = LayerCount - 1; i >= 0; i--) dx = LayerBackward(i, state.Layers[i], pass.Batch, dx);
         if (GradOf(Weights.Embedding) is { } dEmbedding) k.EmbeddingBackward(pass.Batch.Ids, dx, dEmbedding);
     }
 
-    private Tensor LayerBackward(int i, LayerActivations a, TokenBatch batch, Tensor dx)
+    private Tensor LayerBackward(int i, QwenLayerActivations a, TokenBatch batch, Tensor dx)
     {
         var k = Kernels;
         var w = Weights.Layers[i];
@@ -332,8 +345,8 @@ public sealed class QwenModel : IDisposable
         k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd);
         var dQr = k.Allocate(tokens, qd);
         var dKr = k.Allocate(tokens, kvd);
-        k.RopeBackward(Rope, dQ, dQr, batch.Positions, Config.NumHeads);
-        k.RopeBackward(Rope, dK, dKr, batch.Positions, Config.NumKvHeads);
+        k.RopeBackward(Rotary, dQ, dQr, batch.Positions, Config.NumHeads);
+        k.RopeBackward(Rotary, dK, dKr, batch.Positions, Config.NumKvHeads);
         if (w.QNorm is not null)
         {
             var dQPre = k.Allocate(tokens, qd);
@@ -351,7 +364,7 @@ public sealed class QwenModel : IDisposable
         return dx;
     }
 
-    private void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Weight? bias, Tensor dInput, LayerActivations a)
+    private void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Weight? bias, Tensor dInput, QwenLayerActivations a)
     {
         Kernels.LinearBackward(dy, input, w, dInput, GradOf(w), GradOf(bias));
         if (_lora.TryGetValue((layer, target), out var adapter)) adapter.Backward(Kernels, dy, a.Lora[target], dInput);
@@ -401,6 +414,33 @@ public sealed class QwenModel : IDisposable
         Kernels.CopyTo(t, host);
         return host;
     }
+
+    /// <summary>Query, separator, passage, end of text (the first end-of-text id of the config, else the id of a newline).</summary>
+    public int[] EncodePair(int[] query, int[] passage, string separator)
+    {
+        int end = Config.EosTokenIds.Count > 0 ? Config.EosTokenIds[0] : Encode("\n")[^1];
+        return [.. query, .. Encode(separator, allowSpecialTokens: false), .. passage, end];
+    }
+
+    /// <summary>
+    /// Per layer the residual/norm/projection/MLP activations and this token's row of attention probabilities (at most
+    /// <paramref name="maxTokens"/> keys per head), in float32.
+    /// </summary>
+    public long TrainingBytesPerToken(int maxTokens)
+    {
+        var c = Config;
+        long perLayer = 8L * c.HiddenSize + 3L * c.IntermediateSize + 2L * c.NumHeads * c.HeadDim + 2L * c.NumKvHeads * c.HeadDim + (long)c.NumHeads * maxTokens;
+        return 4 * perLayer * LayerCount;
+    }
+
+    public void Logits(Tensor states, Tensor logits) => Kernels.Linear(states, Weights.LmHead, null, logits);
+
+    public void OutputRow(int tokenId, Span<float> row) => Weights.LmHead.ReadRow(tokenId, row);
+
+    public string WeightsDigest() => Weights.Digest();
+
+    /// <summary>A Hugging Face folder (see <see cref="QwenExport"/>).</summary>
+    public void Save(string directory) => QwenExport.Save(this, directory);
 
     public void Dispose() => _checkpoint?.Dispose();
 }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using D2LLM.Models.Generation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using Microsoft.Extensions.AI;
 
 namespace D2LLM.SemanticKernel;
@@ -22,13 +22,13 @@ public sealed class QwenChatClient : IChatClient
     internal const string CallOpen = "<tool_call>";
     internal const string CallClose = "</tool_call>";
 
-    private readonly QwenModel _model;
+    private readonly IDecoder _model;
     private readonly ChatTemplate _template;
     private readonly TextGenerator _generator;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly bool _ownsModel;
 
-    public QwenChatClient(QwenModel model, string? modelId = null, bool ownsModel = false)
+    public QwenChatClient(IDecoder model, string? modelId = null, bool ownsModel = false)
     {
         _model = model;
         _template = ChatTemplate.Load(model.Directory ?? throw new ArgumentException("the chat client needs a model loaded from a folder (its chat template)"));

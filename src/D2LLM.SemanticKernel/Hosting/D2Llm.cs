@@ -1,5 +1,5 @@
 using D2LLM.CrossEncoder;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Retrieval;
 using D2LLM.Storage.Embedded;
 using D2LLM.Storage.Qdrant;
@@ -12,21 +12,21 @@ namespace D2LLM.SemanticKernel;
 /// <summary>Opens the library's pieces from folders and locations: what the DI extensions, the CLI and the examples use.</summary>
 public static class D2Llm
 {
-    /// <summary>An embedding generator over a student folder, or a plain Qwen folder pooled last/mean; it owns (disposes) the model.</summary>
+    /// <summary>An embedding generator over a student folder, or a plain model folder pooled last/mean; it owns (disposes) the model.</summary>
     public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean) =>
         ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
             ? FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true)
-            : FromModel(QwenModel.Load(modelDirectory), options, pooling);
+            : FromModel(Backbones.Load(modelDirectory), options, pooling);
 
     /// <summary>An embedding generator over a loaded student (PMA embeddings); with <paramref name="ownsModel"/>, disposed with the generator.</summary>
     public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>
         new(student, options, ownsModel ? student : null);
 
-    /// <summary>An embedding generator over a loaded decoder, pooled last or mean; with <paramref name="ownsModel"/>, disposed with the generator.</summary>
-    public static D2LlmEmbeddingGenerator FromModel(QwenModel model, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean, bool ownsModel = true)
+    /// <summary>An embedding generator over a loaded backbone, pooled last or mean; with <paramref name="ownsModel"/>, disposed with the generator.</summary>
+    public static D2LlmEmbeddingGenerator FromModel(IBackbone model, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean, bool ownsModel = true)
     {
         int? end = options?.AppendEndOfText == true
-            ? model.Tokenizer?.TokenToId("<|endoftext|>") ?? throw new ArgumentException("AppendEndOfText: the tokenizer has no <|endoftext|> token")
+            ? model.Encode("<|endoftext|>") is [int id] ? id : throw new ArgumentException("AppendEndOfText: the tokenizer has no <|endoftext|> token")
             : null;
         var encoder = new PooledEncoder(model, pooling, endToken: end);
         return new D2LlmEmbeddingGenerator(encoder, options, ownsModel ? model : null);

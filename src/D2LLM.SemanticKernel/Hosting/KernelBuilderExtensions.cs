@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using D2LLM.CrossEncoder;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Student;
 
 namespace D2LLM.SemanticKernel;
@@ -15,7 +15,7 @@ internal sealed class LoadedModels : IDisposable
 
     public StudentModel Student(string directory) => Get(directory, StudentModel.Load);
 
-    public QwenModel Qwen(string directory) => Get(directory, d => QwenModel.Load(d));
+    public IDecoder Decoder(string directory) => Get(directory, d => Backbones.LoadDecoder(d));
 
     public CrossEncoderModel CrossEncoder(string directory) => Get(directory, CrossEncoderModel.Load);
 

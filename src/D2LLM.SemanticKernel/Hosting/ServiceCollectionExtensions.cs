@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,7 +33,7 @@ public static class ServiceCollectionExtensions
             var models = sp.GetRequiredService<LoadedModels>();
             return ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
                 ? D2Llm.FromStudent(models.Student(modelDirectory), options)
-                : D2Llm.FromModel(models.Qwen(modelDirectory), options, pooling, ownsModel: false);
+                : D2Llm.FromModel(models.Decoder(modelDirectory), options, pooling, ownsModel: false);
         });
         services.TryAddSingleton<IEmbeddingGenerator>(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(D2LlmServiceKeys.QueryEmbeddings,
@@ -99,7 +99,7 @@ public static class ServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<LoadedModels>();
-        var builder = services.AddChatClient(sp => new QwenChatClient(sp.GetRequiredService<LoadedModels>().Qwen(modelDirectory)));
+        var builder = services.AddChatClient(sp => new QwenChatClient(sp.GetRequiredService<LoadedModels>().Decoder(modelDirectory)));
         return invokeFunctions ? builder.UseFunctionInvocation() : builder;
     }
 }

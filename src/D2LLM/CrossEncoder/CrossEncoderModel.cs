@@ -1,26 +1,26 @@
 using D2LLM.Models.Checkpoints;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Tensors.Optim;
 using D2LLM.Training;
 
 namespace D2LLM.CrossEncoder;
 
 /// <summary>
-/// A cross-encoder student in the Rank-DistiLLM / monoELECTRA shape on a Qwen decoder: the backbone (with LoRA)
-/// reads  query (≤ 32 tokens) + separator + passage (≤ 256 tokens) + end-of-text  and a linear head on the final
-/// state of that last token gives the score,  s = w·h_last + b.  User text never yields special tokens. Training
+/// A cross-encoder student in the Rank-DistiLLM / monoELECTRA shape on any backbone: it reads the pair  query
+/// (≤ 32 tokens) + passage (≤ 256 tokens)  joined as the backbone joins pairs (a decoder: separator between, end of text
+/// after), and a linear head on the state of the token that has read the whole pair (a decoder's last, an encoder's
+/// first) gives the score,  s = w·h + b.  User text never yields special tokens. Training
 /// changes the head and either LoRA adapters or, with <see cref="CrossEncoderConfig.Tuning"/> "full", every backbone
 /// tensor (saved whole in the student folder).
-/// Training: <see cref="Forward"/> keeps what <see cref="Backward"/> needs (∂s/∂h_last = w, ∂s/∂w = h_last, ∂s/∂b = 1);
+/// Training: <see cref="Forward"/> keeps what <see cref="Backward"/> needs (∂s/∂h = w, ∂s/∂w = h, ∂s/∂b = 1);
 /// memory stays bounded through the chunked <see cref="LoraEncoder"/>.
 /// </summary>
 public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
 {
     private readonly LoraEncoder _encoder;
     private readonly IReadOnlyList<Parameter>? _backboneParameters;
-    private readonly int _endId;
 
-    private CrossEncoderModel(CrossEncoderConfig config, QwenModel backbone, int seed)
+    private CrossEncoderModel(CrossEncoderConfig config, IBackbone backbone, int seed)
     {
         Config = config;
         Backbone = backbone;
@@ -33,11 +33,10 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
         HeadWeight = new Parameter("head.weight", new[] { h });
         HeadBias = new Parameter("head.bias", new[] { 1 }, weightDecay: false);
         Init.Uniform(HeadWeight.Value, 1 / MathF.Sqrt(h), new Random(seed));
-        _endId = backbone.Config.EosTokenIds.Count > 0 ? backbone.Config.EosTokenIds[0] : backbone.Encode("\n")[^1];
     }
 
     public CrossEncoderConfig Config { get; }
-    public QwenModel Backbone { get; }
+    public IBackbone Backbone { get; }
     public Parameter HeadWeight { get; }
     public Parameter HeadBias { get; }
 
@@ -49,13 +48,13 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
     private string BackboneFile => Config.FullTuning ? CrossEncoderConfig.BackboneFile : CrossEncoderConfig.LoraFile;
 
     /// <summary>A fresh cross-encoder on a backbone (LoRA B = 0, a small random head).</summary>
-    public static CrossEncoderModel Create(QwenModel backbone, CrossEncoderConfig config, int seed = 7) => new(config, backbone, seed);
+    public static CrossEncoderModel Create(IBackbone backbone, CrossEncoderConfig config, int seed = 7) => new(config, backbone, seed);
 
     public static CrossEncoderModel Load(string directory)
     {
         var config = CrossEncoderConfig.Load(directory);
         string backbonePath = Path.IsPathRooted(config.Backbone) ? config.Backbone : Path.GetFullPath(Path.Combine(directory, config.Backbone));
-        var backbone = QwenModel.Load(backbonePath, new QwenLoadOptions { Layers = config.BackboneLayers });
+        var backbone = Backbones.Load(backbonePath, new ModelLoadOptions { Layers = config.BackboneLayers });
         try
         {
             var model = new CrossEncoderModel(config, backbone, seed: 0);
@@ -78,13 +77,9 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
         Config.Save(directory);
     }
 
-    /// <summary>Token ids of a pair: truncated query, separator, truncated passage, end-of-text.</summary>
-    public int[] EncodePair(string query, string passage)
-    {
-        var q = Backbone.EncodeUntrusted(query, Config.QueryTokens);
-        var p = Backbone.EncodeUntrusted(passage, Config.PassageTokens);
-        return q.Concat(Backbone.Encode(Config.Separator, allowSpecialTokens: false)).Concat(p).Append(_endId).ToArray();
-    }
+    /// <summary>Token ids of a pair: truncated query and passage joined as the backbone joins a pair (see <see cref="IBackbone.EncodePair"/>).</summary>
+    public int[] EncodePair(string query, string passage) =>
+        Backbone.EncodePair(Backbone.EncodeUntrusted(query, Config.QueryTokens), Backbone.EncodeUntrusted(passage, Config.PassageTokens), Config.Separator);
 
     /// <summary>Seeds the LoRA dropout of a training step from the step number (exact resume).</summary>
     public void BeginStep(int step) => _encoder.BeginStep(step);
@@ -103,7 +98,7 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
         var last = new float[pairs.Count * h];
         for (int i = 0; i < pairs.Count; i++)
         {
-            var row = states.AsSpan((encoded.Starts[i + 1] - 1) * h, h);
+            var row = states.AsSpan(SummaryToken(encoded.Starts, i) * h, h);
             row.CopyTo(last.AsSpan(i * h, h));
             scores[i] = System.Numerics.Tensors.TensorPrimitives.Dot(row, HeadWeight.Value) + HeadBias.Value[0];
         }
@@ -122,13 +117,16 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
             var lastRow = pass.Last.AsSpan(i * h, h);
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(lastRow, g, HeadWeight.Grad, HeadWeight.Grad);
             HeadBias.Grad[0] += g;
-            System.Numerics.Tensors.TensorPrimitives.Multiply(HeadWeight.Value, g, dStates.AsSpan((pass.Encoded.Starts[i + 1] - 1) * h, h));
+            System.Numerics.Tensors.TensorPrimitives.Multiply(HeadWeight.Value, g, dStates.AsSpan(SummaryToken(pass.Encoded.Starts, i) * h, h));
         }
 
         var dTensor = Backbone.Kernels.Allocate(pass.Encoded.States.Shape);
         Backbone.Kernels.CopyFrom(dStates, dTensor);
         _encoder.Backward(pass.Encoded, dTensor);
     }
+
+    /// <summary>The token of pair <paramref name="i"/> the head reads: the last of a causal backbone, else the first.</summary>
+    private int SummaryToken(int[] starts, int i) => Backbone.IsCausal ? starts[i + 1] - 1 : starts[i];
 
     public void Dispose() => Backbone.Dispose();
 }

@@ -1,6 +1,6 @@
 using D2LLM.CrossEncoder;
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Retrieval;
 using D2LLM.Student;
 
@@ -32,7 +32,7 @@ public sealed class EvaluatedModel : IDisposable
                 Encoder = _student;
                 break;
             default:
-                Encoder = new PooledEncoder(QwenModel.Load(name), pooling, ownsModel: true);
+                Encoder = new PooledEncoder(Backbones.Load(name), pooling, ownsModel: true);
                 break;
         }
     }

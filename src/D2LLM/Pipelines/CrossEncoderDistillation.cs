@@ -4,7 +4,7 @@ using D2LLM.Data;
 using D2LLM.Evaluation;
 using D2LLM.Losses.Listwise;
 using D2LLM.Mining;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Teacher;
 using D2LLM.Training;
 
@@ -31,7 +31,7 @@ public static class CrossEncoderDistillation
     /// <param name="options">recipe options</param>
     /// <param name="progress">stage counts and log lines</param>
     /// <param name="cancellationToken">stops between queries and steps; what is stored stays for a rerun</param>
-    public static CrossEncoderDistillationReport Run(TeacherModel teacher, QwenModel backbone, RetrievalTask data, string outDir, CrossEncoderDistillationOptions options,
+    public static CrossEncoderDistillationReport Run(TeacherModel teacher, IBackbone backbone, RetrievalTask data, string outDir, CrossEncoderDistillationOptions options,
         IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -51,14 +51,14 @@ public static class CrossEncoderDistillation
         {
             BackboneTuning.Lora => "lora",
             BackboneTuning.Full => "full",
-            _ => Parameters(backbone) <= FullTuningLimit ? "full" : "lora",
+            _ => backbone.ParameterCount <= FullTuningLimit ? "full" : "lora",
         };
         float learningRate = options.LearningRate ?? (tuning == "full" ? 1e-3f : 3e-4f);
-        Log($"backbone tuning: {tuning} ({Parameters(backbone) / 1e6:F1}M backbone parameters), learning rate {learningRate:G}");
+        Log($"backbone tuning: {tuning} ({backbone.ParameterCount / 1e6:F1}M backbone parameters), learning rate {learningRate:G}");
         var config = new CrossEncoderConfig
         {
             Backbone = Path.GetFullPath(backbone.Directory ?? throw new ArgumentException("the backbone must be loaded from a folder (the student names it)", nameof(backbone))),
-            BackboneLayers = backbone.LayerCount < backbone.Config.NumLayers ? backbone.LayerCount : null, Tuning = tuning, LoraRank = options.LoraRank, LoraAlpha = options.LoraRank,
+            BackboneLayers = backbone.LayerCount < backbone.ConfiguredLayers ? backbone.LayerCount : null, Tuning = tuning, LoraRank = options.LoraRank, LoraAlpha = options.LoraRank,
             Provenance = new(options.Provenance) { ["method"] = "rank-distillm", ["loss"] = options.Loss.ToString() },
         };
         var student = CrossEncoderModel.Create(backbone, config); // not disposed here: disposing it releases the caller's backbone
@@ -94,7 +94,7 @@ public static class CrossEncoderDistillation
         foreach (var e in evaluation) teacher.ScoreCandidates(e.Query, e.Candidates);
         double teacherSeconds = timer.Elapsed.TotalSeconds;
         int pairs = evaluation.Sum(e => e.Candidates.Count);
-        double studentMb = WeightBytes(backbone) / 1e6, teacherMb = WeightBytes(teacher.Model) / 1e6;
+        double studentMb = backbone.WeightBytes / 1e6, teacherMb = teacher.Model.WeightBytes / 1e6;
         Log($"spearman vs teacher: untrained {before:F3}, trained {after:F3}; student {pairs / studentSeconds:F0} pairs/s, teacher {pairs / teacherSeconds:F0} pairs/s; weights in memory {studentMb:F1} MB vs {teacherMb:F1} MB");
         return new CrossEncoderDistillationReport(tuning, learningRate, teacherLists.Count, evaluation.Count, judgements.Count, storedBefore, judgements.Scored,
             after, before, pairs / studentSeconds, pairs / teacherSeconds, studentMb, teacherMb, clock.Elapsed.TotalSeconds);
@@ -142,8 +142,4 @@ public static class CrossEncoderDistillation
         return result;
     }
 
-    private static long Parameters(QwenModel backbone) => backbone.Weights.Named().Sum(n => (long)n.Weight.Length);
-
-    /// <summary>Bytes the model's weights take in memory (a fully tuned backbone is float32, a loaded one as stored).</summary>
-    private static long WeightBytes(QwenModel model) => model.Weights.Named().Sum(n => (long)n.Weight.Bytes().Length);
 }

@@ -1,6 +1,6 @@
 using D2LLM.Data;
 using D2LLM.Mining;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Retrieval;
 using D2LLM.Teacher;
 using D2LLM.Training;
@@ -14,7 +14,7 @@ public static class PipelineStages
     public const string JudgementsFile = "teacher-judgements.bin";
 
     /// <summary>The first-stage retriever for mining: BM25, or the backbone's mean-pooled cosine over the whole corpus.</summary>
-    public static ICandidateSource Miner(MiningKind kind, RetrievalTask task, QwenModel backbone, IProgress<PipelineProgress>? progress) => kind switch
+    public static ICandidateSource Miner(MiningKind kind, RetrievalTask task, IBackbone backbone, IProgress<PipelineProgress>? progress) => kind switch
     {
         MiningKind.Bm25 => new Bm25Candidates(task.Corpus),
         _ => DenseCandidates.Build(new PooledEncoder(backbone, PoolingMode.Mean, maxTokens: DistillationOptions.TextTokens), task.Corpus,

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using D2LLM.Data;
 using D2LLM.Evaluation;
 using D2LLM.Mining;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Retrieval;
 using D2LLM.Student;
 using D2LLM.Teacher;
@@ -29,7 +29,7 @@ public static class StudentDistillation
     /// <param name="options">recipe options</param>
     /// <param name="progress">stage counts and log lines</param>
     /// <param name="cancellationToken">stops between queries and steps; what is stored stays for a rerun</param>
-    public static StudentDistillationReport Run(TeacherModel teacher, QwenModel backbone, RetrievalTask data, string outDir, StudentDistillationOptions options,
+    public static StudentDistillationReport Run(TeacherModel teacher, IBackbone backbone, RetrievalTask data, string outDir, StudentDistillationOptions options,
         IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -90,7 +90,7 @@ public static class StudentDistillation
         StudentModel.Save(outDir, new StudentConfig
         {
             Backbone = Path.GetFullPath(backbone.Directory ?? throw new ArgumentException("the backbone must be loaded from a folder (the student names it)", nameof(backbone))),
-            BackboneLayers = backbone.LayerCount < backbone.Config.NumLayers ? backbone.LayerCount : null,
+            BackboneLayers = backbone.LayerCount < backbone.ConfiguredLayers ? backbone.LayerCount : null,
             Dim = backbone.HiddenSize, PmaHeads = heads.Options.PmaHeads, PmaVariant = heads.Options.Variant == PmaVariant.Standard ? "standard" : "reference",
             IemHidden = heads.Options.IemHidden, LoraRank = lora ? loraOptions.Rank : null, LoraAlpha = lora ? loraOptions.Alpha : null, Task = taskName,
             Provenance = provenance,

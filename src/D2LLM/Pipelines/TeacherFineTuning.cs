@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using D2LLM.Data;
 using D2LLM.Evaluation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Teacher;
 
 namespace D2LLM.Pipelines;
@@ -42,7 +42,7 @@ public static class TeacherFineTuning
         }, state, cancellationToken);
         var after = evaluation is null ? null : Measure(teacher, evaluation, "after", progress);
 
-        QwenExport.Save(teacher.Model, outDir);
+        teacher.Model.Save(outDir);
         teacher.Prompt.Declare(outDir, new Dictionary<string, object?>(declaration) { ["steps"] = tuner.CompletedSteps });
         if (tuner.Finished) File.Delete(state); // done: a rerun starts a new fine-tuning
         return new TeacherFineTuningReport(pairs.Count, tuner.CompletedSteps, losses.Count, tuner.Finished,

@@ -1,9 +1,9 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 
 namespace D2LLM.Retrieval;
 
 /// <summary>
-/// A plain decoder as an encoder: its final-normed hidden states pooled (last token or mean), as `embed` does. With
+/// A plain backbone as an encoder: its final hidden states pooled (last token or mean), as `embed` does. With
 /// <see cref="EndToken"/> set, that token is appended to every text (Qwen3-Embedding appends &lt;|endoftext|&gt; and
 /// pools its state with last pooling).
 /// </summary>
@@ -11,12 +11,12 @@ public sealed class PooledEncoder : IDenseEncoder
 {
     private readonly bool _ownsModel;
 
-    /// <param name="model">the decoder whose final-normed states are pooled</param>
+    /// <param name="model">the backbone whose final states are pooled</param>
     /// <param name="pooling">last token or mean</param>
     /// <param name="maxTokens">the window: tokens beyond it are cut</param>
     /// <param name="endToken">a token appended to every text (Qwen3-Embedding's end of text), or none</param>
     /// <param name="ownsModel">dispose the model with the encoder</param>
-    public PooledEncoder(QwenModel model, PoolingMode pooling, int maxTokens = 512, int? endToken = null, bool ownsModel = false)
+    public PooledEncoder(IBackbone model, PoolingMode pooling, int maxTokens = 512, int? endToken = null, bool ownsModel = false)
     {
         Model = model;
         Pooling = pooling;
@@ -27,7 +27,7 @@ public sealed class PooledEncoder : IDenseEncoder
 
     public int? EndToken { get; }
 
-    public QwenModel Model { get; }
+    public IBackbone Model { get; }
     public PoolingMode Pooling { get; }
     public int MaxTokens { get; }
     public int Dimensions => Model.HiddenSize;

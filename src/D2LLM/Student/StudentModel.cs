@@ -1,5 +1,5 @@
 using D2LLM.Models.Checkpoints;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Tensors;
 
 namespace D2LLM.Student;
@@ -10,7 +10,7 @@ namespace D2LLM.Student;
 /// </summary>
 public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retrieval.IPassageScorer
 {
-    private StudentModel(StudentConfig config, QwenModel backbone, StudentHeads heads, string directory)
+    private StudentModel(StudentConfig config, IBackbone backbone, StudentHeads heads, string directory)
     {
         Config = config;
         Backbone = backbone;
@@ -19,7 +19,7 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
     }
 
     public StudentConfig Config { get; }
-    public QwenModel Backbone { get; }
+    public IBackbone Backbone { get; }
     public StudentHeads Heads { get; }
     public string Directory { get; }
     public int Dimensions => Heads.Pma.OutputDim;
@@ -28,7 +28,7 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
     {
         var config = StudentConfig.Load(directory);
         string backbonePath = Path.IsPathRooted(config.Backbone) ? config.Backbone : Path.GetFullPath(Path.Combine(directory, config.Backbone));
-        var backbone = QwenModel.Load(backbonePath, new QwenLoadOptions { Layers = config.BackboneLayers });
+        var backbone = Backbones.Load(backbonePath, new ModelLoadOptions { Layers = config.BackboneLayers });
         try
         {
             if (backbone.HiddenSize != config.Dim)
@@ -51,7 +51,7 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
     }
 
     /// <summary>A student assembled from parts already in memory (benchmarks of published shapes; the folder is then only a name).</summary>
-    public static StudentModel Assemble(StudentConfig config, QwenModel backbone, StudentHeads heads, string directory = "") =>
+    public static StudentModel Assemble(StudentConfig config, IBackbone backbone, StudentHeads heads, string directory = "") =>
         backbone.HiddenSize == config.Dim ? new StudentModel(config, backbone, heads, directory)
             : throw new ArgumentException($"dim {config.Dim} does not match the backbone's hidden size {backbone.HiddenSize}");
 

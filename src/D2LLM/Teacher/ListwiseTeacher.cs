@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using D2LLM.Models.Generation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 
 namespace D2LLM.Teacher;
 
@@ -36,7 +36,7 @@ public sealed partial class ListwiseTeacher(WindowRanker ranker, int window = 20
     }
 
     /// <summary>The ranker that prompts a Qwen model (chat format) and parses its answer; passages cut to <paramref name="passageTokens"/>.</summary>
-    public static WindowRanker Llm(QwenModel model, int passageTokens = 100)
+    public static WindowRanker Llm(IDecoder model, int passageTokens = 100)
     {
         var chat = ChatTemplate.Load(model.Directory ?? throw new ArgumentException("the listwise teacher needs a model folder with a chat template"));
         var generator = new TextGenerator(model);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using D2LLM.Models.Generation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 
 namespace D2LLM.Teacher;
 
@@ -14,7 +14,7 @@ namespace D2LLM.Teacher;
 /// empty, repeat an earlier one, or that the teacher does not judge relevant to their own passage
 /// (P(yes) &lt; <see cref="PseudoQueryOptions.MinTeacherScore"/>) are dropped.
 /// </summary>
-public sealed partial class PseudoQueryGenerator(QwenModel generator, TeacherModel teacher, PseudoQueryOptions options)
+public sealed partial class PseudoQueryGenerator(IDecoder generator, TeacherModel teacher, PseudoQueryOptions options)
 {
     public const string EnglishPrompt = "Write one short search query that the following passage answers. Reply with the query only.\n\nPassage: {passage}";
     public const string ChinesePrompt = "请为下面这段文字写一个它能够回答的简短搜索问题。只输出问题。\n\n段落：{passage}";

@@ -1,5 +1,5 @@
 using D2LLM.Data;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Teacher;
@@ -30,7 +30,7 @@ public sealed class TeacherFineTuner
         var model = teacher.Model;
         if (options.Mode == TeacherTuningMode.Lora)
         {
-            if (model.Lora.Count == 0) model.AddLora(new LoraOptions { Rank = options.LoraRank, Alpha = options.LoraRank, Dropout = options.LoraDropout }, options.Seed);
+            if (!model.HasLora) model.AddLora(new LoraOptions { Rank = options.LoraRank, Alpha = options.LoraRank, Dropout = options.LoraDropout }, options.Seed);
             _parameters = model.LoraParameters().ToList();
         }
         else
@@ -42,8 +42,8 @@ public sealed class TeacherFineTuner
         int h = model.HiddenSize;
         var yes = new float[h];
         var no = new float[h];
-        model.Weights.LmHead.ReadRow(teacher.YesId, yes);
-        model.Weights.LmHead.ReadRow(teacher.NoId, no);
+        model.OutputRow(teacher.YesId, yes);
+        model.OutputRow(teacher.NoId, no);
         _direction = yes.Zip(no, (a, b) => (a - b) / teacher.Temperature).ToArray();
         _dropout = new Random(options.Seed);
     }
@@ -60,7 +60,7 @@ public sealed class TeacherFineTuner
     {
         var model = _teacher.Model;
         var tokens = TokenBatch.Pack(batch.Select(p => _teacher.Encode(p.Text1, p.Text2)).ToList());
-        var pass = backward ? new DecoderPass(tokens, _dropout) : null;
+        var pass = backward ? new BackbonePass(tokens, _dropout) : null;
         var hidden = model.Forward(tokens, pass);
         var logits = model.LastLogits(hidden, tokens, new[] { _teacher.YesId, _teacher.NoId });
         int h = model.HiddenSize;

@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 
 namespace D2LLM.Teacher;
 
@@ -10,7 +10,7 @@ public sealed class TeacherModel
 {
     private string? _weightsDigest;
 
-    public TeacherModel(QwenModel model, TeacherPrompt prompt, float temperature = 1f)
+    public TeacherModel(IDecoder model, TeacherPrompt prompt, float temperature = 1f)
     {
         Model = model;
         Prompt = prompt;
@@ -19,14 +19,14 @@ public sealed class TeacherModel
         NoId = FirstToken(prompt.NoWord, "no");
     }
 
-    public QwenModel Model { get; }
+    public IDecoder Model { get; }
     public TeacherPrompt Prompt { get; }
     public float Temperature { get; }
     public int YesId { get; }
     public int NoId { get; }
 
     /// <summary>The digest of the teacher's weights (computed once): what keys its stored judgements.</summary>
-    public string WeightsDigest => _weightsDigest ??= Model.Weights.Digest();
+    public string WeightsDigest => _weightsDigest ??= Model.WeightsDigest();
 
     /// <summary>Token ids of the filled prompt (user text cannot produce special tokens).</summary>
     public int[] Encode(string query, string passage) => Prompt.Template.Encode(Model.Tokenizer!, query, passage);

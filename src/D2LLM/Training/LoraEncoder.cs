@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Tensors;
 using D2LLM.Tensors.Optim;
 
@@ -18,22 +18,18 @@ public sealed class LoraEncoder : ITokenEncoder
     private readonly int _seed;
     private Random _dropout;
 
-    public LoraEncoder(QwenModel backbone, LoraOptions lora, int maxTokens, int seed, long activationBudgetBytes = 512L << 20)
+    public LoraEncoder(IBackbone backbone, LoraOptions lora, int maxTokens, int seed, long activationBudgetBytes = 512L << 20)
     {
         Backbone = backbone;
         MaxTokens = maxTokens;
         ActivationBudgetBytes = activationBudgetBytes;
-        if (backbone.Lora.Count == 0) backbone.AddLora(lora, seed);
+        if (!backbone.HasLora) backbone.AddLora(lora, seed);
         _seed = seed;
         _dropout = new Random(seed + 1);
-        var c = backbone.Config;
-        // Bytes a training forward keeps per token: per layer the residual/norm/projection/MLP activations and
-        // this token's row of attention probabilities (at most MaxTokens keys per head).
-        long perLayer = 8L * c.HiddenSize + 3L * c.IntermediateSize + 2L * c.NumHeads * c.HeadDim + 2L * c.NumKvHeads * c.HeadDim + (long)c.NumHeads * maxTokens;
-        ChunkTokens = (int)Math.Clamp(activationBudgetBytes / (4 * perLayer * backbone.LayerCount), maxTokens, int.MaxValue);
+        ChunkTokens = (int)Math.Clamp(activationBudgetBytes / backbone.TrainingBytesPerToken(maxTokens), maxTokens, int.MaxValue);
     }
 
-    public QwenModel Backbone { get; }
+    public IBackbone Backbone { get; }
     public int MaxTokens { get; }
     public long ActivationBudgetBytes { get; }
 
@@ -56,7 +52,7 @@ public sealed class LoraEncoder : ITokenEncoder
         var seeds = chunks.Select(_ => training ? _dropout.Next() : 0).ToArray();
         if (chunks.Count == 1)
         {
-            var pass = training ? new DecoderPass(whole, new Random(seeds[0])) : null;
+            var pass = training ? new BackbonePass(whole, new Random(seeds[0])) : null;
             return new EncodedTexts(Backbone.Forward(whole, pass), whole.Starts, training ? new ChunkedPass(ids, chunks, seeds, pass) : null);
         }
 
@@ -66,7 +62,7 @@ public sealed class LoraEncoder : ITokenEncoder
         {
             var (first, count) = chunks[c];
             var batch = TokenBatch.Pack(ids.GetRange(first, count));
-            var output = Backbone.Forward(batch, training ? new DecoderPass(batch, new Random(seeds[c])) : null);
+            var output = Backbone.Forward(batch, training ? new BackbonePass(batch, new Random(seeds[c])) : null);
             k.CopyRows(output, 0, states, whole.Starts[first], batch.Tokens);
             ReleaseChunk();
         }
@@ -88,7 +84,7 @@ public sealed class LoraEncoder : ITokenEncoder
         {
             var (first, count) = p.Chunks[c];
             var batch = TokenBatch.Pack(p.Ids.GetRange(first, count));
-            var pass = new DecoderPass(batch, new Random(p.Seeds[c]));
+            var pass = new BackbonePass(batch, new Random(p.Seeds[c]));
             Backbone.Forward(batch, pass);
             var dChunk = k.Allocate(batch.Tokens, Dim);
             k.CopyRows(dStates, encoded.Starts[first], dChunk, 0, batch.Tokens);
@@ -131,5 +127,5 @@ public sealed class LoraEncoder : ITokenEncoder
     }
 
     /// <summary>What the backward pass needs: the texts' ids, the chunks and their dropout seeds (or the one kept pass).</summary>
-    private sealed record ChunkedPass(List<int[]> Ids, List<(int First, int Count)> Chunks, int[] Seeds, DecoderPass? Single);
+    private sealed record ChunkedPass(List<int[]> Ids, List<(int First, int Count)> Chunks, int[] Seeds, BackbonePass? Single);
 }

@@ -1,4 +1,4 @@
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 
 namespace D2LLM.Training;
 
@@ -10,13 +10,13 @@ public sealed class TokenStates : ITokenEncoder
 {
     private readonly Dictionary<string, float[]> _states = new(StringComparer.Ordinal);
 
-    public TokenStates(QwenModel backbone, int maxTokens)
+    public TokenStates(IBackbone backbone, int maxTokens)
     {
         Backbone = backbone;
         MaxTokens = maxTokens;
     }
 
-    public QwenModel Backbone { get; }
+    public IBackbone Backbone { get; }
     public int MaxTokens { get; }
     public int Dim => Backbone.HiddenSize;
     public int Count => _states.Count;

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using D2LLM.Data;
 using D2LLM.Evaluation;
-using D2LLM.Models.Qwen;
+using D2LLM.Models;
 using D2LLM.Teacher;
 using Spectre.Console;
 
@@ -54,7 +54,7 @@ internal static class EvalCommand
                 var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
             });
             string? teacherDir = r.GetValue(teacher);
-            using var teacherModel = teacherDir is null ? null : QwenModel.Load(teacherDir);
+            using var teacherModel = teacherDir is null ? null : Backbones.LoadDecoder(teacherDir);
             var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));
             IReadOnlyDictionary<string, Dictionary<string, double>> columns;
             if (Directory.Exists(dataPath))

@@ -1,4 +1,4 @@
-namespace D2LLM.Models.Qwen;
+namespace D2LLM.Models;
 
 /// <summary>How the token states of a text become one vector.</summary>
 public enum PoolingMode

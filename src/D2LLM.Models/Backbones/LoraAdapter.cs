@@ -1,7 +1,7 @@
 using D2LLM.Tensors;
 using D2LLM.Tensors.Optim;
 
-namespace D2LLM.Models.Qwen;
+namespace D2LLM.Models;
 
 /// <summary>
 /// A low-rank update beside a frozen projection W[out, in]:  y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,  s = α/r,

@@ -1,4 +1,4 @@
-namespace D2LLM.Models.Qwen;
+namespace D2LLM.Models;
 
 /// <summary>
 /// Texts of different lengths packed end to end: no padding, sequence b owns tokens [Starts[b], Starts[b+1]),

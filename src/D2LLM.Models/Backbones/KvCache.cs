@@ -1,6 +1,6 @@
 using D2LLM.Tensors;
 
-namespace D2LLM.Models.Qwen;
+namespace D2LLM.Models;
 
 /// <summary>
 /// Keys (after rotary) and values of tokens a decoder has already read, per layer and per sequence, so a later

@@ -1,9 +1,9 @@
 using D2LLM.Tensors;
 
-namespace D2LLM.Models.Qwen;
+namespace D2LLM.Models;
 
-/// <summary>Options for loading a decoder.</summary>
-public sealed class QwenLoadOptions
+/// <summary>Options for loading a model folder as a backbone or a decoder.</summary>
+public sealed class ModelLoadOptions
 {
     /// <summary>Use only the first N layers (a faster, shallower backbone); the final norm still applies.</summary>
     public int? Layers { get; set; }

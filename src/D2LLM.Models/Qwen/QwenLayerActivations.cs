@@ -2,23 +2,10 @@ using D2LLM.Tensors;
 
 namespace D2LLM.Models.Qwen;
 
-/// <summary>
-/// The activations one training forward pass keeps for its backward pass, layer by layer, and the generator of
-/// its LoRA dropout masks. Inference passes keep none and reuse one set of buffers across layers.
-/// </summary>
-public sealed class DecoderPass(TokenBatch batch, Random? dropout = null)
-{
-    public TokenBatch Batch { get; } = batch;
-    public Random? Dropout { get; } = dropout;
-    internal List<LayerActivations> Layers { get; } = new();
-    internal Tensor? FinalInput { get; set; }
-    internal Tensor? FinalRstd { get; set; }
-}
-
 /// <summary>Intermediate tensors of one decoder layer (see <see cref="QwenModel"/> for the math).</summary>
-internal sealed class LayerActivations
+internal sealed class QwenLayerActivations
 {
-    public LayerActivations(IKernels k, int tokens, ModelConfig c, long probsLength, bool training)
+    public QwenLayerActivations(IKernels k, int tokens, ModelConfig c, long probsLength, bool training)
     {
         Tokens = tokens;
         ProbsLength = probsLength;

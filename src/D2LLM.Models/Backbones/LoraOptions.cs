@@ -1,4 +1,4 @@
-namespace D2LLM.Models.Qwen;
+namespace D2LLM.Models;
 
 /// <summary>LoRA settings: rank r, scale α/r, dropout on the adapter's input, and which projections get one.</summary>
 public sealed class LoraOptions
