@@ -1,6 +1,8 @@
 using System.CommandLine;
 using D2LLM.Cli;
 using D2LLM.Cli.Commands;
+using D2LLM.Cli.Commands.Bench;
+using D2LLM.Cli.Commands.Distill;
 using D2LLM.Cli.Commands.Eval;
 
 var root = new RootCommand("d2llm: distil local Qwen LLMs into fast retrieval students, and run them.");

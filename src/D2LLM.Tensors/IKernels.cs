@@ -1,5 +1,3 @@
-using D2LLM.Tensors.Kernels;
-
 namespace D2LLM.Tensors;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using D2LLM.Cli.Commands;
 using D2LLM.Data;
 using D2LLM.Models.Tests;
 
@@ -10,9 +9,9 @@ public class CommandInputTests
     [Fact]
     public void PeakRss_IsReadWhateverThePaddingBeforeTheNumber()
     {
-        Assert.Equal(1000, BenchCommand.PeakRssMegabytes(new[] { "VmPeak:\t 2000000 kB", "VmHWM:\t 1024000 kB" }));
-        Assert.Equal(9765, BenchCommand.PeakRssMegabytes(new[] { "VmHWM:\t10000000 kB" })); // past ~9.5 GiB the tab is all there is
-        Assert.Equal(-1, BenchCommand.PeakRssMegabytes(new[] { "Name:\td2llm" }));
+        Assert.Equal(1000, D2LLM.Cli.Commands.Bench.PeakRss.Megabytes(new[] { "VmPeak:\t 2000000 kB", "VmHWM:\t 1024000 kB" }));
+        Assert.Equal(9765, D2LLM.Cli.Commands.Bench.PeakRss.Megabytes(new[] { "VmHWM:\t10000000 kB" })); // past ~9.5 GiB the tab is all there is
+        Assert.Equal(-1, D2LLM.Cli.Commands.Bench.PeakRss.Megabytes(new[] { "Name:\td2llm" }));
     }
 
     [Fact]

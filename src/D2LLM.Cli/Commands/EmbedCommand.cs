@@ -27,18 +27,8 @@ internal static class EmbedCommand
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var mode = r.GetValue(pooling) switch
-            {
-                "last" => PoolingMode.Last,
-                "mean" => PoolingMode.Mean,
-                var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
-            };
-            bool control = r.GetValue(special) switch
-            {
-                null or "control" => true,
-                "text" => false,
-                var other => throw new ArgumentException($"--special-tokens: unknown reading '{other}' (control, text)"),
-            };
+            var mode = FlagChoice.Pooling(r.GetValue(pooling)!);
+            bool control = FlagChoice.Parse("--special-tokens", "reading", r.GetValue(special) ?? "control", ("control", true), ("text", false));
             if (ModelFolder.EmbeddingKindOf(r.GetValue(model)!) is ModelFolderKind.Student)
             {
                 if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: a student folder reads special-token strings as text (as the embedding generator does); drop the option");

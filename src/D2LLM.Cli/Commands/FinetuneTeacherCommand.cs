@@ -54,12 +54,7 @@ internal static class FinetuneTeacherCommand
             var judge = new TeacherModel(model, prompt.Resolve(r, r.GetValue(teacher)!));
             var options = new TeacherTuningOptions
             {
-                Mode = r.GetValue(mode) switch
-                {
-                    "lora" => TeacherTuningMode.Lora,
-                    "full" => TeacherTuningMode.Full,
-                    var other => throw new ArgumentException($"--mode: unknown mode '{other}' (lora, full)"),
-                },
+                Mode = FlagChoice.Parse("--mode", "mode", r.GetValue(mode)!, ("lora", TeacherTuningMode.Lora), ("full", TeacherTuningMode.Full)),
                 LearningRate = r.GetValue(lr), BatchSize = r.GetValue(batch), Epochs = r.GetValue(epochs), LoraRank = r.GetValue(rank),
                 Budget = r.GetValue(budget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
                 CheckpointInterval = TimeSpan.FromMinutes(Math.Max(0, r.GetValue(checkpointMinutes))),

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using D2LLM.Data;
 using D2LLM.Mining;
-using D2LLM.Models;
 
 namespace D2LLM.Cli.Commands;
 
@@ -26,13 +25,8 @@ internal static class MineCommand
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var task = RetrievalTask.Load(r.GetValue(data)!);
-            var queries = r.GetValue(split) switch
-            {
-                "train" => task.Train,
-                "test" => task.Test,
-                var other => throw new ArgumentException($"--split: unknown split '{other}' (train, test)"),
-            };
-            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, r.GetValue(pooling) == "last" ? PoolingMode.Last : PoolingMode.Mean) : null;
+            var queries = FlagChoice.Parse("--split", "split", r.GetValue(split)!, ("train", task.Train), ("test", task.Test));
+            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, FlagChoice.Pooling(r.GetValue(pooling)!)) : null;
             ICandidateSource source = new Bm25Candidates(task.Corpus, r.GetValue(k1), r.GetValue(b));
             if (encoder is not null) ProgressDisplay.Run("embedding the corpus (texts)", report => source = DenseCandidates.Build(encoder, task.Corpus, report));
 

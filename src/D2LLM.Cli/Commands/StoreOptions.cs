@@ -33,10 +33,5 @@ internal sealed class StoreOptions
     /// <summary>The embedding model: a student folder (PMA embeddings), or a plain model with --pooling.</summary>
     public D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) => D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r));
 
-    public PoolingMode PoolingOf(ParseResult r) => r.GetValue(Pooling) switch
-    {
-        "last" => PoolingMode.Last,
-        "mean" => PoolingMode.Mean,
-        var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
-    };
+    public PoolingMode PoolingOf(ParseResult r) => FlagChoice.Pooling(r.GetValue(Pooling)!);
 }

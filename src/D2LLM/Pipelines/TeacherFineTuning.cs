@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using D2LLM.Data;
 using D2LLM.Evaluation;
-using D2LLM.Models;
 using D2LLM.Teacher;
 
 namespace D2LLM.Pipelines;

@@ -1,11 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using D2LLM.Data;
 using D2LLM.Evaluation;
 using D2LLM.Models;
 using D2LLM.Teacher;
-using Spectre.Console;
 
 namespace D2LLM.Cli.Commands.Eval;
 
@@ -47,24 +44,15 @@ internal static class EvalCommand
         {
             string dataPath = r.GetValue(data)!;
             var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
-            using var evaluated = new EvaluatedModel(r.GetValue(model)!, r.GetValue(pooling) switch
-            {
-                "last" => PoolingMode.Last,
-                "mean" => PoolingMode.Mean,
-                var other => throw new ArgumentException($"--pooling: unknown mode '{other}' (last, mean)"),
-            });
+            using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)!));
             string? teacherDir = r.GetValue(teacher);
             using var teacherModel = teacherDir is null ? null : Backbones.LoadDecoder(teacherDir);
             var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));
             IReadOnlyDictionary<string, Dictionary<string, double>> columns;
             if (Directory.Exists(dataPath))
             {
-                bool dense = r.GetValue(firstStage) switch
-                {
-                    "bm25" => false,
-                    "dense" => !evaluated.IsBm25 ? true : throw new ArgumentException("--first-stage dense needs a neural --model (a student or a plain model folder), not bm25"),
-                    var other => throw new ArgumentException($"--first-stage: unknown stage '{other}' (bm25, dense)"),
-                };
+                bool dense = FlagChoice.Parse("--first-stage", "stage", r.GetValue(firstStage)!, ("bm25", false), ("dense", true));
+                if (dense && evaluated.IsBm25) throw new ArgumentException("--first-stage dense needs a neural --model (a student or a plain model folder), not bm25");
                 var report = PipelineDisplay.Run(progress => RetrievalEvaluation.Run(BeirDataset.Load(dataPath), r.GetValue(split)!, dense, r.GetValue(depth), evaluated, judge, progress));
                 result["queries"] = report.Queries;
                 if (report.SpearmanVsTeacher is { } spearman) result["spearman_vs_teacher"] = Math.Round(spearman, 5);
@@ -74,13 +62,8 @@ internal static class EvalCommand
             else if (PairFile.Recognises(dataPath))
             {
                 var pairs = PairFile.Read(dataPath, r.GetValue(split)!).Take(r.GetValue(limit)).ToList();
-                var pairTask = r.GetValue(task) switch
-                {
-                    "auto" => Detected(pairs, dataPath),
-                    "classification" => PairTask.Classification,
-                    "sts" => PairTask.Sts,
-                    var other => throw new ArgumentException($"--pair-task: unknown task '{other}' (auto, classification, sts)"),
-                };
+                var pairTask = r.GetValue(task) == "auto" ? Detected(pairs, dataPath)
+                    : FlagChoice.Parse("--pair-task", "task", r.GetValue(task)!, ("classification", PairTask.Classification), ("sts", PairTask.Sts));
                 var report = PipelineDisplay.Run(progress => PairEvaluation.Run(pairs, dataPath, pairTask, evaluated, judge, progress));
                 result["task"] = report.Task;
                 result["pairs"] = report.Pairs;
@@ -91,18 +74,7 @@ internal static class EvalCommand
                 throw new FileNotFoundException($"{dataPath}: neither a BEIR folder nor a pair file (.tsv, .tsv.gz, .jsonl)");
             }
 
-            // The headline figures are the model's own: its reranking, else its dense retrieval, else BM25.
-            string headline = new[] { "model", "dense", "bm25" }.First(columns.ContainsKey);
-            foreach (var (key, value) in columns[headline]) result[key] = Math.Round(value, 5);
-            result["columns"] = columns.ToDictionary(c => c.Key, c => c.Value.ToDictionary(e => e.Key, e => Math.Round(e.Value, 5)));
-            var table = new Table().AddColumn("metric");
-            foreach (var column in columns.Keys) table.AddColumn(new TableColumn(column).RightAligned());
-            foreach (var metric in columns["bm25"].Keys)
-                table.AddRow(new[] { metric }.Concat(columns.Values.Select(c => c[metric].ToString("F4", CultureInfo.InvariantCulture))).ToArray());
-            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Write(table);
-            string json = JsonSerializer.Serialize(result);
-            if (r.GetValue(output) is { } path) OutputFile.WriteAllText(path, json);
-            Console.WriteLine(json);
+            EvalOutput.Print(result, columns, r.GetValue(output));
             return 0;
         }));
         return cmd;

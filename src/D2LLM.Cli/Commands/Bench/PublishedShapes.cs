@@ -1,6 +1,6 @@
 using D2LLM.Models;
 
-namespace D2LLM.Cli.Commands;
+namespace D2LLM.Cli.Commands.Bench;
 
 /// <summary>The published shapes benchmarks run at (docs/contracts.md), as configs for randomly initialised models.</summary>
 internal static class PublishedShapes

@@ -4,7 +4,7 @@ using System.Text.Json;
 using D2LLM.Storage.Embedded;
 using Microsoft.Extensions.VectorData;
 
-namespace D2LLM.Cli.Commands;
+namespace D2LLM.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>d2llm bench search --count 100000 --dim 896</c>: exact top-k search in the embedded store over random unit

@@ -1,14 +1,12 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using D2LLM.Models;
 using D2LLM.Models.Tokenization;
 using D2LLM.SemanticKernel;
 using D2LLM.Storage.Embedded;
 using D2LLM.Student;
-using Microsoft.Extensions.AI;
 
-namespace D2LLM.Cli.Commands;
+namespace D2LLM.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>d2llm bench rerank --config qwen2.5-0.5b --candidates 100</c>: the whole search path per query, as the library
@@ -53,39 +51,19 @@ internal static class BenchRerank
                 var reranked = MemoryPipeline.Open(store, "bench", counting, reranker, new RetrievalOptions<MemoryRecord> { Top = 10, Candidates = n });
                 await Fill(plain, r.GetValue(documents), shape.HiddenSize, cancellationToken);
                 var texts = Enumerable.Range(0, q + w).Select(i => $"what causes the failure of component {i} under a heavy load").ToList();
-                var (backbone, plainPath, plainBeyond, rerankedPath, rerankedBeyond, iem) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
-                int passes = 0;
-                for (int i = 0; i < q + w; i++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    await counting.GenerateAsync(new[] { texts[i] }, cancellationToken: cancellationToken);
-                    double backboneMs = clock.Elapsed.TotalMilliseconds;
-                    var (unreranked, unrerankedEmbedding, _) = await Timed(counting, () => plain.SearchAsync(texts[i], cancellationToken: cancellationToken));
-                    double rerankerBefore = reranker.Milliseconds;
-                    var (withIem, withIemEmbedding, embedded) = await Timed(counting, () => reranked.SearchAsync(texts[i], cancellationToken: cancellationToken));
-                    if (i < w) continue;
-                    backbone.Add(backboneMs);
-                    plainPath.Add(unreranked);
-                    plainBeyond.Add(unreranked - unrerankedEmbedding);
-                    rerankedPath.Add(withIem);
-                    rerankedBeyond.Add(withIem - withIemEmbedding);
-                    iem.Add(reranker.Milliseconds - rerankerBefore);
-                    passes += embedded;
-                }
-
-                double passesPerQuery = (double)passes / q;
-                Console.Error.WriteLine($"per query (medians of {q}): backbone pass {Median(backbone):F1} ms; search {Median(plainPath):F1} ms ({Median(plainBeyond):F2} ms beyond "
-                    + $"embedding the query); reranked search over {n} candidates {Median(rerankedPath):F1} ms ({passesPerQuery:F1} backbone passes, {Median(rerankedBeyond):F2} ms beyond them, of which the reranker {Median(iem):F2} ms)");
-                double? teacherMs = r.GetValue(teacher) is var shapeName && shapeName != "none" ? Teacher(shapeName!, n, r.GetValue(promptTokens)) : null;
-                if (teacherMs is { } t) Console.Error.WriteLine($"teacher ({shapeName}, {n} prompts of {r.GetValue(promptTokens)} tokens): {t:F0} ms per query");
+                var t = await RerankTimings.Measure(counting, plain, reranked, reranker, texts, w, cancellationToken);
+                Console.Error.WriteLine($"per query (medians of {q}): backbone pass {t.Backbone:F1} ms; search {t.Search:F1} ms ({t.SearchBeyond:F2} ms beyond "
+                    + $"embedding the query); reranked search over {n} candidates {t.Reranked:F1} ms ({t.PassesPerQuery:F1} backbone passes, {t.RerankedBeyond:F2} ms beyond them, of which the reranker {t.Reranker:F2} ms)");
+                double? teacherMs = r.GetValue(teacher) is var shapeName && shapeName != "none" ? TeacherTiming.Milliseconds(PublishedShapes.Get(shapeName!), n, r.GetValue(promptTokens)) : null;
+                if (teacherMs is { } ms) Console.Error.WriteLine($"teacher ({shapeName}, {n} prompts of {r.GetValue(promptTokens)} tokens): {ms:F0} ms per query");
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     benchmark = "rerank", config = r.GetValue(config), dim = shape.HiddenSize, documents = r.GetValue(documents), candidates = n, queries = q,
-                    backbone_ms = Math.Round(Median(backbone), 2), search_ms = Math.Round(Median(plainPath), 2), reranked_search_ms = Math.Round(Median(rerankedPath), 2),
-                    search_beyond_embedding_ms = Math.Round(Median(plainBeyond), 3), reranked_beyond_embedding_ms = Math.Round(Median(rerankedBeyond), 3),
-                    reranking_adds_ms = Math.Round(Median(rerankedBeyond) - Median(plainBeyond), 3), reranker_ms = Math.Round(Median(iem), 3), backbone_passes_per_query = passesPerQuery,
+                    backbone_ms = Math.Round(t.Backbone, 2), search_ms = Math.Round(t.Search, 2), reranked_search_ms = Math.Round(t.Reranked, 2),
+                    search_beyond_embedding_ms = Math.Round(t.SearchBeyond, 3), reranked_beyond_embedding_ms = Math.Round(t.RerankedBeyond, 3),
+                    reranking_adds_ms = Math.Round(t.RerankedBeyond - t.SearchBeyond, 3), reranker_ms = Math.Round(t.Reranker, 3), backbone_passes_per_query = t.PassesPerQuery,
                     teacher = shapeName, teacher_ms = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value, 1),
-                    speedup_vs_teacher = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / Median(rerankedPath), 1), threads = Environment.ProcessorCount,
+                    speedup_vs_teacher = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / t.Reranked, 1), threads = Environment.ProcessorCount,
                 }));
             }
             finally
@@ -111,67 +89,6 @@ internal static class BenchRerank
                 return new MemoryRecord { Key = MemoryRecord.KeyOf($"doc-{i}"), Id = $"doc-{i}", Text = $"document {i}", Embedding = v };
             }).ToList();
             await pipeline.Collection.UpsertAsync(records, cancellationToken);
-        }
-    }
-
-    /// <summary>A teacher of a published shape scoring <paramref name="count"/> prompts in one forward pass, in milliseconds.</summary>
-    private static double Teacher(string shapeName, int count, int promptTokens)
-    {
-        var shape = PublishedShapes.Get(shapeName);
-        using var model = Backbones.RandomDecoder(shape, seed: 1);
-        var rng = new Random(2);
-        var prompts = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, promptTokens).Select(_ => rng.Next(1000, 100000)).ToArray()).ToList();
-        var clock = Stopwatch.StartNew();
-        var batch = TokenBatch.Pack(prompts);
-        model.LastLogits(model.Forward(batch), batch, new[] { 9693, 2152 });
-        return clock.Elapsed.TotalMilliseconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    /// <summary>A search's wall time, the time it spent embedding, and the texts it embedded (backbone passes).</summary>
-    private static async Task<(double Ms, double EmbeddingMs, int Texts)> Timed(CountingEmbeddingGenerator counting, Func<Task> search)
-    {
-        var (texts, embedding) = (counting.Texts, counting.Milliseconds);
-        var clock = Stopwatch.StartNew();
-        await search();
-        return (clock.Elapsed.TotalMilliseconds, counting.Milliseconds - embedding, counting.Texts - texts);
-    }
-
-    /// <summary>The time spent inside a reranker.</summary>
-    private sealed class TimedReranker(IReranker inner) : IReranker
-    {
-        public double Milliseconds { get; private set; }
-
-        public async Task<IReadOnlyList<RetrievalChunk>> RerankAsync(string query, IReadOnlyList<RetrievalChunk> chunks, RerankOptions? options = null,
-            CancellationToken cancellationToken = default)
-        {
-            var clock = Stopwatch.StartNew();
-            var result = await inner.RerankAsync(query, chunks, options, cancellationToken);
-            Milliseconds += clock.Elapsed.TotalMilliseconds;
-            return result;
-        }
-    }
-
-    /// <summary>Counts the texts that go through the backbone, and the time spent on them.</summary>
-    private sealed class CountingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner) : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
-    {
-        public int Texts { get; private set; }
-        public double Milliseconds { get; private set; }
-
-        public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
-            CancellationToken cancellationToken = default)
-        {
-            var list = values.ToList();
-            var clock = Stopwatch.StartNew();
-            var result = await base.GenerateAsync(list, options, cancellationToken);
-            Texts += list.Count;
-            Milliseconds += clock.Elapsed.TotalMilliseconds;
-            return result;
         }
     }
 }

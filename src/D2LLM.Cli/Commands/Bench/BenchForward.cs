@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using D2LLM.Models;
+
+namespace D2LLM.Cli.Commands.Bench;
+
+/// <summary><c>d2llm bench forward</c>: a decoder of a published shape (random bf16 weights): tokens/s and peak RSS.</summary>
+internal static class BenchForward
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "published shape: qwen2.5-0.5b | qwen3-0.6b", DefaultValueFactory = _ => "qwen2.5-0.5b" };
+        var batch = new Option<int>("--batch") { Description = "texts per forward pass", DefaultValueFactory = _ => 8 };
+        var length = new Option<int>("--length") { Description = "tokens per text", DefaultValueFactory = _ => 128 };
+        var runs = new Option<int>("--runs") { Description = "timed runs; the best is reported", DefaultValueFactory = _ => 5 };
+        var cmd = new Command("forward", "Final hidden states of a randomly initialised decoder of a published shape (bf16 weights): tokens/s and peak RSS.")
+        {
+            config, batch, length, runs,
+        };
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            string name = r.GetValue(config)!;
+            var shape = PublishedShapes.Get(name);
+            int b = r.GetValue(batch), l = r.GetValue(length);
+            Console.Error.WriteLine($"forward {name}: drawing random bf16 weights ...");
+            using var model = Backbones.RandomDecoder(shape, seed: 1);
+            Console.Error.WriteLine($"forward {name}: weights ready, peak RSS so far {PeakRss.Megabytes()} MB");
+            var rng = new Random(7);
+            var texts = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, l).Select(_ => rng.Next(shape.VocabSize)).ToArray()).ToList();
+            var tokens = TokenBatch.Pack(texts);
+            model.Forward(tokens);
+            double best = double.MaxValue;
+            for (int run = 0; run < Math.Max(1, r.GetValue(runs)); run++)
+            {
+                var sw = Stopwatch.StartNew();
+                model.Forward(tokens);
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+                Console.Error.WriteLine($"forward {name} {b}x{l}: run {run + 1}: {b * l / sw.Elapsed.TotalSeconds:F1} tokens/s");
+            }
+
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                benchmark = "forward", config = name, batch = b, length = l,
+                tokens_per_s = Math.Round(b * l / best, 1), peak_rss_mb = PeakRss.Megabytes(),
+            }));
+            return 0;
+        }));
+        return cmd;
+    }
+}
