@@ -17,6 +17,7 @@ root.Subcommands.Add(TeacherScoreCommand.Create());
 root.Subcommands.Add(MineCommand.Create());
 root.Subcommands.Add(FinetuneTeacherCommand.Create());
 root.Subcommands.Add(PullCommand.Create());
+root.Subcommands.Add(ImportOnnxCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(IndexCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());

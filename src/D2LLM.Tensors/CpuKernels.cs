@@ -1,4 +1,5 @@
 using D2LLM.Tensors.Kernels;
+using D2LLM.Tensors.Threading;
 
 namespace D2LLM.Tensors;
 
@@ -81,6 +82,11 @@ public sealed class CpuKernels : IKernels
         Kernels.LayerNorm.Backward(dy.Span, x.Span, w.Span<float>(), mean.Span, rstd.Span, dx is null ? default : dx.Span,
             dw is null ? default : dw.Span, db is null ? default : db.Span, x.Length / dim, dim);
 
+    public void Gelu(Tensor x, Tensor y) => InParts(x.Length, (start, n) => Kernels.Gelu.Forward(x.Span.Slice(start, n), y.Span.Slice(start, n)));
+
+    public void GeluBackward(Tensor x, Tensor dy, Tensor dx) =>
+        InParts(x.Length, (start, n) => Kernels.Gelu.Backward(x.Span.Slice(start, n), dy.Span.Slice(start, n), dx.Span.Slice(start, n)));
+
     public void Relu(Tensor x, Tensor y) => Kernels.Relu.Forward(x.Span, y.Span);
 
     public void ReluBackward(Tensor x, Tensor dy, Tensor dx) => Kernels.Relu.Backward(x.Span, dy.Span, dx.Span);
@@ -131,4 +137,16 @@ public sealed class CpuKernels : IKernels
     public void Dropout(Tensor x, Tensor y, byte[] keep, float p, Random rng) => Kernels.Dropout.Forward(x.Span, y.Span, keep, p, rng);
 
     public void DropoutBackward(Tensor dy, byte[] keep, float p, Tensor dx) => Kernels.Dropout.Backward(dy.Span, keep, p, dx.Span);
+
+    /// <summary>An elementwise kernel over [0, length) in contiguous parts on the worker pool (one part when short).</summary>
+    private static void InParts(int length, Action<int, int> body)
+    {
+        int parts = Math.Clamp(length / 16384, 1, WorkerPool.Shared.Size);
+        int per = (length + parts - 1) / parts;
+        WorkerPool.Shared.Run(parts, p =>
+        {
+            int start = p * per, n = Math.Min(per, length - start);
+            if (n > 0) body(start, n);
+        });
+    }
 }

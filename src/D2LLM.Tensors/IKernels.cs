@@ -42,6 +42,12 @@ public interface IKernels
 
     void LayerNormBackward(Tensor dy, Tensor x, Weight w, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dw, Tensor? db, int dim);
 
+    /// <summary>GELU, exact (erf) form; y may alias x.</summary>
+    void Gelu(Tensor x, Tensor y);
+
+    /// <summary>dx += dy ⊙ gelu'(x).</summary>
+    void GeluBackward(Tensor x, Tensor dy, Tensor dx);
+
     void Relu(Tensor x, Tensor y);
 
     void ReluBackward(Tensor x, Tensor dy, Tensor dx);

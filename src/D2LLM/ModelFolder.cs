@@ -24,11 +24,12 @@ public static class ModelFolder
     }
 
     /// <summary>
-    /// An embedding model for the folder, which disposing it releases: a student (PMA embeddings), or a decoder whose
-    /// states are pooled by <paramref name="pooling"/>. A cross-encoder has no embeddings and is refused.
+    /// An embedding model for the folder, which disposing it releases: a student (PMA embeddings), or a plain model whose
+    /// states are pooled by <paramref name="pooling"/>, else as the folder declares (<see cref="PooledEncoder.ForFolder"/>).
+    /// A cross-encoder has no embeddings and is refused.
     /// </summary>
-    public static IDenseEncoder OpenEncoder(string directory, PoolingMode pooling = PoolingMode.Mean) =>
-        EmbeddingKindOf(directory) == ModelFolderKind.Student ? StudentModel.Load(directory) : new PooledEncoder(Backbones.Load(directory), pooling, ownsModel: true);
+    public static IDenseEncoder OpenEncoder(string directory, PoolingMode? pooling = null) =>
+        EmbeddingKindOf(directory) == ModelFolderKind.Student ? StudentModel.Load(directory) : PooledEncoder.ForFolder(Backbones.Load(directory), pooling);
 
     /// <summary>The kind of a folder asked for embeddings: a student or a decoder; a cross-encoder (which has none) is an error naming it.</summary>
     public static ModelFolderKind EmbeddingKindOf(string directory) => KindOf(directory) switch

@@ -12,7 +12,7 @@ internal static class EmbedCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var pooling = new Option<string>("--pooling") { Description = "last | mean over the text's final-normed hidden states", DefaultValueFactory = _ => "last" };
+        var pooling = new Option<string?>("--pooling") { Description = "last | mean | cls over the text's final hidden states (default: last for a decoder; an encoder folder's declared pooling)" };
         var input = CommonOptions.Input();
         var output = CommonOptions.Output();
         var batchTokens = CommonOptions.BatchTokens();
@@ -27,12 +27,13 @@ internal static class EmbedCommand
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var mode = FlagChoice.Pooling(r.GetValue(pooling)!);
+            var mode = FlagChoice.Pooling(r.GetValue(pooling));
             bool control = FlagChoice.Parse("--special-tokens", "reading", r.GetValue(special) ?? "control", ("control", true), ("text", false));
-            if (ModelFolder.EmbeddingKindOf(r.GetValue(model)!) is ModelFolderKind.Student)
+            if (ModelFolder.EmbeddingKindOf(r.GetValue(model)!) is ModelFolderKind.Student || Backbones.IsEncoder(r.GetValue(model)!))
             {
-                if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: a student folder reads special-token strings as text (as the embedding generator does); drop the option");
-                return EmbedWithStudent(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
+                if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: student and encoder folders read special-token strings as text (as the embedding generator does); drop the option");
+                using var encoder = ModelFolder.OpenEncoder(r.GetValue(model)!, mode);
+                return EmbedWithEncoder(encoder, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
             }
 
             using var backboneModel = Backbones.Load(r.GetValue(model)!);
@@ -42,7 +43,7 @@ internal static class EmbedCommand
             foreach (var batch in TokenBudget.Batches(texts, t => t.Ids.Length, r.GetValue(batchTokens)))
             {
                 var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());
-                var pooled = backboneModel.Pool(backboneModel.Forward(tokens), tokens, mode);
+                var pooled = backboneModel.Pool(backboneModel.Forward(tokens), tokens, mode ?? PoolingMode.Last);
                 for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = pooled.AsSpan(b * backboneModel.HiddenSize, backboneModel.HiddenSize).ToArray() });
                 foreach (var (line, ids) in batch.Where(t => control && t.Ids.Any(backboneModel.SpecialTokenIds.Contains)))
                     (withControl, firstControl) = (withControl + 1, firstControl ?? $"{lines.Source}:{line}");
@@ -58,10 +59,9 @@ internal static class EmbedCommand
         return cmd;
     }
 
-    /// <summary>A student folder embeds with its own pooling (PMA); --pooling does not apply.</summary>
-    private static int EmbedWithStudent(string folder, string? input, string? output, int batchTokens)
+    /// <summary>A student folder embeds with its own pooling (PMA; --pooling does not apply), an encoder folder as it declares (or --pooling).</summary>
+    private static int EmbedWithEncoder(IDenseEncoder student, string? input, string? output, int batchTokens)
     {
-        using var student = StudentModel.Load(folder);
         using var lines = new JsonLines(input, output);
         var truncated = new LongTextWarning("text");
         var texts = lines.Read().Select(l =>

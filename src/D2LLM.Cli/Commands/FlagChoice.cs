@@ -13,6 +13,7 @@ internal static class FlagChoice
         throw new ArgumentException($"{flag}: unknown {noun} '{given}' ({string.Join(", ", choices.Select(c => c.Name))})");
     }
 
-    /// <summary>--pooling of a plain model: last | mean.</summary>
-    public static PoolingMode Pooling(string given) => Parse("--pooling", "mode", given, ("last", PoolingMode.Last), ("mean", PoolingMode.Mean));
+    /// <summary>--pooling of a plain model: last | mean | cls; not given (null): as the model's folder declares.</summary>
+    public static PoolingMode? Pooling(string? given) =>
+        given is null ? null : Parse("--pooling", "mode", given, ("last", PoolingMode.Last), ("mean", PoolingMode.Mean), ("cls", PoolingMode.First));
 }

@@ -19,14 +19,14 @@ internal static class MineCommand
         var k1 = new Option<double>("--k1") { Description = "BM25 k1", DefaultValueFactory = _ => 0.9 };
         var b = new Option<double>("--b") { Description = "BM25 b", DefaultValueFactory = _ => 0.4 };
         var dense = new Option<string?>("--dense") { Description = "mine densely with this student or plain model folder instead of BM25" };
-        var pooling = new Option<string>("--pooling") { Description = "last | mean, for a plain --dense model", DefaultValueFactory = _ => "mean" };
+        var pooling = new Option<string?>("--pooling") { Description = "last | mean | cls, for a plain --dense model (default: what its folder declares, else mean)" };
         var output = CommonOptions.Output();
         var cmd = new Command("mine", "Hard-negative candidates per judged query (BM25 or dense; positives removed), as JSON Lines.") { data, split, top, k1, b, dense, pooling, output };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var task = RetrievalTask.Load(r.GetValue(data)!);
             var queries = FlagChoice.Parse("--split", "split", r.GetValue(split)!, ("train", task.Train), ("test", task.Test));
-            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, FlagChoice.Pooling(r.GetValue(pooling)!)) : null;
+            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, FlagChoice.Pooling(r.GetValue(pooling))) : null;
             ICandidateSource source = new Bm25Candidates(task.Corpus, r.GetValue(k1), r.GetValue(b));
             if (encoder is not null) ProgressDisplay.Run("embedding the corpus (texts)", report => source = DenseCandidates.Build(encoder, task.Corpus, report));
 

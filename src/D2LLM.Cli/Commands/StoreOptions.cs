@@ -13,7 +13,7 @@ internal sealed class StoreOptions
     public Option<string?> ApiKey { get; } = new("--api-key") { Description = "Qdrant api-key (default: QDRANT_API_KEY)" };
     public Option<double> Timeout { get; } = new("--timeout") { Description = "seconds a Qdrant call may take before it counts as failed (and is retried)", DefaultValueFactory = _ => 30 };
     public Option<string> Model { get; } = CommonOptions.Model();
-    public Option<string> Pooling { get; } = new("--pooling") { Description = "last | mean, for a plain model", DefaultValueFactory = _ => "mean" };
+    public Option<string?> Pooling { get; } = new("--pooling") { Description = "last | mean | cls, for a plain model (default: what its folder declares, else mean)" };
 
     public void AddTo(Command command)
     {
@@ -33,5 +33,5 @@ internal sealed class StoreOptions
     /// <summary>The embedding model: a student folder (PMA embeddings), or a plain model with --pooling.</summary>
     public D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) => D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r));
 
-    public PoolingMode PoolingOf(ParseResult r) => FlagChoice.Pooling(r.GetValue(Pooling)!);
+    public PoolingMode? PoolingOf(ParseResult r) => FlagChoice.Pooling(r.GetValue(Pooling));
 }

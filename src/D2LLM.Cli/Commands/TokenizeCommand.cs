@@ -1,4 +1,5 @@
 using System.CommandLine;
+using D2LLM.Models;
 using D2LLM.Models.Tokenization;
 
 namespace D2LLM.Cli.Commands;
@@ -17,10 +18,21 @@ internal static class TokenizeCommand
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            var tokenizer = ByteLevelBpeTokenizer.Load(r.GetValue(model)!);
+            // A BERT folder (vocab.txt) tokenizes with WordPiece; every other folder with its tokenizer.json.
+            Func<string, int[]> encode;
+            if (Backbones.IsEncoder(r.GetValue(model)!))
+            {
+                var wordPiece = WordPieceTokenizer.Load(r.GetValue(model)!);
+                encode = text => wordPiece.Encode(text, allowSpecialTokens: true);
+            }
+            else
+            {
+                var bpe = ByteLevelBpeTokenizer.Load(r.GetValue(model)!);
+                encode = text => bpe.Encode(text);
+            }
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             foreach (var (line, json) in lines.Read())
-                lines.Write(new { ids = tokenizer.Encode(lines.RequireString(json, line, "text")) });
+                lines.Write(new { ids = encode(lines.RequireString(json, line, "text")) });
             lines.Complete();
             return 0;
         }));

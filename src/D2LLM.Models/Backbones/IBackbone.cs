@@ -46,6 +46,12 @@ public interface IBackbone : IDisposable
     int[] EncodeUntrusted(string text, int maxTokens);
 
     /// <summary>
+    /// A text encoded by <see cref="EncodeUntrusted"/> cut to <paramref name="maxTokens"/>, keeping the markers the
+    /// architecture puts at a text's end (an encoder's [SEP]).
+    /// </summary>
+    int[] Truncate(int[] ids, int maxTokens);
+
+    /// <summary>
     /// One sequence of a query and a passage, already tokenized, as the architecture joins a pair: a decoder puts
     /// <paramref name="separator"/> between them and its end of text after; an encoder follows its own pair template.
     /// </summary>

@@ -8,4 +8,7 @@ public enum PoolingMode
 
     /// <summary>The mean over the text's tokens.</summary>
     Mean,
+
+    /// <summary>The first token's state (an encoder's [CLS]).</summary>
+    First,
 }

@@ -17,10 +17,8 @@ namespace D2LLM.Models.Qwen;
 public sealed class QwenModel : IDecoder
 {
     private readonly Checkpoint? _checkpoint;
-    private readonly Dictionary<(int Layer, LoraTarget Target), LoraAdapter> _lora = new();
 
-    // Full fine-tuning: each trainable weight (a float32 view of a Parameter) mapped to its Parameter.
-    private readonly Dictionary<Weight, Parameter> _trainable = new(ReferenceEqualityComparer.Instance);
+    private readonly TrainableProjections _training;
 
     // One inference workspace kept between calls: repeated batches of one size allocate nothing large. Taken
     // with an atomic exchange, so a concurrent caller simply allocates its own.
@@ -35,6 +33,7 @@ public sealed class QwenModel : IDecoder
         Kernels = kernels;
         _checkpoint = checkpoint;
         Directory = directory;
+        _training = new TrainableProjections(kernels);
         Rotary = new Rotary(config.HeadDim, Math.Max(config.MaxPositions, 1), config.RopeTheta);
     }
 
@@ -51,7 +50,7 @@ public sealed class QwenModel : IDecoder
     public bool IsCausal => true;
     public IReadOnlyList<int> EosTokenIds => Config.EosTokenIds;
     public int VocabSize => Weights.LmHead.Rows;
-    public bool HasLora => _lora.Count > 0;
+    public bool HasLora => _training.HasLora;
     public IReadOnlySet<int> SpecialTokenIds => _specialTokenIds ??= Tokenizer?.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet() ?? new HashSet<int>();
     public long ParameterCount => Weights.Named().Sum(n => (long)n.Weight.Length);
     public long WeightBytes => Weights.Named().Sum(n => (long)n.Weight.Bytes().Length);
@@ -82,22 +81,12 @@ public sealed class QwenModel : IDecoder
         new(config, weights, tokenizer, kernels ?? CpuKernels.Instance, null, null);
 
     /// <summary>Attaches fresh LoRA adapters (B = 0) to the chosen projections of every layer.</summary>
-    public void AddLora(LoraOptions options, int seed)
-    {
-        var rng = new Random(seed);
-        for (int i = 0; i < LayerCount; i++)
-        {
-            foreach (var target in options.Targets)
-            {
-                var w = Weights.Layers[i].Projection(target);
-                _lora[(i, target)] = new LoraAdapter($"model.layers.{i}.{ProjectionName(target)}", w.Columns, w.Rows, options, rng);
-            }
-        }
-    }
+    public void AddLora(LoraOptions options, int seed) =>
+        _training.AddLora(LayerCount, options, seed, (i, target) => (Weights.Layers[i].Projection(target), $"model.layers.{i}.{ProjectionName(target)}"));
 
-    public IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter> Lora => _lora;
+    public IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter> Lora => _training.Lora;
 
-    public IEnumerable<Parameter> LoraParameters() => _lora.OrderBy(e => e.Key).SelectMany(e => new[] { e.Value.A, e.Value.B });
+    public IEnumerable<Parameter> LoraParameters() => _training.LoraParameters();
 
     /// <summary>
     /// Full fine-tuning: every layer tensor and the final norm become float32 parameters that <see cref="Backward"/>
@@ -108,24 +97,19 @@ public sealed class QwenModel : IDecoder
     /// </summary>
     public IReadOnlyList<Parameter> MakeTrainable(bool includeEmbedding = false)
     {
-        if (_trainable.Count > 0) throw new InvalidOperationException("the model is already trainable");
+        _training.EnsureFrozen();
         var parameters = new List<Parameter>();
         Weights = Weights.With((name, w) =>
         {
             bool embedding = name == "model.embed_tokens.weight";
             if ((embedding && !includeEmbedding) || name == "lm_head.weight") return w;
-            var p = new Parameter(name, w.Shape, weightDecay: w.Shape.Length == 2 && !embedding);
-            for (int r = 0; r < w.Rows; r++) w.ReadRow(r, p.Value.AsSpan(r * w.Columns, w.Columns));
-            var view = p.AsWeight();
-            _trainable[view] = p;
-            parameters.Add(p);
-            return view;
+            return _training.MakeTrainable(name, w, weightDecay: w.Shape.Length == 2 && !embedding, parameters);
         });
         return parameters;
     }
 
     /// <summary>The parameters of full fine-tuning, in checkpoint order (empty unless <see cref="MakeTrainable"/> ran).</summary>
-    public IEnumerable<Parameter> TrainableParameters() => Weights.Named().Where(n => _trainable.ContainsKey(n.Weight)).Select(n => _trainable[n.Weight]);
+    public IEnumerable<Parameter> TrainableParameters() => _training.TrainableParameters(Weights.Named());
 
     /// <summary>The module path of a projection, as in Hugging Face checkpoints (self_attn.q_proj, mlp.down_proj, …).</summary>
     public static string ProjectionName(LoraTarget target) => target switch
@@ -293,14 +277,8 @@ public sealed class QwenModel : IDecoder
         return (keys, values);
     }
 
-    private void Project(int layer, LoraTarget target, Tensor input, Weight w, Weight? bias, Tensor output, QwenLayerActivations a, Random? dropout)
-    {
-        Kernels.Linear(input, w, bias, output);
-        if (!_lora.TryGetValue((layer, target), out var adapter)) return;
-        LoraAdapter.Cache? cache = null;
-        if (a.XIn is not null) a.Lora[target] = cache = new LoraAdapter.Cache();
-        adapter.Forward(Kernels, input, output, dropout, cache);
-    }
+    private void Project(int layer, LoraTarget target, Tensor input, Weight w, Weight? bias, Tensor output, QwenLayerActivations a, Random? dropout) =>
+        _training.Project(layer, target, input, w, bias, output, a.XIn is null ? null : a.Lora, dropout);
 
     /// <summary>
     /// Back-propagates dL/d(output) of <see cref="Forward(TokenBatch, BackbonePass?)"/> through the decoder, adding into the LoRA gradients
@@ -364,23 +342,13 @@ public sealed class QwenModel : IDecoder
         return dx;
     }
 
-    private void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Weight? bias, Tensor dInput, QwenLayerActivations a)
-    {
-        Kernels.LinearBackward(dy, input, w, dInput, GradOf(w), GradOf(bias));
-        if (_lora.TryGetValue((layer, target), out var adapter)) adapter.Backward(Kernels, dy, a.Lora[target], dInput);
-    }
+    private void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Weight? bias, Tensor dInput, QwenLayerActivations a) =>
+        _training.ProjectBackward(layer, target, dy, input, w, bias, dInput, a.Lora);
 
-    private Tensor? GradOf(Weight? w) => w is not null && _trainable.TryGetValue(w, out var p) ? p.GradTensor() : null;
+    private Tensor? GradOf(Weight? w) => _training.GradOf(w);
 
     /// <summary>One vector per text: [texts, hidden].</summary>
-    public float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode)
-    {
-        var host = Host(hidden);
-        var result = new float[batch.Count * HiddenSize];
-        if (mode == PoolingMode.Last) Pooling.LastForward(host, batch.Starts, result, HiddenSize);
-        else Pooling.MeanForward(host, batch.Starts, result, HiddenSize);
-        return result;
-    }
+    public float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode) => PooledStates.Of(Kernels, hidden, batch, mode, HiddenSize);
 
     /// <summary>
     /// Next-token logits at each text's last position for the given token ids only: [texts, ids]. Only those rows
@@ -414,6 +382,8 @@ public sealed class QwenModel : IDecoder
         Kernels.CopyTo(t, host);
         return host;
     }
+
+    public int[] Truncate(int[] ids, int maxTokens) => ids.Length <= maxTokens ? ids : ids[..maxTokens];
 
     /// <summary>Query, separator, passage, end of text (the first end-of-text id of the config, else the id of a newline).</summary>
     public int[] EncodePair(int[] query, int[] passage, string separator)

@@ -41,17 +41,7 @@ public sealed class QwenWeights
     /// A content digest of every tensor (name, dtype, shape, bytes; XxHash128, hex): what keys results a model produced,
     /// so that weights changed in place are noticed even when the folder's name is not.
     /// </summary>
-    public string Digest()
-    {
-        var hash = new System.IO.Hashing.XxHash128();
-        foreach (var (name, w) in Named())
-        {
-            hash.Append(System.Text.Encoding.UTF8.GetBytes($"{name}|{w.DType}|{string.Join(',', w.Shape)}|"));
-            hash.Append(w.Bytes());
-        }
-
-        return Convert.ToHexStringLower(hash.GetCurrentHash());
-    }
+    public string Digest() => WeightDigest.Of(Named());
 
     /// <summary>A copy in which each tensor is replaced by <paramref name="map"/>(its name, itself); ties are kept.</summary>
     public QwenWeights With(Func<string, Weight, Weight> map)

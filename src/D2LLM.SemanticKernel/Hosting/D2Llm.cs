@@ -12,8 +12,8 @@ namespace D2LLM.SemanticKernel;
 /// <summary>Opens the library's pieces from folders and locations: what the DI extensions, the CLI and the examples use.</summary>
 public static class D2Llm
 {
-    /// <summary>An embedding generator over a student folder, or a plain model folder pooled last/mean; it owns (disposes) the model.</summary>
-    public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean) =>
+    /// <summary>An embedding generator over a student folder, or a plain model folder (pooled as given, else as it declares); it owns (disposes) the model.</summary>
+    public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode? pooling = null) =>
         ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
             ? FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true)
             : FromModel(Backbones.Load(modelDirectory), options, pooling);
@@ -22,13 +22,16 @@ public static class D2Llm
     public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>
         new(student, options, ownsModel ? student : null);
 
-    /// <summary>An embedding generator over a loaded backbone, pooled last or mean; with <paramref name="ownsModel"/>, disposed with the generator.</summary>
-    public static D2LlmEmbeddingGenerator FromModel(IBackbone model, D2LlmEmbeddingOptions? options = null, PoolingMode pooling = PoolingMode.Mean, bool ownsModel = true)
+    /// <summary>
+    /// An embedding generator over a loaded backbone, pooled as <paramref name="pooling"/> says, else as its folder declares,
+    /// else by the mean; with <paramref name="ownsModel"/>, disposed with the generator.
+    /// </summary>
+    public static D2LlmEmbeddingGenerator FromModel(IBackbone model, D2LlmEmbeddingOptions? options = null, PoolingMode? pooling = null, bool ownsModel = true)
     {
         int? end = options?.AppendEndOfText == true
             ? model.Encode("<|endoftext|>") is [int id] ? id : throw new ArgumentException("AppendEndOfText: the tokenizer has no <|endoftext|> token")
             : null;
-        var encoder = new PooledEncoder(model, pooling, endToken: end);
+        var encoder = PooledEncoder.ForFolder(model, pooling, ownsModel: false, endToken: end);
         return new D2LlmEmbeddingGenerator(encoder, options, ownsModel ? model : null);
     }
 

@@ -12,7 +12,7 @@ namespace D2LLM.SemanticKernel;
 public static class KernelBuilderExtensions
 {
     public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddD2LlmEmbeddingGenerator(this IKernelBuilder builder, string modelDirectory,
-        Action<D2LlmEmbeddingOptions>? configure = null, PoolingMode pooling = PoolingMode.Mean) =>
+        Action<D2LlmEmbeddingOptions>? configure = null, PoolingMode? pooling = null) =>
         builder.Services.AddD2LlmEmbeddingGenerator(modelDirectory, configure, pooling);
 
     public static IKernelBuilder AddD2LlmReranker(this IKernelBuilder builder, string modelDirectory)

@@ -17,6 +17,9 @@ internal sealed class LoadedModels : IDisposable
 
     public IDecoder Decoder(string directory) => Get(directory, d => Backbones.LoadDecoder(d));
 
+    /// <summary>A plain model for embeddings: an encoder, or the decoder the chat client shares.</summary>
+    public IBackbone Backbone(string directory) => Backbones.IsEncoder(directory) ? Get(directory, d => Backbones.Load(d)) : Decoder(directory);
+
     public CrossEncoderModel CrossEncoder(string directory) => Get(directory, CrossEncoderModel.Load);
 
     public void Dispose()

@@ -15,14 +15,14 @@ namespace D2LLM.SemanticKernel;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// The embedding generator over a student folder (or a plain Qwen folder with <paramref name="pooling"/>), as
+    /// The embedding generator over a student folder (or a plain model folder, pooled by <paramref name="pooling"/> or as it declares), as
     /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>, as the non-generic <c>IEmbeddingGenerator</c> (which
     /// VectorData stores look up), and as query and passage views keyed <see cref="D2LlmServiceKeys.QueryEmbeddings"/> /
     /// <see cref="D2LlmServiceKeys.PassageEmbeddings"/>. Returns M.E.AI's builder: chain <c>.UseLogging()</c>,
     /// <c>.UseOpenTelemetry()</c>, <c>.UseDistributedCache()</c>.
     /// </summary>
     public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddD2LlmEmbeddingGenerator(this IServiceCollection services, string modelDirectory,
-        Action<D2LlmEmbeddingOptions>? configure = null, PoolingMode pooling = PoolingMode.Mean)
+        Action<D2LlmEmbeddingOptions>? configure = null, PoolingMode? pooling = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = new D2LlmEmbeddingOptions();
@@ -33,7 +33,7 @@ public static class ServiceCollectionExtensions
             var models = sp.GetRequiredService<LoadedModels>();
             return ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
                 ? D2Llm.FromStudent(models.Student(modelDirectory), options)
-                : D2Llm.FromModel(models.Decoder(modelDirectory), options, pooling, ownsModel: false);
+                : D2Llm.FromModel(models.Backbone(modelDirectory), options, pooling, ownsModel: false);
         });
         services.TryAddSingleton<IEmbeddingGenerator>(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(D2LlmServiceKeys.QueryEmbeddings,

@@ -8,7 +8,7 @@ namespace D2LLM.Evaluation;
 
 /// <summary>
 /// The model under evaluation, whatever its kind: <c>bm25</c> (no neural model), a student folder (PMA embeddings,
-/// IEM scores), a cross-encoder folder (pair scores only) or a plain Qwen folder (pooled states, cosine). Gives an
+/// IEM scores), a cross-encoder folder (pair scores only) or a plain model folder (a Qwen decoder or a BERT-family encoder: pooled states, cosine). Gives an
 /// encoder for dense retrieval and scorers for reranking and for pairs.
 /// </summary>
 public sealed class EvaluatedModel : IDisposable
@@ -17,8 +17,8 @@ public sealed class EvaluatedModel : IDisposable
     private readonly CrossEncoderModel? _crossEncoder;
 
     /// <param name="name"><c>bm25</c>, or a model folder</param>
-    /// <param name="pooling">how a plain model's states are pooled</param>
-    public EvaluatedModel(string name, PoolingMode pooling = PoolingMode.Mean)
+    /// <param name="pooling">how a plain model's states are pooled (null: as its folder declares, else mean)</param>
+    public EvaluatedModel(string name, PoolingMode? pooling = null)
     {
         Name = name;
         if (name == "bm25") return;
@@ -32,7 +32,7 @@ public sealed class EvaluatedModel : IDisposable
                 Encoder = _student;
                 break;
             default:
-                Encoder = new PooledEncoder(Backbones.Load(name), pooling, ownsModel: true);
+                Encoder = PooledEncoder.ForFolder(Backbones.Load(name), pooling);
                 break;
         }
     }

@@ -40,7 +40,7 @@ public static class RetrievalEvaluation
         {
             var encoder = model.Encoder ?? throw new ArgumentException("a dense first stage needs a model with embeddings (a student or a plain model folder)", nameof(dense));
             var index = DenseIndex.Build(encoder, texts, progress: PipelineStages.Counter(progress, "embedding the corpus (documents)"));
-            candidates = qrels.Keys.ToDictionary(q => q, q => index.Search(encoder.Embed(new[] { dataset.Queries[q] }), retrieved));
+            candidates = qrels.Keys.ToDictionary(q => q, q => index.Search(encoder.EmbedQueries(new[] { dataset.Queries[q] }), retrieved));
             columns["dense"] = RetrievalMetrics.Compute(qrels, Ids(dataset, candidates));
         }
 

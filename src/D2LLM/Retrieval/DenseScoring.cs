@@ -8,9 +8,10 @@ public static class DenseScoring
     /// <summary>The cosine of the query's embedding with each candidate's; all embedded in one call.</summary>
     public static double[] Cosines(this IDenseEncoder encoder, string query, IReadOnlyList<string> candidates)
     {
-        var vectors = encoder.Embed(candidates.Prepend(query).ToList());
+        var queryVector = encoder.EmbedQueries(new[] { query });
+        var vectors = encoder.Embed(candidates);
         int d = encoder.Dimensions;
         return Enumerable.Range(0, candidates.Count)
-            .Select(i => (double)TensorPrimitives.CosineSimilarity(vectors.AsSpan(0, d), vectors.AsSpan((i + 1) * d, d))).ToArray();
+            .Select(i => (double)TensorPrimitives.CosineSimilarity(queryVector, vectors.AsSpan(i * d, d))).ToArray();
     }
 }

@@ -20,4 +20,7 @@ public interface IDenseEncoder : IDisposable
 
     /// <summary>Embeddings [texts, dimensions], row by row. Texts are untrusted (no special tokens) and truncated.</summary>
     float[] Embed(IReadOnlyList<string> texts);
+
+    /// <summary>Embeddings of search queries: as <see cref="Embed"/>, with the prompt a model expects on queries (none by default).</summary>
+    float[] EmbedQueries(IReadOnlyList<string> queries) => Embed(queries);
 }

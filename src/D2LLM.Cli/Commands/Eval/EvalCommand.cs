@@ -22,7 +22,7 @@ internal static class EvalCommand
         var output = new Option<string?>("--output") { Description = "JSON file for the metrics" };
         var teacher = new Option<string?>("--teacher") { Description = "teacher folder: also evaluate its reranking and the agreement with it" };
         var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-asym");
-        var pooling = new Option<string>("--pooling") { Description = "last | mean, for a plain model", DefaultValueFactory = _ => "mean" };
+        var pooling = new Option<string?>("--pooling") { Description = "last | mean | cls, for a plain model (default: what its folder declares, else mean)" };
         var depth = new Option<int>("--depth") { Description = "first-stage candidates reranked per query", DefaultValueFactory = _ => 100 };
         var firstStage = new Option<string>("--first-stage") { Description = "bm25 | dense (exact cosine search over the model's embeddings of the corpus)", DefaultValueFactory = _ => "bm25" };
         var limit = new Option<int>("--limit") { Description = "evaluate at most this many pairs (pair files)", DefaultValueFactory = _ => int.MaxValue };
@@ -44,7 +44,7 @@ internal static class EvalCommand
         {
             string dataPath = r.GetValue(data)!;
             var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
-            using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)!));
+            using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)));
             string? teacherDir = r.GetValue(teacher);
             using var teacherModel = teacherDir is null ? null : Backbones.LoadDecoder(teacherDir);
             var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));

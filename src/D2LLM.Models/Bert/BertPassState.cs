@@ -1,0 +1,13 @@
+using D2LLM.Tensors;
+
+namespace D2LLM.Models.Bert;
+
+/// <summary>What a training forward pass of <see cref="BertModel"/> keeps for its backward pass.</summary>
+internal sealed class BertPassState
+{
+    public List<BertLayerActivations> Layers { get; } = new();
+    public required Tensor EmbeddingSum { get; init; }
+    public required Tensor EmbeddingMean { get; init; }
+    public required Tensor EmbeddingRstd { get; init; }
+    public required int[] TokenTypes { get; init; }
+}
