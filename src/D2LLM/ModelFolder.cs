@@ -6,8 +6,8 @@ using D2LLM.Student;
 namespace D2LLM;
 
 /// <summary>
-/// The one place that tells what kind of model a folder holds and opens it: a student, a cross-encoder or a Hugging
-/// Face decoder, and a one-line error naming the folder for anything else.
+/// The one place that tells what kind of model a folder holds and opens it: a student, a cross-encoder, or a Hugging
+/// Face decoder or encoder, and a one-line error naming the folder for anything else.
 /// </summary>
 public static class ModelFolder
 {
@@ -18,7 +18,7 @@ public static class ModelFolder
             throw new DirectoryNotFoundException(File.Exists(directory) ? $"{directory}: a file, not a model folder" : $"{directory}: model folder not found");
         if (File.Exists(Path.Combine(directory, StudentConfig.FileName))) return ModelFolderKind.Student;
         if (File.Exists(Path.Combine(directory, CrossEncoderConfig.FileName))) return ModelFolderKind.CrossEncoder;
-        if (File.Exists(Path.Combine(directory, "config.json"))) return ModelFolderKind.Decoder;
+        if (File.Exists(Path.Combine(directory, "config.json"))) return Backbones.IsEncoder(directory) ? ModelFolderKind.Encoder : ModelFolderKind.Decoder;
         throw new InvalidDataException($"{directory}: not a model folder (no {StudentConfig.FileName} of a student, {CrossEncoderConfig.FileName} of a cross-encoder, "
             + "or config.json of a Hugging Face model)");
     }

@@ -55,25 +55,6 @@ public sealed class BertGradientTests
         model.EncodePair(model.EncodeUntrusted("pair of texts", 32), model.EncodeUntrusted("the encoder", 32), ""),
     });
 
-    private static double GradientError(IBackbone model, IReadOnlyList<Parameter> parameters, Random rng, int perParameter, Func<Random, int>? pick = null)
-    {
-        foreach (var p in parameters) p.ZeroGrad();
-        var batch = Batch(model);
-        var r = new float[batch.Tokens * model.HiddenSize];
-        for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
-        double Loss()
-        {
-            var y = new float[batch.Tokens * model.HiddenSize];
-            model.Kernels.CopyTo(model.Forward(batch), y);
-            double s = 0;
-            for (int i = 0; i < y.Length; i++) s += (double)r[i] * y[i];
-            return s;
-        }
-
-        var pass = new BackbonePass(batch);
-        model.Forward(batch, pass);
-        model.Backward(pass, Tensor.Wrap(r, batch.Tokens, model.HiddenSize));
-        var probes = parameters.SelectMany(p => Enumerable.Range(0, perParameter).Select(_ => (p, pick?.Invoke(rng) ?? rng.Next(p.Length)))).ToList();
-        return FiniteDifferences.RelativeError(probes, Loss);
-    }
+    private static double GradientError(IBackbone model, IReadOnlyList<Parameter> parameters, Random rng, int perParameter, Func<Random, int>? pick = null) =>
+        FiniteDifferences.OfBackbone(model, Batch(model), parameters, rng, perParameter, pick);
 }

@@ -1,3 +1,4 @@
+using D2LLM.Tensors;
 using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Models.Tests;
@@ -27,5 +28,30 @@ internal static class FiniteDifferences
 
         Assert.True(norm > 0, "every probed numeric gradient is zero");
         return Math.Sqrt(diff / norm);
+    }
+
+    /// <summary>
+    /// Relative error (norm-wise) of a backbone's analytic gradient of L = Σ r ⊙ Forward(batch), r random, against
+    /// central differences at a few random entries of each parameter (or the entries <paramref name="pick"/> chooses).
+    /// </summary>
+    public static double OfBackbone(IBackbone model, TokenBatch batch, IReadOnlyList<Parameter> parameters, Random rng, int perParameter, Func<Random, int>? pick = null)
+    {
+        foreach (var p in parameters) p.ZeroGrad();
+        var r = new float[batch.Tokens * model.HiddenSize];
+        for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
+        double Loss()
+        {
+            var y = new float[r.Length];
+            model.Kernels.CopyTo(model.Forward(batch), y);
+            double s = 0;
+            for (int i = 0; i < y.Length; i++) s += (double)r[i] * y[i];
+            return s;
+        }
+
+        var pass = new BackbonePass(batch);
+        model.Forward(batch, pass);
+        model.Backward(pass, Tensor.Wrap(r, batch.Tokens, model.HiddenSize));
+        var probes = parameters.SelectMany(p => Enumerable.Range(0, perParameter).Select(_ => (p, pick?.Invoke(rng) ?? rng.Next(p.Length)))).ToList();
+        return RelativeError(probes, Loss);
     }
 }

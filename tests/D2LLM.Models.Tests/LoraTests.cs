@@ -69,29 +69,8 @@ public class LoraTests
 
     private static TokenBatch Batch(QwenModel model) => TokenBatch.Pack(new[] { model.Encode("gradients flow"), model.Encode("穿过整个解码器") });
 
-    /// <summary>
-    /// Relative error (norm-wise) of the analytic gradient of L = Σ r ⊙ Forward(batch) against central differences,
-    /// at a few random entries of each parameter (or the entries <paramref name="pick"/> chooses).
-    /// </summary>
-    private static double GradientError(QwenModel model, IReadOnlyList<D2LLM.Tensors.Optim.Parameter> parameters, Random rng, int perParameter, Func<Random, int>? pick = null)
-    {
-        var batch = Batch(model);
-        var r = new float[batch.Tokens * model.HiddenSize];
-        for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
-        double Loss()
-        {
-            var y = model.Forward(batch).Data;
-            double s = 0;
-            for (int i = 0; i < y.Length; i++) s += (double)r[i] * y[i];
-            return s;
-        }
-
-        var pass = new BackbonePass(batch);
-        model.Forward(batch, pass);
-        model.Backward(pass, Tensor.Wrap(r, batch.Tokens, model.HiddenSize));
-        var probes = parameters.SelectMany(p => Enumerable.Range(0, perParameter).Select(_ => (p, pick?.Invoke(rng) ?? rng.Next(p.Length)))).ToList();
-        return FiniteDifferences.RelativeError(probes, Loss);
-    }
+    private static double GradientError(QwenModel model, IReadOnlyList<D2LLM.Tensors.Optim.Parameter> parameters, Random rng, int perParameter, Func<Random, int>? pick = null) =>
+        FiniteDifferences.OfBackbone(model, Batch(model), parameters, rng, perParameter, pick);
 
     [Fact]
     public void Merge_FoldsTheAdapterIntoTheWeight()

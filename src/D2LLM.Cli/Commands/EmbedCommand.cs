@@ -29,7 +29,7 @@ internal static class EmbedCommand
         {
             var mode = FlagChoice.Pooling(r.GetValue(pooling));
             bool control = FlagChoice.Parse("--special-tokens", "reading", r.GetValue(special) ?? "control", ("control", true), ("text", false));
-            if (ModelFolder.EmbeddingKindOf(r.GetValue(model)!) is ModelFolderKind.Student || Backbones.IsEncoder(r.GetValue(model)!))
+            if (ModelFolder.EmbeddingKindOf(r.GetValue(model)!) is ModelFolderKind.Student or ModelFolderKind.Encoder)
             {
                 if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: student and encoder folders read special-token strings as text (as the embedding generator does); drop the option");
                 using var encoder = ModelFolder.OpenEncoder(r.GetValue(model)!, mode);

@@ -21,6 +21,10 @@ public sealed class BertModel : IBackbone
     private readonly Checkpoint? _checkpoint;
     private readonly TrainableProjections _training;
 
+    // One inference workspace kept between calls (taken with an atomic exchange; a concurrent caller allocates its
+    // own): fresh arrays of this size cost more in page faults than the layers cost to run.
+    private BertLayerActivations? _spare;
+
     private BertModel(BertConfig config, BertWeights weights, WordPieceTokenizer tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
     {
         Config = config;
@@ -142,7 +146,14 @@ public sealed class BertModel : IBackbone
 
         k.LayerNorm(state?.EmbeddingSum ?? x, Weights.EmbeddingNorm, Weights.EmbeddingNormBias, x, state?.EmbeddingMean, state?.EmbeddingRstd, h, eps);
         long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads);
-        BertLayerActivations? shared = pass is null ? new BertLayerActivations(k, batch.Tokens, Config, probsLength, training: false) : null;
+        BertLayerActivations? shared = null;
+        if (pass is null)
+        {
+            shared = Interlocked.Exchange(ref _spare, null);
+            if (shared is null || shared.Tokens != batch.Tokens || shared.ProbsLength != probsLength)
+                shared = new BertLayerActivations(k, batch.Tokens, Config, probsLength, training: false);
+        }
+
         for (int i = 0; i < LayerCount; i++)
         {
             var a = shared ?? new BertLayerActivations(k, batch.Tokens, Config, probsLength, training: true);
@@ -150,6 +161,7 @@ public sealed class BertModel : IBackbone
             state?.Layers.Add(a);
         }
 
+        if (shared is not null) Volatile.Write(ref _spare, shared);
         return x;
     }
 

@@ -46,7 +46,7 @@ public sealed class OnnxGraph
 
             return new OnnxGraph(initializers, nodes);
         }
-        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or OverflowException)
         {
             throw new InvalidDataException($"{source}: not a readable ONNX model ({e.Message})");
         }

@@ -2,7 +2,8 @@ namespace D2LLM.Models.Onnx;
 
 /// <summary>
 /// The protobuf wire format, read-only and just enough for ONNX files: a message is a run of (field number, wire type,
-/// value) records; varints, 64-bit, length-delimited and 32-bit values (groups are refused).
+/// value) records; varints, 64-bit, length-delimited and 32-bit values (groups are refused). Malformed bytes throw
+/// <see cref="FormatException"/>; the caller names the file.
 /// </summary>
 internal static class ProtobufReader
 {
@@ -23,12 +24,12 @@ internal static class ProtobufReader
                 case 1: yield return new Field(number, wire, BitConverter.ToUInt64(data, p), p, 8); p += 8; break;
                 case 2:
                     int n = checked((int)Varint(data, ref p));
-                    if (n < 0 || p + n > end) throw new InvalidDataException($"a length-delimited field runs past its message (field {number})");
+                    if (n < 0 || p + n > end) throw new FormatException($"a length-delimited field runs past its message (field {number})");
                     yield return new Field(number, wire, 0, p, n);
                     p += n;
                     break;
                 case 5: yield return new Field(number, wire, BitConverter.ToUInt32(data, p), p, 4); p += 4; break;
-                default: throw new InvalidDataException($"unsupported protobuf wire type {wire} (field {number})");
+                default: throw new FormatException($"unsupported protobuf wire type {wire} (field {number})");
             }
         }
     }
@@ -53,12 +54,12 @@ internal static class ProtobufReader
         ulong value = 0;
         for (int shift = 0; shift < 64; shift += 7)
         {
-            if (p >= data.Length) throw new InvalidDataException("a varint runs past the end of the file (truncated?)");
+            if (p >= data.Length) throw new FormatException("a varint runs past the end of the file (truncated?)");
             byte b = data[p++];
             value |= (ulong)(b & 0x7f) << shift;
             if (b < 0x80) return value;
         }
 
-        throw new InvalidDataException("a varint longer than 10 bytes");
+        throw new FormatException("a varint longer than 10 bytes");
     }
 }

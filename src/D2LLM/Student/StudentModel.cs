@@ -78,7 +78,7 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
     /// <summary>Embeddings [texts, dimensions] of tokenized texts, each cut to max_tokens.</summary>
     public float[] EmbedTokens(IReadOnlyList<int[]> texts)
     {
-        var batch = TokenBatch.Pack(texts.Select(ids => ids.Length > Config.MaxTokens ? ids[..Config.MaxTokens] : ids).ToList());
+        var batch = TokenBatch.Pack(texts.Select(ids => Backbone.Truncate(ids, Config.MaxTokens)).ToList());
         var hidden = Backbone.Forward(batch);
         var host = new float[hidden.Length];
         Backbone.Kernels.CopyTo(hidden, host);
