@@ -44,5 +44,14 @@ public sealed class WordPieceTests : IDisposable
     public void AWordOver100Characters_IsUnknown() =>
         Assert.Equal(new[] { 1 }, _tokenizer.Encode(string.Concat(Enumerable.Repeat("un", 51)), allowSpecialTokens: false));
 
+    [Fact]
+    public void ACasedVocabulary_KeepsCaseAndAccents()
+    {
+        File.WriteAllText(Path.Combine(_dir, "tokenizer_config.json"), "{\"do_lower_case\": false}");
+        File.AppendAllLines(Path.Combine(_dir, "vocab.txt"), ["Café"]);
+        var cased = WordPieceTokenizer.Load(_dir);
+        Assert.Equal(new[] { Vocab.Length, 17, 1 }, cased.Encode("Café cafe CAFE", allowSpecialTokens: false)); // "CAFE" is not in a cased vocabulary
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

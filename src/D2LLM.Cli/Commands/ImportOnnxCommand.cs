@@ -18,6 +18,7 @@ internal static class ImportOnnxCommand
         var pooling = new Option<string>("--pooling") { Description = "the model's sentence pooling: mean | cls", DefaultValueFactory = _ => "mean" };
         var queryPrompt = new Option<string?>("--query-prompt") { Description = "the prefix the model expects on queries (arctic-embed: \"Represent this sentence for searching relevant passages: \")" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "the window the model was trained with (all-MiniLM-L6-v2: 256)", DefaultValueFactory = _ => 512 };
+        var cased = new Option<bool>("--cased") { Description = "the vocabulary is cased (no lower-casing or accent stripping; e.g. bert-base-cased)" };
         var output = new Option<string>("--out") { Description = "folder to write", Required = true };
         var force = CommonOptions.Force();
         var cmd = new Command("import-onnx", """
@@ -26,7 +27,7 @@ internal static class ImportOnnxCommand
             weights are found by tracing each bias's MatMul in the graph.
             """)
         {
-            onnx, vocab, assembly, pooling, maxTokens, queryPrompt, output, force,
+            onnx, vocab, assembly, pooling, maxTokens, queryPrompt, cased, output, force,
         };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
@@ -36,7 +37,7 @@ internal static class ImportOnnxCommand
                 : (File.ReadAllBytes(r.GetValue(onnx) ?? throw new ArgumentException("give --onnx and --vocab, or --assembly")), r.GetValue(onnx)!,
                     File.ReadAllText(r.GetValue(vocab) ?? throw new ArgumentException("--onnx needs --vocab (the model's vocab.txt)")));
             using var claimed = OutputFolder.Claim(r.GetValue(output)!, "import-onnx", r.GetValue(force));
-            var config = OnnxBertImport.Write(model, source, vocabulary, r.GetValue(output)!, mode, r.GetValue(maxTokens), r.GetValue(queryPrompt));
+            var config = OnnxBertImport.Write(model, source, vocabulary, r.GetValue(output)!, mode, r.GetValue(maxTokens), r.GetValue(queryPrompt), lowerCase: !r.GetValue(cased));
             Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
             {
                 path = Path.GetFullPath(r.GetValue(output)!), layers = config.NumLayers, hidden = config.HiddenSize, heads = config.NumHeads, vocab = config.VocabSize,

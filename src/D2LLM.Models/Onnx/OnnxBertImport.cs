@@ -26,7 +26,9 @@ public static partial class OnnxBertImport
     /// <param name="pooling">the sentence-transformers pooling: <see cref="PoolingMode.Mean"/> or <see cref="PoolingMode.First"/> ([CLS])</param>
     /// <param name="maxTokens">the window the model was trained and evaluated with (sentence-transformers' max_seq_length)</param>
     /// <param name="queryPrompt">the prefix the model expects on queries (arctic-embed's), or none</param>
-    public static BertConfig Write(byte[] onnx, string source, string vocab, string outDir, PoolingMode pooling, int maxTokens = 512, string? queryPrompt = null)
+    /// <param name="lowerCase">whether the vocabulary is uncased (the graph does not say; most sentence encoders are)</param>
+    public static BertConfig Write(byte[] onnx, string source, string vocab, string outDir, PoolingMode pooling, int maxTokens = 512, string? queryPrompt = null,
+        bool lowerCase = true)
     {
         var graph = OnnxGraph.Read(onnx, source);
         var init = graph.Initializers;
@@ -67,7 +69,7 @@ public static partial class OnnxBertImport
         SafetensorsWriter.Write(Path.Combine(outDir, Checkpoint.SingleFile), entries, new Dictionary<string, string> { ["format"] = "pt" });
         WriteText(Path.Combine(outDir, "config.json"), config.ToJson());
         WriteText(Path.Combine(outDir, "vocab.txt"), vocab);
-        WriteText(Path.Combine(outDir, "tokenizer_config.json"), Json(new { do_lower_case = true, tokenizer_class = "BertTokenizer", model_max_length = config.MaxPositions }));
+        WriteText(Path.Combine(outDir, "tokenizer_config.json"), Json(new { do_lower_case = lowerCase, tokenizer_class = "BertTokenizer", model_max_length = config.MaxPositions }));
         WriteText(Path.Combine(outDir, "modules.json"), Json(new object[]
         {
             new { idx = 0, name = "0", path = "", type = "sentence_transformers.models.Transformer" },
