@@ -11,6 +11,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchGemm.Create());
         bench.Subcommands.Add(BenchForward.Create());
         bench.Subcommands.Add(BenchTokenizer.Create());
+        bench.Subcommands.Add(BenchEmbed.Create());
         bench.Subcommands.Add(BenchSearch.Create());
         bench.Subcommands.Add(BenchRerank.Create());
         return bench;
