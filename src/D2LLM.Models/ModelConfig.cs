@@ -34,15 +34,8 @@ public sealed record ModelConfig
     {
         if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return Parse(doc.RootElement, path);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
-        }
+        using var doc = JsonFile.Parse(path);
+        return Parse(doc.RootElement, path);
     }
 
     public static ModelConfig Parse(JsonElement root, string source = "config.json")

@@ -1,6 +1,5 @@
 using D2LLM.Models;
 using D2LLM.Models.Tests;
-using D2LLM.Tensors;
 using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Encoders.Tests;

@@ -53,5 +53,14 @@ public sealed class WordPieceTests : IDisposable
         Assert.Equal(new[] { Vocab.Length, 17, 1 }, cased.Encode("Café cafe CAFE", allowSpecialTokens: false)); // "CAFE" is not in a cased vocabulary
     }
 
+    [Fact]
+    public void ADamagedTokenizerConfig_IsAnErrorNamingIt()
+    {
+        string config = Path.Combine(_dir, "tokenizer_config.json");
+        File.WriteAllText(config, "{\"do_lower_case\": ");
+        var error = Assert.Throws<InvalidDataException>(() => WordPieceTokenizer.Load(_dir));
+        Assert.StartsWith($"{config}: not valid JSON", error.Message);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -1,5 +1,4 @@
 using D2LLM.Models.Qwen;
-using D2LLM.Tensors;
 
 namespace D2LLM.Models.Tests;
 

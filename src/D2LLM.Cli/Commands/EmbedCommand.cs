@@ -1,7 +1,6 @@
 using System.CommandLine;
 using D2LLM.Models;
 using D2LLM.Retrieval;
-using D2LLM.Student;
 using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;

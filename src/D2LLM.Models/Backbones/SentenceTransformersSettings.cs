@@ -15,7 +15,7 @@ public sealed record SentenceTransformersSettings(PoolingMode? Pooling, int? Max
         string poolingConfig = Path.Combine(directory, PoolingPath(directory), "config.json");
         if (File.Exists(poolingConfig))
         {
-            using var doc = Parse(poolingConfig);
+            using var doc = JsonFile.Parse(poolingConfig);
             pooling = Flag(doc, "pooling_mode_cls_token") ? PoolingMode.First : Flag(doc, "pooling_mode_mean_tokens") ? PoolingMode.Mean
                 : Flag(doc, "pooling_mode_lasttoken") ? PoolingMode.Last
                 : throw new InvalidDataException($"{poolingConfig}: a pooling mode other than cls, mean or last token is not supported");
@@ -25,7 +25,7 @@ public sealed record SentenceTransformersSettings(PoolingMode? Pooling, int? Max
         string bertConfig = Path.Combine(directory, "sentence_bert_config.json");
         if (File.Exists(bertConfig))
         {
-            using var doc = Parse(bertConfig);
+            using var doc = JsonFile.Parse(bertConfig);
             if (doc.RootElement.TryGetProperty("max_seq_length", out var m) && m.TryGetInt32(out int n) && n > 0) maxTokens = n;
         }
 
@@ -33,7 +33,7 @@ public sealed record SentenceTransformersSettings(PoolingMode? Pooling, int? Max
         string prompts = Path.Combine(directory, "config_sentence_transformers.json");
         if (File.Exists(prompts))
         {
-            using var doc = Parse(prompts);
+            using var doc = JsonFile.Parse(prompts);
             if (doc.RootElement.TryGetProperty("prompts", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("query", out var q)
                 && q.ValueKind == JsonValueKind.String && q.GetString() is { Length: > 0 } text)
                 queryPrompt = text;
@@ -47,7 +47,7 @@ public sealed record SentenceTransformersSettings(PoolingMode? Pooling, int? Max
     {
         string modules = Path.Combine(directory, "modules.json");
         if (!File.Exists(modules)) return "1_Pooling";
-        using var doc = Parse(modules);
+        using var doc = JsonFile.Parse(modules);
         return doc.RootElement.ValueKind == JsonValueKind.Array
             ? doc.RootElement.EnumerateArray().Where(m => m.TryGetProperty("type", out var t) && t.GetString()?.EndsWith(".Pooling", StringComparison.Ordinal) == true)
                 .Select(m => m.TryGetProperty("path", out var p) ? p.GetString() : null).FirstOrDefault() ?? "1_Pooling"
@@ -56,15 +56,4 @@ public sealed record SentenceTransformersSettings(PoolingMode? Pooling, int? Max
 
     private static bool Flag(JsonDocument doc, string name) => doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 
-    private static JsonDocument Parse(string path)
-    {
-        try
-        {
-            return JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
-        }
-    }
 }

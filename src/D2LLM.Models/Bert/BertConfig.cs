@@ -22,7 +22,7 @@ public sealed record BertConfig
     {
         string path = Path.Combine(directory, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        using var doc = JsonFile.Parse(path);
         var reader = new ConfigFields(doc.RootElement, path);
         if (reader.OptionalString("model_type") != "bert") throw new InvalidDataException($"{path}: model_type '{reader.OptionalString("model_type")}' is not bert");
         string act = reader.OptionalString("hidden_act") ?? "gelu";

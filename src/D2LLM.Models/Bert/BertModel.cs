@@ -271,13 +271,14 @@ public sealed class BertModel : IBackbone
     private int[] TokenTypes(TokenBatch batch)
     {
         var types = new int[batch.Tokens];
+        if (Config.TypeVocabSize < 2) return types;
         for (int b = 0; b < batch.Count; b++)
         {
             int sep = Array.IndexOf(batch.Ids, Tokenizer.SepId, batch.Starts[b], batch.Length(b));
             for (int t = sep < 0 ? batch.Starts[b + 1] : sep + 1; t < batch.Starts[b + 1]; t++) types[t] = 1;
         }
 
-        return Config.TypeVocabSize > 1 ? types : new int[batch.Tokens];
+        return types;
     }
 
     public void Dispose() => _checkpoint?.Dispose();

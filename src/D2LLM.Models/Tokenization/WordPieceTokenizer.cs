@@ -62,7 +62,7 @@ public sealed class WordPieceTokenizer
         string config = Path.Combine(directory, "tokenizer_config.json");
         if (File.Exists(config))
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(config));
+            using var doc = JsonFile.Parse(config);
             if (doc.RootElement.TryGetProperty("do_lower_case", out var l) && l.ValueKind is JsonValueKind.True or JsonValueKind.False) lower = l.GetBoolean();
             if (doc.RootElement.TryGetProperty("strip_accents", out var a) && a.ValueKind is JsonValueKind.True or JsonValueKind.False) stripAccents = a.GetBoolean();
         }
