@@ -109,9 +109,17 @@ public sealed class CpuKernels : IKernels
     public void RopeBackward(Rotary rotary, Tensor dy, Tensor dx, ReadOnlySpan<int> positions, int heads) =>
         Table(rotary).Backward(dy.Span, dx.Span, positions, heads);
 
-    public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads,
+    public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor? probs, ReadOnlySpan<int> starts, int qHeads,
         int kvHeads, int headDim, bool causal, ReadOnlySpan<int> kvStarts = default) =>
-        Kernels.Attention.Forward(q.Span, k.Span, v.Span, output.Span, probs.Span, starts, qHeads, kvHeads, headDim, causal, kvStarts: kvStarts);
+        Kernels.Attention.Forward(q.Span, k.Span, v.Span, output.Span, probs is null ? default : probs.Span, starts, qHeads, kvHeads, headDim, causal, kvStarts: kvStarts);
+
+    public void MeanRows(Tensor x, ReadOnlySpan<int> starts, Span<float> y) => Pooling.MeanForward(x.Span, starts, y, x.Dim(-1));
+
+    public void GatherRows(Tensor x, ReadOnlySpan<int> rows, Span<float> y)
+    {
+        int dim = x.Dim(-1);
+        for (int i = 0; i < rows.Length; i++) x.Span.Slice(rows[i] * dim, dim).CopyTo(y.Slice(i * dim, dim));
+    }
 
     public void CopyRows(Tensor source, int sourceRow, Tensor destination, int destinationRow, int rows)
     {

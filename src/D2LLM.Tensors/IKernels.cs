@@ -70,10 +70,17 @@ public interface IKernels
 
     /// <summary>
     /// Causal or full grouped-query attention over packed sequences; with <paramref name="kvStarts"/>, each sequence's
-    /// queries are the last positions of a longer key/value sequence (cached prefix + new tokens).
+    /// queries are the last positions of a longer key/value sequence (cached prefix + new tokens). The attention
+    /// probabilities are kept in <paramref name="probs"/> for <see cref="AttentionBackward"/>; inference passes null.
     /// </summary>
-    void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim,
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor output, Tensor? probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim,
         bool causal, ReadOnlySpan<int> kvStarts = default);
+
+    /// <summary>y[b] = the mean of x's rows [starts[b], starts[b+1]), into host memory (mean pooling).</summary>
+    void MeanRows(Tensor x, ReadOnlySpan<int> starts, Span<float> y);
+
+    /// <summary>y[i] = x[rows[i]], into host memory (first- or last-token pooling).</summary>
+    void GatherRows(Tensor x, ReadOnlySpan<int> rows, Span<float> y);
 
     /// <summary>Copies <paramref name="rows"/> rows (of the last axis' width) between tensors.</summary>
     void CopyRows(Tensor source, int sourceRow, Tensor destination, int destinationRow, int rows);

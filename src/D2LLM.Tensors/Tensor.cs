@@ -9,21 +9,32 @@ public sealed class Tensor
     }
 
     public Tensor(float[] data, params int[] shape)
+        : this(data, shape, view: false)
     {
-        if (ElementCount(shape) != data.Length)
-            throw new ArgumentException($"shape [{string.Join(", ", shape)}] needs {ElementCount(shape)} values, got {data.Length}");
+    }
+
+    private Tensor(float[] data, int[] shape, bool view)
+    {
+        long count = ElementCount(shape);
+        if (view ? count > data.Length : count != data.Length)
+            throw new ArgumentException($"shape [{string.Join(", ", shape)}] needs {count} values, got {data.Length}");
         Data = data;
         Shape = shape.ToArray();
+        Length = (int)count;
     }
 
     /// <summary>A tensor over an existing array (a parameter's values or gradient) without copying.</summary>
     public static Tensor Wrap(float[] data, params int[] shape) => new(data, shape);
 
+    /// <summary>A tensor over the first values of a buffer that may be longer (a reused workspace, see <see cref="TensorArena"/>).</summary>
+    public static Tensor View(float[] buffer, params int[] shape) => new(buffer, shape, view: true);
+
+    /// <summary>The backing array: longer than <see cref="Length"/> for a <see cref="View"/>.</summary>
     public float[] Data { get; }
     public int[] Shape { get; }
     public int Rank => Shape.Length;
-    public int Length => Data.Length;
-    public Span<float> Span => Data;
+    public int Length { get; }
+    public Span<float> Span => Data.AsSpan(0, Length);
 
     public int Dim(int axis) => Shape[axis < 0 ? Shape.Length + axis : axis];
 

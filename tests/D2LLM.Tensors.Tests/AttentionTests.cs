@@ -52,6 +52,10 @@ public class AttentionTests
         var probs = new float[Attention.ProbsLength(starts, qHeads)];
         Attention.Forward(q, k, v, output, probs, starts, qHeads, kvHeads, d, causal, mask);
         AssertForward(Ref(D(q), D(k), D(v)), output, "output");
+        var unkept = new float[q.Length];
+        Attention.Forward(q, k, v, unkept, default, starts, qHeads, kvHeads, d, causal, mask);
+        Assert.Equal(output, unkept); // inference keeps no probabilities and computes the same
+        Assert.Throws<ArgumentException>(() => Attention.Backward(F(r), q, k, v, default, new float[q.Length], new float[k.Length], new float[v.Length], starts, qHeads, kvHeads, d));
 
         float[] dq = new float[q.Length], dk = new float[k.Length], dv = new float[v.Length];
         Attention.Backward(F(r), q, k, v, probs, dq, dk, dv, starts, qHeads, kvHeads, d);

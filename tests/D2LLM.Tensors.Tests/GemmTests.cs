@@ -109,6 +109,30 @@ public class GemmTests
         AssertPacksAgree(b.Select(x => (Half)x).ToArray(), ldb, nr, nc, kc);
     }
 
+    [Theory]
+    [InlineData(12, 12, 16)]
+    [InlineData(12, 29, 21)]
+    [InlineData(6, 17, 9)]
+    [InlineData(4, 7, 3)]
+    public unsafe void VectorTransposingPackOfA_EqualsScalarPack(int mr, int mc, int kc)
+    {
+        var rng = new Random(mr + mc + kc);
+        int lda = kc + 5;
+        var a = RandomArray(rng, (mc + 3) * lda);
+        int slivers = (mc + mr - 1) / mr;
+        var vector = new float[slivers * mr * kc];
+        var scalar = new float[vector.Length];
+        fixed (float* pa = a, pv = vector, ps = scalar)
+        {
+            GemmPacking.PackA(pa, lda, false, 3, mc, 2, kc, mr, pv, vector: true);
+            GemmPacking.PackA(pa, lda, false, 3, mc, 2, kc, mr, ps, vector: false);
+        }
+
+        Assert.Equal(scalar, vector);
+        Assert.Equal(a[(3 + mc - 1) * lda + 2 + kc - 1], scalar[(slivers - 1) * mr * kc + (kc - 1) * mr + (mc - 1) % mr]);
+        Assert.Equal(a[3 * lda + 2 + 1], vector[mr]);
+    }
+
     private static unsafe void AssertPacksAgree<TB>(TB[] b, int ldb, int nr, int nc, int kc) where TB : unmanaged
     {
         int slivers = (nc + nr - 1) / nr;

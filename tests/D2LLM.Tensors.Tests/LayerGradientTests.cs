@@ -159,7 +159,7 @@ public class LayerGradientTests
         for (int i = 0; i < x.Length; i++) if (Math.Abs(x[i]) < 0.05f) x[i] = 0.5f; // ReLU's kink is not differentiable
         double[] r = Random(rng, x.Length);
         Check("silu", Silu.Forward, Silu.Backward, v => v / (1 + Math.Exp(-v)));
-        Check("gelu", Gelu.Forward, Gelu.Backward, v => 0.5 * v * (1 + ErfByQuadrature(v / Math.Sqrt(2))));
+        Check("gelu", (v, y) => Gelu.Forward(v, y), Gelu.Backward, v => 0.5 * v * (1 + ErfByQuadrature(v / Math.Sqrt(2))));
         Check("relu", Relu.Forward, Relu.Backward, v => Math.Max(v, 0));
 
         void Check(string name, SpanAction forward, BackwardAction backward, Func<double, double> f)
@@ -172,6 +172,19 @@ public class LayerGradientTests
             backward(x, F(r), dx);
             AssertClose(Numeric(v => Dot(r, Ref(v)), D(x)), dx, name);
         }
+    }
+
+    [Fact]
+    public void Gelu_RegisterForm_EqualsSpanForm()
+    {
+        var rng = new Random(16);
+        float[] x = [.. F(Random(rng, 1003, 4)), 0f, -0f, 30f, -30f, 1e-20f, float.MaxValue / 4, float.MinValue / 4];
+        float[] fused = new float[x.Length], spans = new float[x.Length];
+        Gelu.Forward(x, fused, vector: true);
+        Gelu.Forward(x, spans, vector: false);
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(fused[i] - spans[i]) <= 1e-6 * Math.Max(1, Math.Abs(spans[i])), $"x = {x[i]}: {fused[i]} vs {spans[i]}");
+        Assert.Equal(0f, fused[^4]);
+        Assert.Equal(30f, fused[^5]);
     }
 
     /// <summary>erf(x) = 2/√π ∫₀ˣ e^(−t²) dt by Simpson's rule on 4,000 intervals: a reference independent of the kernel's fit.</summary>

@@ -42,7 +42,7 @@ internal static class EmbedCommand
             foreach (var batch in TokenBudget.Batches(texts, t => t.Ids.Length, r.GetValue(batchTokens)))
             {
                 var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());
-                var pooled = backboneModel.Pool(backboneModel.Forward(tokens), tokens, mode ?? PoolingMode.Last);
+                var pooled = backboneModel.Embed(tokens, mode ?? PoolingMode.Last);
                 for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = pooled.AsSpan(b * backboneModel.HiddenSize, backboneModel.HiddenSize).ToArray() });
                 foreach (var (line, ids) in batch.Where(t => control && t.Ids.Any(backboneModel.SpecialTokenIds.Contains)))
                     (withControl, firstControl) = (withControl + 1, firstControl ?? $"{lines.Source}:{line}");

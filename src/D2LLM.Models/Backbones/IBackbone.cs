@@ -88,6 +88,12 @@ public interface IBackbone : IDisposable
     float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode);
 
     /// <summary>
+    /// <see cref="Pool"/> of an inference <see cref="Forward"/> in one call: the hidden states stay in the model's
+    /// reused workspace instead of a fresh tensor per batch (what corpus embedding wants).
+    /// </summary>
+    float[] Embed(TokenBatch batch, PoolingMode mode);
+
+    /// <summary>
     /// Bytes a training forward keeps per token across the layers in use, for sequences of at most
     /// <paramref name="maxTokens"/> (attention probabilities grow with it): what sizes chunks to a memory budget.
     /// </summary>

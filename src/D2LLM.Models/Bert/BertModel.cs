@@ -21,9 +21,7 @@ public sealed class BertModel : IBackbone
     private readonly Checkpoint? _checkpoint;
     private readonly TrainableProjections _training;
 
-    // One inference workspace kept between calls (taken with an atomic exchange; a concurrent caller allocates its
-    // own): fresh arrays of this size cost more in page faults than the layers cost to run.
-    private BertLayerActivations? _spare;
+    private readonly SpareArena _workspace = new();
 
     private BertModel(BertConfig config, BertWeights weights, WordPieceTokenizer tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
     {
@@ -119,7 +117,14 @@ public sealed class BertModel : IBackbone
         return 4 * perLayer * LayerCount;
     }
 
-    public Tensor Forward(TokenBatch batch, BackbonePass? pass = null)
+    public Tensor Forward(TokenBatch batch, BackbonePass? pass = null) =>
+        pass is null ? _workspace.Use(arena => Compute(batch, null, arena, outputInArena: false)) : Compute(batch, pass, null, false);
+
+    public float[] Embed(TokenBatch batch, PoolingMode mode) =>
+        _workspace.Use(arena => Pool(Compute(batch, null, arena, outputInArena: true), batch, mode));
+
+    /// <summary>A training pass (own tensors, kept in <paramref name="pass"/>) or an inference pass in <paramref name="arena"/>.</summary>
+    private Tensor Compute(TokenBatch batch, BackbonePass? pass, TensorArena? arena, bool outputInArena)
     {
         var k = Kernels;
         int h = HiddenSize;
@@ -129,8 +134,8 @@ public sealed class BertModel : IBackbone
         var types = TokenTypes(batch);
 
         // x₀ = LN_e(word + position + type)
-        var x = k.Allocate(batch.Tokens, h);
-        var part = k.Allocate(batch.Tokens, h);
+        var x = outputInArena ? arena!.Take(batch.Tokens, h) : k.Allocate(batch.Tokens, h);
+        var part = arena?.Take(batch.Tokens, h) ?? k.Allocate(batch.Tokens, h);
         k.Embedding(batch.Ids, Weights.Word, x);
         k.Embedding(batch.Positions, Weights.Position, part);
         k.AddInPlace(x, part);
@@ -146,22 +151,14 @@ public sealed class BertModel : IBackbone
 
         k.LayerNorm(state?.EmbeddingSum ?? x, Weights.EmbeddingNorm, Weights.EmbeddingNormBias, x, state?.EmbeddingMean, state?.EmbeddingRstd, h, eps);
         long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads);
-        BertLayerActivations? shared = null;
-        if (pass is null)
-        {
-            shared = Interlocked.Exchange(ref _spare, null);
-            if (shared is null || shared.Tokens != batch.Tokens || shared.ProbsLength != probsLength)
-                shared = new BertLayerActivations(k, batch.Tokens, Config, probsLength, training: false);
-        }
-
+        var shared = arena is null ? null : new BertLayerActivations(arena, batch.Tokens, Config);
         for (int i = 0; i < LayerCount; i++)
         {
-            var a = shared ?? new BertLayerActivations(k, batch.Tokens, Config, probsLength, training: true);
+            var a = shared ?? new BertLayerActivations(k, batch.Tokens, Config, probsLength);
             LayerForward(i, x, batch, a, pass?.Dropout);
             state?.Layers.Add(a);
         }
 
-        if (shared is not null) Volatile.Write(ref _spare, shared);
         return x;
     }
 
@@ -245,7 +242,7 @@ public sealed class BertModel : IBackbone
         var dQ = k.Allocate(tokens, h);
         var dK = k.Allocate(tokens, h);
         var dV = k.Allocate(tokens, h);
-        k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumHeads, Config.HeadDim);
+        k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs!, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumHeads, Config.HeadDim);
         var dIn = dR1; // the residual path, then the three projections
         ProjectBackward(i, LoraTarget.Q, dQ, a.XIn!, w.Q, w.QBias, dIn, a);
         ProjectBackward(i, LoraTarget.K, dK, a.XIn!, w.K, w.KBias, dIn, a);

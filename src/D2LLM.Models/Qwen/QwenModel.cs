@@ -20,9 +20,7 @@ public sealed class QwenModel : IDecoder
 
     private readonly TrainableProjections _training;
 
-    // One inference workspace kept between calls: repeated batches of one size allocate nothing large. Taken
-    // with an atomic exchange, so a concurrent caller simply allocates its own.
-    private QwenLayerActivations? _spare;
+    private readonly SpareArena _workspace = new();
     private HashSet<int>? _specialTokenIds;
 
     private QwenModel(ModelConfig config, QwenWeights weights, ByteLevelBpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
@@ -142,15 +140,20 @@ public sealed class QwenModel : IDecoder
     /// Final-normed hidden states [tokens, hidden] of the batch. With a <paramref name="pass"/>, the activations
     /// its backward pass needs are kept in it (training); without, buffers are reused across layers.
     /// </summary>
-    public Tensor Forward(TokenBatch batch, BackbonePass? pass = null) => Forward(batch, pass, null);
+    public Tensor Forward(TokenBatch batch, BackbonePass? pass = null) =>
+        pass is null ? _workspace.Use(arena => Compute(batch, null, null, arena, outputInArena: false)) : Compute(batch, pass, null, null, false);
+
+    public float[] Embed(TokenBatch batch, PoolingMode mode) =>
+        _workspace.Use(arena => Pool(Compute(batch, null, null, arena, outputInArena: true), batch, mode));
 
     /// <summary>
     /// Hidden states of new tokens that continue the sequences in <paramref name="cache"/> (pack the batch with the
     /// cache's lengths as position offsets); their keys and values are appended to the cache.
     /// </summary>
-    public Tensor Forward(TokenBatch batch, KvCache cache) => Forward(batch, null, cache);
+    public Tensor Forward(TokenBatch batch, KvCache cache) => _workspace.Use(arena => Compute(batch, null, cache, arena, outputInArena: false));
 
-    private Tensor Forward(TokenBatch batch, BackbonePass? pass, KvCache? cache)
+    /// <summary>A training pass (own tensors, kept in <paramref name="pass"/>) or an inference pass in <paramref name="arena"/>.</summary>
+    private Tensor Compute(TokenBatch batch, BackbonePass? pass, KvCache? cache, TensorArena? arena, bool outputInArena)
     {
         var k = Kernels;
         int h = Config.HiddenSize;
@@ -160,23 +163,16 @@ public sealed class QwenModel : IDecoder
         if (cache is not null && (pass is not null || cache.Sequences != batch.Count || cache.Layers != LayerCount))
             throw new ArgumentException("a key/value cache needs an inference pass with one cached entry per sequence and layer");
 
-        var x = k.Allocate(batch.Tokens, h);
+        var x = arena?.Take(batch.Tokens, h) ?? k.Allocate(batch.Tokens, h);
         k.Embedding(batch.Ids, Weights.Embedding, x);
         int[]? kvStarts = cache is null ? null : KvStarts(batch, cache);
         long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads, kvStarts);
-        QwenLayerActivations? shared = null;
         var state = pass is null ? null : new QwenPassState();
         if (pass is not null) pass.Activations = state;
-        if (pass is null)
-        {
-            shared = Interlocked.Exchange(ref _spare, null);
-            if (shared is null || shared.Tokens != batch.Tokens || shared.ProbsLength != probsLength)
-                shared = new QwenLayerActivations(k, batch.Tokens, Config, probsLength, training: false);
-        }
-
+        var shared = arena is null ? null : new QwenLayerActivations(arena, batch.Tokens, Config);
         for (int i = 0; i < LayerCount; i++)
         {
-            var a = shared ?? new QwenLayerActivations(k, batch.Tokens, Config, probsLength, training: true);
+            var a = shared ?? new QwenLayerActivations(k, batch.Tokens, Config, probsLength);
             LayerForward(i, x, batch, a, pass?.Dropout, pass is not null, cache, kvStarts);
             state?.Layers.Add(a);
         }
@@ -184,8 +180,7 @@ public sealed class QwenModel : IDecoder
         if (cache is not null)
             for (int b = 0; b < batch.Count; b++) cache.Lengths[b] += batch.Length(b);
 
-        if (shared is not null) Volatile.Write(ref _spare, shared);
-        var output = k.Allocate(batch.Tokens, h);
+        var output = outputInArena ? arena!.Take(batch.Tokens, h) : k.Allocate(batch.Tokens, h);
         Tensor? rstd = pass is null ? null : k.Allocate(batch.Tokens);
         k.RmsNorm(x, Weights.FinalNorm, output, rstd, h, eps);
         if (state is not null)
@@ -320,7 +315,7 @@ public sealed class QwenModel : IDecoder
         var dQ = k.Allocate(tokens, qd);
         var dK = k.Allocate(tokens, kvd);
         var dV = k.Allocate(tokens, kvd);
-        k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd);
+        k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs!, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd);
         var dQr = k.Allocate(tokens, qd);
         var dKr = k.Allocate(tokens, kvd);
         k.RopeBackward(Rotary, dQ, dQr, batch.Positions, Config.NumHeads);

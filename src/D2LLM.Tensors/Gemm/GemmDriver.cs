@@ -46,13 +46,15 @@ internal static unsafe class GemmDriver
     {
         int mr = TK.MR, nr = TK.NR;
         int mcMax = MC / mr * mr;
+        // A short inner dimension leaves room for wider B panels in the same buffer: each panel repacks all of A.
+        int ncMax = Math.Max(NC, NC * KC / Math.Max(1, Math.Min(KC, g.K)) / nr * nr);
         float* packA = Scratch(ref t_packA, mcMax * KC);
         float* packB = Scratch(ref t_packB, NC * KC);
         float* tile = stackalloc float[mr * nr];
 
-        for (int jc = j0; jc < j1; jc += NC)
+        for (int jc = j0; jc < j1; jc += ncMax)
         {
-            int nc = Math.Min(NC, j1 - jc);
+            int nc = Math.Min(ncMax, j1 - jc);
             for (int pc = 0; pc < g.K; pc += KC)
             {
                 int kc = Math.Min(KC, g.K - pc);

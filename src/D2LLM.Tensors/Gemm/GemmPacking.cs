@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace D2LLM.Tensors.Gemm;
@@ -13,9 +14,13 @@ internal static unsafe class GemmPacking
     /// <summary>Rows of a transposed B widened to float32 before their transpose (bf16 and f16 weights).</summary>
     [ThreadStatic] private static float[]? t_rows;
 
-    /// <summary>dst[s][p][r] = op(A)[i0 + s·mr + r, p0 + p] for the mc × kc block; slivers of mr rows.</summary>
+    /// <summary>
+    /// dst[s][p][r] = op(A)[i0 + s·mr + r, p0 + p] for the mc × kc block; slivers of mr rows. A row-major A is a
+    /// transpose in memory, done in AVX registers as for B unless <paramref name="vector"/> is false (the scalar
+    /// reference the tests compare with): scalar stores at a stride of mr cost more than the products for small N.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, int mr, float* dst)
+    public static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, int mr, float* dst, bool vector = true)
     {
         for (int s = 0; s < mc; s += mr)
         {
@@ -23,7 +28,8 @@ internal static unsafe class GemmPacking
             float* d = dst + (long)s * kc;
             if (!transA)
             {
-                for (int r = 0; r < rows; r++)
+                int done = vector && Avx.IsSupported ? TransposeRowGroups(a, lda, p0, kc, i0 + s, rows, mr, d) : 0;
+                for (int r = done; r < rows; r++)
                 {
                     float* src = a + (long)(i0 + s + r) * lda + p0;
                     for (int p = 0; p < kc; p++) d[p * mr + r] = src[p];
@@ -32,10 +38,7 @@ internal static unsafe class GemmPacking
             else
             {
                 for (int p = 0; p < kc; p++)
-                {
-                    float* src = a + (long)(p0 + p) * lda + i0 + s;
-                    for (int r = 0; r < rows; r++) d[p * mr + r] = src[r];
-                }
+                    new ReadOnlySpan<float>(a + (long)(p0 + p) * lda + i0 + s, rows).CopyTo(new Span<float>(d + p * mr, rows));
             }
 
             for (int p = 0; rows < mr && p < kc; p++)
@@ -81,8 +84,9 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// d[p·nr + j] = B[row0 + j, p0 + p] for whole groups of 8 rows j &lt; cols; returns the rows done. Each group is
-    /// widened to float32 first when B is stored narrower; the last kc mod 8 columns go element by element.
+    /// d[p·nr + j] = B[row0 + j, p0 + p] for whole groups of 8 rows j &lt; cols, then one group of 4 if 4 are left
+    /// (the last third of a 12-row sliver of A); returns the rows done. Each group is widened to float32 first when B
+    /// is stored narrower; the last kc mod 8 columns go element by element.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int TransposeRowGroups<TB>(TB* b, int ldb, int p0, int kc, int row0, int cols, int nr, float* d)
@@ -110,8 +114,47 @@ internal static unsafe class GemmPacking
                     for (int r = 0; r < 8; r++) d[(long)p * nr + j + r] = rows[r * stride + p];
             }
 
+            if (!narrow && j + 4 <= cols)
+            {
+                float* rows = (float*)(b + (long)(row0 + j) * ldb + p0);
+                int p = 0;
+                for (; p + 8 <= kc; p += 8) Transpose4x8(rows + p, ldb, d + (long)p * nr + j, nr);
+                for (; p < kc; p++)
+                    for (int r = 0; r < 4; r++) d[(long)p * nr + j + r] = rows[(long)r * ldb + p];
+                j += 4;
+            }
+
             return j;
         }
+    }
+
+    /// <summary>
+    /// dst[i·ldd + r] = src[r·stride + i] for 4 rows of 8: the first two stages of <see cref="Transpose8x8"/> leave
+    /// column i in the 128-bit half i / 4 of vector i mod 4.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* src, long stride, float* dst, long ldd)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + stride);
+        var r2 = Avx.LoadVector256(src + 2 * stride);
+        var r3 = Avx.LoadVector256(src + 3 * stride);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var s0 = Avx.Shuffle(t0, t2, 0x44);
+        var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44);
+        var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Sse.Store(dst, s0.GetLower());
+        Sse.Store(dst + ldd, s1.GetLower());
+        Sse.Store(dst + 2 * ldd, s2.GetLower());
+        Sse.Store(dst + 3 * ldd, s3.GetLower());
+        Sse.Store(dst + 4 * ldd, s0.GetUpper());
+        Sse.Store(dst + 5 * ldd, s1.GetUpper());
+        Sse.Store(dst + 6 * ldd, s2.GetUpper());
+        Sse.Store(dst + 7 * ldd, s3.GetUpper());
     }
 
     /// <summary>

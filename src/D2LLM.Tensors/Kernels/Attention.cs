@@ -13,9 +13,13 @@ namespace D2LLM.Tensors.Kernels;
 /// (a cached prefix followed by the new tokens): causal then allows key j for query i when j ≤ Lk − Lq + i.
 /// Backward: dV = Pᵀ·dO;  dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(P ⊙ dP));  dQ = scale·dS·K;  dK = scale·dSᵀ·Q,
 /// summed over the query heads of a group for dK and dV.
+/// Forward keeps P in probs for Backward; an empty probs (inference) keeps nothing, each worker reusing one block.
 /// </summary>
 public static unsafe class Attention
 {
+    /// <summary>The probabilities of one sequence and head when Forward does not keep them.</summary>
+    [ThreadStatic] private static float[]? t_scores;
+
     /// <summary>Length of the probability buffer Forward fills and Backward reads: heads · Σ_b Lq_b·Lk_b.</summary>
     public static long ProbsLength(ReadOnlySpan<int> starts, int qHeads, ReadOnlySpan<int> kvStarts = default)
     {
@@ -29,7 +33,7 @@ public static unsafe class Attention
         Span<float> probs, ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, bool causal,
         ReadOnlySpan<byte> keyMask = default, float scale = float.NaN, ReadOnlySpan<int> kvStarts = default)
     {
-        var layout = new Layout(starts, kvStarts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
+        var layout = new Layout(starts, kvStarts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length, probsOptional: true);
         fixed (float* pq = q, pk = k, pv = v, po = output, pp = probs)
         fixed (byte* pm = keyMask)
         {
@@ -44,7 +48,7 @@ public static unsafe class Attention
                 var kg = Rows(kk + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var vg = Rows(vv + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var oh = Rows(oo + (long)s * ldq + h * d, l, d, ldq);
-                var p = new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk);
+                var p = ppp == null ? Scratch(l * lk) : new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk);
 
                 Matmul.Multiply(false, true, l, lk, d, layout.Scale, qh, ldq, kg, ldkv, 0f, p, lk);
                 if (mask == null)
@@ -78,7 +82,7 @@ public static unsafe class Attention
         ReadOnlySpan<float> v, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
         ReadOnlySpan<int> starts, int qHeads, int kvHeads, int headDim, float scale = float.NaN, ReadOnlySpan<int> kvStarts = default)
     {
-        var layout = new Layout(starts, kvStarts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length);
+        var layout = new Layout(starts, kvStarts, qHeads, kvHeads, headDim, scale, q.Length, k.Length, v.Length, probs.Length, probsOptional: false);
         fixed (float* pdo = dOutput, pq = q, pk = k, pv = v, pp = probs, pdq = dq, pdk = dk, pdv = dv)
         {
             float* dOut = pdo, qq = pq, kk = pk, vv = pv, ppp = pp, dqq = pdq, dkk = pdk, dvv = pdv;
@@ -116,6 +120,12 @@ public static unsafe class Attention
         }
     }
 
+    private static Span<float> Scratch(int length)
+    {
+        if (t_scores is null || t_scores.Length < length) t_scores = new float[length];
+        return t_scores.AsSpan(0, length);
+    }
+
     /// <summary>A span over l rows of width d at stride ld, as the GEMM reads it.</summary>
     private static Span<float> Rows(float* p, int l, int d, int ld) => new(p, l == 0 ? 0 : (l - 1) * ld + d);
 
@@ -127,7 +137,7 @@ public static unsafe class Attention
         private readonly long[] _probsOffsets;
 
         public Layout(ReadOnlySpan<int> starts, ReadOnlySpan<int> kvStarts, int qHeads, int kvHeads, int headDim, float scale,
-            long qLength, long kLength, long vLength, long probsLength)
+            long qLength, long kLength, long vLength, long probsLength, bool probsOptional)
         {
             if (starts.Length < 1 || starts[0] != 0) throw new ArgumentException("sequence starts must begin at 0");
             _kvStarts = kvStarts.IsEmpty ? starts.ToArray() : kvStarts.ToArray();
@@ -153,7 +163,7 @@ public static unsafe class Attention
             long tokens = _starts[Sequences], kvTokens = _kvStarts[Sequences];
             if (qLength < tokens * qHeads * headDim) throw new ArgumentException($"q holds {qLength} values, {tokens} tokens need {tokens * qHeads * headDim}");
             if (kLength < kvTokens * kvHeads * headDim || vLength < kvTokens * kvHeads * headDim) throw new ArgumentException("k or v is smaller than the sequences need");
-            if (probsLength < offset) throw new ArgumentException($"probs holds {probsLength} values, {offset} are needed");
+            if (probsLength < offset && (probsLength != 0 || !probsOptional)) throw new ArgumentException($"probs holds {probsLength} values, {offset} are needed");
         }
 
         public int Sequences { get; }

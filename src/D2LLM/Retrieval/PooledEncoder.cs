@@ -57,7 +57,7 @@ public sealed class PooledEncoder : IDenseEncoder
     {
         var batch = TokenBatch.Pack(texts.Select(ids => ids.Length <= MaxTokens ? ids
             : EndToken is int end ? [.. ids[..(MaxTokens - 1)], end] : Model.Truncate(ids, MaxTokens)).ToList());
-        return Model.Pool(Model.Forward(batch), batch, Pooling);
+        return Model.Embed(batch, Pooling);
     }
 
     public float[] Embed(IReadOnlyList<string> texts) => EmbedTokens(texts.Select(Tokenize).ToList());
