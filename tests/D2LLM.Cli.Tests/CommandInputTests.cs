@@ -15,6 +15,17 @@ public class CommandInputTests
     }
 
     [Fact]
+    public void ABenchLine_NamesTheProcessorItRanOn()
+    {
+        var (code, stdout, stderr) = Cli.Run("bench", "gemm", "--m", "48", "--n", "40", "--k", "32", "--runs", "1");
+        Assert.True(code == 0, stderr);
+        var line = System.Text.Json.JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        var cpuinfo = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("model name", StringComparison.Ordinal));
+        Assert.Equal(cpuinfo[(cpuinfo.IndexOf(':') + 1)..].Trim(), line.GetProperty("cpu").GetString());
+        Assert.True(line.GetProperty("gflops").GetDouble() > 0);
+    }
+
+    [Fact]
     public void AnError_IsOneLine_AndVerboseAddsItsTrace()
     {
         using var dir = new TempDirectory();

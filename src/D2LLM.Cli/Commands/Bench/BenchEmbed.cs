@@ -43,7 +43,7 @@ internal static class BenchEmbed
             {
                 benchmark = "embed", engine = "d2llm", model = Path.GetFileName(r.GetValue(model)!.TrimEnd('/')), documents = timed, batch = size,
                 max_tokens = r.GetValue(maxTokens), tokens = ids.Skip(size).Sum(i => i.Length), docs_per_s = Math.Round(timed / clock.Elapsed.TotalSeconds, 2),
-                peak_rss_mb = PeakRss.Megabytes(), threads = Environment.ProcessorCount,
+                peak_rss_mb = PeakRss.Megabytes(), threads = Environment.ProcessorCount, cpu = CpuModel.Name,
             }));
             return 0;
         }));

@@ -42,7 +42,7 @@ internal static class BenchForward
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 benchmark = "forward", config = name, batch = b, length = l,
-                tokens_per_s = Math.Round(b * l / best, 1), peak_rss_mb = PeakRss.Megabytes(),
+                tokens_per_s = Math.Round(b * l / best, 1), peak_rss_mb = PeakRss.Megabytes(), cpu = CpuModel.Name,
             }));
             return 0;
         }));

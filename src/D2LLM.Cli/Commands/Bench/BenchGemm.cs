@@ -37,7 +37,7 @@ internal static class BenchGemm
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 benchmark = "gemm", m = mm, n = nn, k = kk, dtype = dt, trans_b = tb,
-                kernel = Matmul.BestKernel.ToString().ToLowerInvariant(), threads = Environment.ProcessorCount,
+                kernel = Matmul.BestKernel.ToString().ToLowerInvariant(), threads = Environment.ProcessorCount, cpu = CpuModel.Name,
                 gflops = Math.Round(gflops, 1),
             }));
             return 0;

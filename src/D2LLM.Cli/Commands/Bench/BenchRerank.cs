@@ -63,7 +63,7 @@ internal static class BenchRerank
                     search_beyond_embedding_ms = Math.Round(t.SearchBeyond, 3), reranked_beyond_embedding_ms = Math.Round(t.RerankedBeyond, 3),
                     reranking_adds_ms = Math.Round(t.RerankedBeyond - t.SearchBeyond, 3), reranker_ms = Math.Round(t.Reranker, 3), backbone_passes_per_query = t.PassesPerQuery,
                     teacher = shapeName, teacher_ms = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value, 1),
-                    speedup_vs_teacher = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / t.Reranked, 1), threads = Environment.ProcessorCount,
+                    speedup_vs_teacher = teacherMs is null ? (double?)null : Math.Round(teacherMs.Value / t.Reranked, 1), threads = Environment.ProcessorCount, cpu = CpuModel.Name,
                 }));
             }
             finally

@@ -70,7 +70,7 @@ internal static class BenchSearch
                     benchmark = "search", count = n, dim = d, top = k, queries = q, batch = r.GetValue(batch),
                     upserts_per_s = Math.Round(n / upsertSeconds), load_s = Math.Round(loadSeconds, 2),
                     queries_per_s = Math.Round(single, 1), queries_per_s_batched = Math.Round(batched, 1),
-                    file_mb = Math.Round(new FileInfo(path).Length / 1048576.0), threads = Environment.ProcessorCount,
+                    file_mb = Math.Round(new FileInfo(path).Length / 1048576.0), threads = Environment.ProcessorCount, cpu = CpuModel.Name,
                 }));
             }
             finally

@@ -51,7 +51,7 @@ internal static class BenchTokenizer
             {
                 benchmark = "tokenizer", texts = texts.Count, mb = Math.Round(bytes / 1e6, 2), tokens,
                 mb_per_s = Math.Round(bytes / 1e6 / cold, 2), tokens_per_s = Math.Round(tokens / cold),
-                first_pass_mb_per_s = Math.Round(bytes / 1e6 / first, 2), warm_mb_per_s = Math.Round(bytes / 1e6 / warm, 2),
+                first_pass_mb_per_s = Math.Round(bytes / 1e6 / first, 2), warm_mb_per_s = Math.Round(bytes / 1e6 / warm, 2), cpu = CpuModel.Name,
             }));
             return 0;
         }));
