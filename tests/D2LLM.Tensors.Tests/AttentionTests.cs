@@ -9,6 +9,7 @@ public class AttentionTests
     [InlineData(true, true)]
     [InlineData(false, true)]
     [InlineData(true, false)]
+    [InlineData(false, false)]
     public void GroupedQueryAttention_MatchesReferenceAndFiniteDifferences(bool causal, bool withPadding)
     {
         var rng = new Random(causal ? 11 : 12);
