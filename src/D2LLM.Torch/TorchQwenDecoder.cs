@@ -1,0 +1,163 @@
+using D2LLM.Models;
+using D2LLM.Models.Qwen;
+using D2LLM.Tensors;
+using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace D2LLM.Torch;
+
+/// <summary>
+/// A Qwen2 / Qwen2.5 / Qwen3 decoder on torch tensors, the same math as <see cref="QwenModel"/> (see it for the layer
+/// formulas) in Hugging Face's order of operations: RMSNorm in float32, rotate-half RoPE, grouped-query attention
+/// through scaled_dot_product_attention, SwiGLU. Packed batches are padded on the right to their longest text with a
+/// causal and key-padding mask, so one batch is one pass of large products on the GPU.
+/// Unfinished (issue 16): backward, LoRA, the output head and the key/value cache are not on this backend yet.
+/// </summary>
+public sealed class TorchQwenDecoder : IDisposable
+{
+    private readonly Tensor _embedding;
+    private readonly Tensor _finalNorm;
+    private readonly Layer[] _layers;
+
+    private TorchQwenDecoder(QwenModel model, TorchOptions options)
+    {
+        Config = model.Config;
+        Device = TorchDevice.Resolve(options.Device);
+        DType = options.DType;
+        Tensor Copy(Weight w) => TorchWeights.ToTorch(w, Device, DType);
+        Tensor? CopyOrNull(Weight? w) => w is null ? null : Copy(w);
+        _embedding = Copy(model.Weights.Embedding);
+        _finalNorm = Copy(model.Weights.FinalNorm);
+        _layers = model.Weights.Layers.Select(l => new Layer(Copy(l.InputNorm), Copy(l.PostAttentionNorm), Copy(l.Q), Copy(l.K), Copy(l.V), Copy(l.O),
+            Copy(l.Gate), Copy(l.Up), Copy(l.Down), CopyOrNull(l.QBias), CopyOrNull(l.KBias), CopyOrNull(l.VBias), CopyOrNull(l.OBias),
+            CopyOrNull(l.QNorm), CopyOrNull(l.KNorm))).ToArray();
+    }
+
+    public ModelConfig Config { get; }
+    public Device Device { get; }
+    public ScalarType DType { get; }
+    public int HiddenSize => Config.HiddenSize;
+
+    /// <summary>Loads a Hugging Face Qwen folder (through the CPU engine's reader) onto the chosen device.</summary>
+    public static TorchQwenDecoder Load(string directory, TorchOptions? options = null)
+    {
+        using var model = QwenModel.Load(directory);
+        return new TorchQwenDecoder(model, options ?? new TorchOptions());
+    }
+
+    /// <summary>Final-normed hidden states [tokens, hidden] of a packed batch, as <see cref="QwenModel.Forward(TokenBatch, BackbonePass?)"/> gives them, in float32.</summary>
+    public float[] Forward(TokenBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int texts = batch.Count, longest = Enumerable.Range(0, texts).Max(batch.Length), h = HiddenSize;
+        var ids = new long[texts * longest];
+        var positions = new long[texts * longest];
+        var valid = new bool[texts * longest];
+        var rows = new long[batch.Tokens];
+        for (int b = 0; b < texts; b++)
+            for (int t = 0; t < batch.Length(b); t++)
+            {
+                int at = b * longest + t, token = batch.Starts[b] + t;
+                ids[at] = batch.Ids[token];
+                positions[at] = batch.Positions[token];
+                valid[at] = true;
+                rows[token] = at;
+            }
+
+        var x = _embedding.index_select(0, tensor(ids, device: Device)).view(texts, longest, h);
+        var (cos, sin) = RotaryTables(positions, texts, longest);
+        var causal = ones(longest, longest, ScalarType.Bool, Device).tril();
+        var mask = causal.unsqueeze(0).unsqueeze(0).logical_and(tensor(valid, device: Device).view(texts, 1, 1, longest));
+        foreach (var layer in _layers) x = LayerForward(layer, x, cos, sin, mask, texts, longest);
+        var output = RmsNorm(x, _finalNorm).view(texts * longest, h).index_select(0, tensor(rows, device: Device));
+        return output.to(ScalarType.Float32, CPU).data<float>().ToArray();
+    }
+
+    /// <summary>One vector per text, pooled as <see cref="IBackbone.Embed"/> pools.</summary>
+    public float[] Embed(TokenBatch batch, PoolingMode mode)
+    {
+        var kernels = new CpuKernels();
+        return PooledStates.Of(kernels, D2LLM.Tensors.Tensor.Wrap(Forward(batch), batch.Tokens, HiddenSize), batch, mode, HiddenSize);
+    }
+
+    private Tensor LayerForward(Layer w, Tensor x, Tensor cos, Tensor sin, Tensor mask, int texts, int longest)
+    {
+        int heads = Config.NumHeads, kvHeads = Config.NumKvHeads, d = Config.HeadDim;
+        var h1 = RmsNorm(x, w.InputNorm);
+        var q = nn.functional.linear(h1, w.Q, w.QBias).view(texts, longest, heads, d);
+        var k = nn.functional.linear(h1, w.K, w.KBias).view(texts, longest, kvHeads, d);
+        var v = nn.functional.linear(h1, w.V, w.VBias).view(texts, longest, kvHeads, d);
+        if (w.QNorm is not null)
+        {
+            q = RmsNorm(q, w.QNorm);
+            k = RmsNorm(k, w.KNorm!);
+        }
+
+        q = Rotate(q.transpose(1, 2), cos, sin);
+        k = Rotate(k.transpose(1, 2), cos, sin);
+        v = v.transpose(1, 2);
+        if (heads != kvHeads)
+        {
+            k = k.repeat_interleave(heads / kvHeads, dim: 1);
+            v = v.repeat_interleave(heads / kvHeads, dim: 1);
+        }
+
+        var attention = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0, false).transpose(1, 2).reshape(texts, longest, heads * d);
+        x = x + nn.functional.linear(attention, w.O, w.OBias);
+        var h2 = RmsNorm(x, w.PostAttentionNorm);
+        return x + nn.functional.linear(nn.functional.silu(nn.functional.linear(h2, w.Gate, null)) * nn.functional.linear(h2, w.Up, null), w.Down, null);
+    }
+
+    /// <summary>w ⊙ x / √(mean(x²) + ε) over the last axis, computed in float32 and cast back (Hugging Face's Qwen2RMSNorm).</summary>
+    private Tensor RmsNorm(Tensor x, Tensor weight)
+    {
+        var x32 = x.to(ScalarType.Float32);
+        var normed = x32 * rsqrt(x32.pow(2).mean([-1L], keepdim: true) + Config.RmsNormEps);
+        return weight * normed.to(DType);
+    }
+
+    /// <summary>Rotate-half RoPE of x[texts, heads, L, d]: x·cos + [−x₂, x₁]·sin.</summary>
+    private static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
+    {
+        var halves = x.chunk(2, -1);
+        return x * cos + cat([-halves[1], halves[0]], -1) * sin;
+    }
+
+    /// <summary>cos and sin [texts, 1, L, d] at each token's position, with the engine's float32 inverse frequencies.</summary>
+    private (Tensor Cos, Tensor Sin) RotaryTables(long[] positions, int texts, int longest)
+    {
+        int d = Config.HeadDim, half = d / 2;
+        var cos = new float[positions.Length * d];
+        var sin = new float[positions.Length * d];
+        for (int i = 0; i < half; i++)
+        {
+            float invFreq = (float)(1.0 / Math.Pow(Config.RopeTheta, (double)(2 * i) / d));
+            for (int t = 0; t < positions.Length; t++)
+            {
+                double angle = (float)positions[t] * invFreq;
+                cos[t * d + i] = cos[t * d + half + i] = (float)Math.Cos(angle);
+                sin[t * d + i] = sin[t * d + half + i] = (float)Math.Sin(angle);
+            }
+        }
+
+        Tensor Table(float[] values) => tensor(values, [texts, 1, longest, d]).to(DType, Device);
+        return (Table(cos), Table(sin));
+    }
+
+    public void Dispose()
+    {
+        _embedding.Dispose();
+        _finalNorm.Dispose();
+        foreach (var layer in _layers) layer.Dispose();
+    }
+
+    private sealed record Layer(Tensor InputNorm, Tensor PostAttentionNorm, Tensor Q, Tensor K, Tensor V, Tensor O, Tensor Gate, Tensor Up, Tensor Down,
+        Tensor? QBias, Tensor? KBias, Tensor? VBias, Tensor? OBias, Tensor? QNorm, Tensor? KNorm) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var t in new[] { InputNorm, PostAttentionNorm, Q, K, V, O, Gate, Up, Down, QBias, KBias, VBias, OBias, QNorm, KNorm }) t?.Dispose();
+        }
+    }
+}
