@@ -11,15 +11,17 @@ namespace D2LLM.Torch;
 /// formulas) in Hugging Face's order of operations: RMSNorm in float32, rotate-half RoPE, grouped-query attention
 /// through scaled_dot_product_attention, SwiGLU. Packed batches are padded on the right to their longest text with a
 /// causal and key-padding mask, so one batch is one pass of large products on the GPU.
-/// Unfinished (issue 16): backward, LoRA, the output head and the key/value cache are not on this backend yet.
+/// LoRA adapters mirrored from a host model train through autograd (see <see cref="TorchBackbone"/>).
+/// Unfinished (issue 16): full tuning, the output head and the key/value cache are not on this backend yet.
 /// </summary>
 public sealed class TorchQwenDecoder : IDisposable
 {
     private readonly Tensor _embedding;
     private readonly Tensor _finalNorm;
     private readonly Layer[] _layers;
+    private readonly Dictionary<(int Layer, LoraTarget Target), TorchLora> _lora = new();
 
-    private TorchQwenDecoder(QwenModel model, TorchOptions options)
+    internal TorchQwenDecoder(QwenModel model, TorchOptions options)
     {
         Config = model.Config;
         Device = TorchDevice.Resolve(options.Device);
@@ -46,10 +48,48 @@ public sealed class TorchQwenDecoder : IDisposable
     }
 
     /// <summary>Final-normed hidden states [tokens, hidden] of a packed batch, as <see cref="QwenModel.Forward(TokenBatch, BackbonePass?)"/> gives them, in float32.</summary>
-    public float[] Forward(TokenBatch batch)
+    public float[] Forward(TokenBatch batch) => Forward(batch, null);
+
+    /// <summary>
+    /// Hidden states of new tokens continuing the sequences in <paramref name="cache"/> (pack the batch with the cache's
+    /// lengths as position offsets), as <see cref="QwenModel.Forward(TokenBatch, KvCache)"/>: the cache holds host
+    /// copies in the engine's layout (keys after rotary, [tokens, kv heads · d]), so either backend continues it. The
+    /// cached prefix is uploaded on each call — right for a shared prompt prefix, slow for long generation.
+    /// </summary>
+    public float[] Forward(TokenBatch batch, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        return Hidden(batch, training: false, cache).to(ScalarType.Float32, CPU).data<float>().ToArray();
+    }
+
+    /// <summary>Hidden states [tokens, hidden] with autograd's graph kept for a backward pass; the caller disposes them.</summary>
+    internal Tensor ForwardTraining(TokenBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        return Hidden(batch, training: true).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Device copies of the host model's adapters (after its AddLora), uploaded before each training pass.</summary>
+    internal void MirrorLora(IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter> adapters)
+    {
+        foreach (var (key, adapter) in adapters) _lora[key] = new TorchLora(adapter, Device);
+    }
+
+    internal void UploadLora()
+    {
+        foreach (var lora in _lora.Values) lora.Upload();
+    }
+
+    internal void AddLoraGradients()
+    {
+        foreach (var lora in _lora.Values) lora.AddGradients();
+    }
+
+    private Tensor Hidden(TokenBatch batch, bool training, KvCache? cache = null)
+    {
+        if (cache is not null && (cache.Sequences != batch.Count || cache.Layers != _layers.Length))
+            throw new ArgumentException("a key/value cache needs one cached entry per sequence and layer");
         int texts = batch.Count, longest = Enumerable.Range(0, texts).Max(batch.Length), h = HiddenSize;
         var ids = new long[texts * longest];
         var positions = new long[texts * longest];
@@ -67,11 +107,57 @@ public sealed class TorchQwenDecoder : IDisposable
 
         var x = _embedding.index_select(0, tensor(ids, device: Device)).view(texts, longest, h);
         var (cos, sin) = RotaryTables(positions, texts, longest);
-        var causal = ones(longest, longest, ScalarType.Bool, Device).tril();
-        var mask = causal.unsqueeze(0).unsqueeze(0).logical_and(tensor(valid, device: Device).view(texts, 1, 1, longest));
-        foreach (var layer in _layers) x = LayerForward(layer, x, cos, sin, mask, texts, longest);
-        var output = RmsNorm(x, _finalNorm).view(texts * longest, h).index_select(0, tensor(rows, device: Device));
-        return output.to(ScalarType.Float32, CPU).data<float>().ToArray();
+        var lengths = Enumerable.Range(0, texts).Select(batch.Length).ToArray();
+        var cached = cache?.Lengths.ToArray() ?? new int[texts];
+        var mask = Mask(cached, lengths, longest);
+        for (int i = 0; i < _layers.Length; i++)
+            x = LayerForward(i, x, cos, sin, mask, texts, longest, training, cache is null ? null : (k, v) => Extend(i, k, v, cache, cached, lengths));
+        if (cache is not null)
+            for (int b = 0; b < texts; b++) cache.Lengths[b] += lengths[b];
+        return RmsNorm(x, _finalNorm).view(texts * longest, h).index_select(0, tensor(rows, device: Device));
+    }
+
+    /// <summary>
+    /// [texts, 1, L, Lk]: query i of text b (at position cached_b + i) reads key j when j ≤ cached_b + i and j is one of
+    /// the text's keys. Padding queries read real keys too (never a fully masked row), and are dropped at the end.
+    /// </summary>
+    private Tensor Mask(int[] cached, int[] lengths, int longest)
+    {
+        int keys = Enumerable.Range(0, cached.Length).Max(b => cached[b] + lengths[b]);
+        var allowed = new bool[cached.Length * longest * keys];
+        for (int b = 0; b < cached.Length; b++)
+            for (int i = 0; i < longest; i++)
+                for (int j = 0; j <= Math.Min(cached[b] + i, cached[b] + lengths[b] - 1); j++)
+                    allowed[(b * longest + i) * keys + j] = true;
+        return tensor(allowed, [cached.Length, 1, longest, keys], device: Device);
+    }
+
+    /// <summary>
+    /// Each text's cached keys (or values) of layer i followed by its new ones [texts, kv heads, Lk, d], padded to the
+    /// longest; the joined rows go back into the cache as host copies.
+    /// </summary>
+    private (Tensor Keys, Tensor Values) Extend(int layer, Tensor keys, Tensor values, KvCache cache, int[] cached, int[] lengths)
+    {
+        int kvHeads = Config.NumKvHeads, d = Config.HeadDim, longestKeys = Enumerable.Range(0, cached.Length).Max(b => cached[b] + lengths[b]);
+        var joinedKeys = new List<Tensor>();
+        var joinedValues = new List<Tensor>();
+        for (int b = 0; b < cached.Length; b++)
+        {
+            var k = Join(cache.Keys(layer, b), keys[b, .., ..lengths[b]], cached[b]);
+            var v = Join(cache.Values(layer, b), values[b, .., ..lengths[b]], cached[b]);
+            cache.Set(layer, b, ToHost(k), ToHost(v));
+            joinedKeys.Add(nn.functional.pad(k, [0, 0, 0, longestKeys - k.shape[1]]));
+            joinedValues.Add(nn.functional.pad(v, [0, 0, 0, longestKeys - v.shape[1]]));
+        }
+
+        return (stack(joinedKeys), stack(joinedValues));
+
+        Tensor Join(D2LLM.Tensors.Tensor? prefix, Tensor fresh, int count) => prefix is null || count == 0
+            ? fresh
+            : cat([tensor(prefix.Span[..(count * kvHeads * d)].ToArray(), [count, kvHeads, d]).transpose(0, 1).to(DType, Device), fresh], 1);
+
+        D2LLM.Tensors.Tensor ToHost(Tensor joined) =>
+            D2LLM.Tensors.Tensor.Wrap(joined.transpose(0, 1).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray(), (int)joined.shape[1], kvHeads * d);
     }
 
     /// <summary>One vector per text, pooled as <see cref="IBackbone.Embed"/> pools.</summary>
@@ -81,13 +167,21 @@ public sealed class TorchQwenDecoder : IDisposable
         return PooledStates.Of(kernels, D2LLM.Tensors.Tensor.Wrap(Forward(batch), batch.Tokens, HiddenSize), batch, mode, HiddenSize);
     }
 
-    private Tensor LayerForward(Layer w, Tensor x, Tensor cos, Tensor sin, Tensor mask, int texts, int longest)
+    private Tensor LayerForward(int i, Tensor x, Tensor cos, Tensor sin, Tensor mask, int texts, int longest, bool training,
+        Func<Tensor, Tensor, (Tensor, Tensor)>? extend)
     {
+        var w = _layers[i];
         int heads = Config.NumHeads, kvHeads = Config.NumKvHeads, d = Config.HeadDim;
+        Tensor Project(LoraTarget target, Tensor input, Tensor weight, Tensor? bias)
+        {
+            var y = nn.functional.linear(input, weight, bias);
+            return _lora.TryGetValue((i, target), out var lora) ? y + lora.Apply(input, training) : y;
+        }
+
         var h1 = RmsNorm(x, w.InputNorm);
-        var q = nn.functional.linear(h1, w.Q, w.QBias).view(texts, longest, heads, d);
-        var k = nn.functional.linear(h1, w.K, w.KBias).view(texts, longest, kvHeads, d);
-        var v = nn.functional.linear(h1, w.V, w.VBias).view(texts, longest, kvHeads, d);
+        var q = Project(LoraTarget.Q, h1, w.Q, w.QBias).view(texts, longest, heads, d);
+        var k = Project(LoraTarget.K, h1, w.K, w.KBias).view(texts, longest, kvHeads, d);
+        var v = Project(LoraTarget.V, h1, w.V, w.VBias).view(texts, longest, kvHeads, d);
         if (w.QNorm is not null)
         {
             q = RmsNorm(q, w.QNorm);
@@ -97,6 +191,7 @@ public sealed class TorchQwenDecoder : IDisposable
         q = Rotate(q.transpose(1, 2), cos, sin);
         k = Rotate(k.transpose(1, 2), cos, sin);
         v = v.transpose(1, 2);
+        if (extend is not null) (k, v) = extend(k, v);
         if (heads != kvHeads)
         {
             k = k.repeat_interleave(heads / kvHeads, dim: 1);
@@ -104,9 +199,9 @@ public sealed class TorchQwenDecoder : IDisposable
         }
 
         var attention = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0, false).transpose(1, 2).reshape(texts, longest, heads * d);
-        x = x + nn.functional.linear(attention, w.O, w.OBias);
+        x = x + Project(LoraTarget.O, attention, w.O, w.OBias);
         var h2 = RmsNorm(x, w.PostAttentionNorm);
-        return x + nn.functional.linear(nn.functional.silu(nn.functional.linear(h2, w.Gate, null)) * nn.functional.linear(h2, w.Up, null), w.Down, null);
+        return x + Project(LoraTarget.Down, nn.functional.silu(Project(LoraTarget.Gate, h2, w.Gate, null)) * Project(LoraTarget.Up, h2, w.Up, null), w.Down, null);
     }
 
     /// <summary>w ⊙ x / √(mean(x²) + ε) over the last axis, computed in float32 and cast back (Hugging Face's Qwen2RMSNorm).</summary>
@@ -147,6 +242,7 @@ public sealed class TorchQwenDecoder : IDisposable
 
     public void Dispose()
     {
+        foreach (var lora in _lora.Values) lora.Dispose();
         _embedding.Dispose();
         _finalNorm.Dispose();
         foreach (var layer in _layers) layer.Dispose();

@@ -67,7 +67,7 @@ public static class StudentDistillation
 
         var heads = new StudentHeads(new HeadsOptions(backbone.HiddenSize, PmaHeads: 8, IemHidden: 512, Variant: options.Pma));
         double baseline = TeacherAgreement.Spearman(new PooledEncoder(backbone, PoolingMode.Mean, maxTokens: DistillationOptions.TextTokens).Cosines, judgements, heldOut);
-        var loraOptions = new LoraOptions { Rank = options.LoraRank, Alpha = options.LoraRank, Dropout = 0.05f };
+        var loraOptions = new LoraOptions { Rank = options.LoraRank, Alpha = options.LoraRank, Dropout = options.LoraDropout };
         ITokenEncoder encoder = lora ? new LoraEncoder(backbone, loraOptions, maxTokens: DistillationOptions.TextTokens, training.Seed) : states;
         var measuring = Stopwatch.StartNew();
         double before = TeacherAgreement.Spearman(heads, encoder, judgements, heldOut, training.Task);

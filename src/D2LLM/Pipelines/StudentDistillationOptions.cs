@@ -15,6 +15,9 @@ public sealed class StudentDistillationOptions
     /// <summary>LoRA rank (alpha = rank).</summary>
     public int LoraRank { get; set; } = 8;
 
+    /// <summary>Dropout on each adapter's input while training (0 makes a run deterministic across backends).</summary>
+    public float LoraDropout { get; set; } = 0.05f;
+
     public PmaVariant Pma { get; set; } = PmaVariant.Standard;
 
     public MiningKind Mining { get; set; } = MiningKind.Bm25;

@@ -1,0 +1,124 @@
+using D2LLM.Models;
+using D2LLM.Models.Qwen;
+using D2LLM.Models.Tokenization;
+using D2LLM.Tensors;
+using D2LLM.Tensors.Optim;
+using TorchSharp;
+using Tensor = D2LLM.Tensors.Tensor;
+
+namespace D2LLM.Torch;
+
+/// <summary>
+/// A Qwen backbone whose passes run on torch (a GPU, or libtorch on the CPU) behind the same <see cref="IBackbone"/>
+/// the student, cross-encoder, teacher and pipelines take. The host model keeps what is not compute: tokenizer,
+/// configuration, digest, export, and the LoRA parameters the optimizer updates; the device holds the weights and a
+/// mirror of the adapters, uploaded before each training pass, their gradients added back after each backward.
+/// Hidden states cross to the host as float32, where the heads (small) run on the CPU engine, and so does the output
+/// head: a teacher reads two logits per text, generation a row of the vocabulary per token.
+/// Unfinished (issue 16): full fine-tuning (<see cref="MakeTrainable"/>) and the encoder architecture.
+/// </summary>
+public sealed class TorchBackbone : IDecoder
+{
+    private readonly QwenModel _host;
+    private readonly TorchQwenDecoder _device;
+
+    private TorchBackbone(QwenModel host, TorchOptions options)
+    {
+        _host = host;
+        _device = new TorchQwenDecoder(host, options);
+    }
+
+    /// <summary>Opens a Qwen folder on the device <paramref name="options"/> names.</summary>
+    public static TorchBackbone Load(string directory, TorchOptions? options = null)
+    {
+        var host = QwenModel.Load(directory);
+        try
+        {
+            return new TorchBackbone(host, options ?? new TorchOptions());
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    public torch.Device Device => _device.Device;
+    public string? Directory => _host.Directory;
+    public int HiddenSize => _host.HiddenSize;
+    public int LayerCount => _host.LayerCount;
+    public int ConfiguredLayers => _host.ConfiguredLayers;
+    public int MaxPositions => _host.MaxPositions;
+    public IKernels Kernels => _host.Kernels;
+    public bool IsCausal => true;
+    public IReadOnlySet<int> SpecialTokenIds => _host.SpecialTokenIds;
+    public bool HasLora => _host.HasLora;
+    public long ParameterCount => _host.ParameterCount;
+    public long WeightBytes => _host.WeightBytes;
+
+    public ByteLevelBpeTokenizer? Tokenizer => _host.Tokenizer;
+    public IReadOnlyList<int> EosTokenIds => _host.EosTokenIds;
+    public int VocabSize => _host.VocabSize;
+
+    public int[] Encode(string text, bool allowSpecialTokens = true) => _host.Encode(text, allowSpecialTokens);
+    public int[] EncodeUntrusted(string text, int maxTokens) => _host.EncodeUntrusted(text, maxTokens);
+    public int[] Truncate(int[] ids, int maxTokens) => _host.Truncate(ids, maxTokens);
+    public int[] EncodePair(int[] query, int[] passage, string separator) => _host.EncodePair(query, passage, separator);
+
+    /// <summary>Hidden states on the host; a training pass keeps the device graph for <see cref="Backward"/>.</summary>
+    public Tensor Forward(TokenBatch batch, BackbonePass? pass = null)
+    {
+        if (pass is null) return Tensor.Wrap(_device.Forward(batch), batch.Tokens, HiddenSize);
+        _device.UploadLora();
+        var hidden = _device.ForwardTraining(batch);
+        pass.Activations = hidden;
+        return Tensor.Wrap(hidden.detach().to(torch.ScalarType.Float32, torch.CPU).data<float>().ToArray(), batch.Tokens, HiddenSize);
+    }
+
+    /// <summary>New tokens continuing the cached sequences (see <see cref="TorchQwenDecoder.Forward(TokenBatch, KvCache)"/>).</summary>
+    public Tensor Forward(TokenBatch batch, KvCache cache) => Tensor.Wrap(_device.Forward(batch, cache), batch.Tokens, HiddenSize);
+
+    public void Logits(Tensor states, Tensor logits) => _host.Logits(states, logits);
+    public float[] LastLogits(Tensor hidden, TokenBatch batch, IReadOnlyList<int> tokenIds) => _host.LastLogits(hidden, batch, tokenIds);
+    public void OutputRow(int tokenId, Span<float> row) => _host.OutputRow(tokenId, row);
+
+    public void Backward(BackbonePass pass, Tensor dOutput)
+    {
+        if (pass.Activations is not torch.Tensor hidden)
+            throw new InvalidOperationException("Backward needs the pass of a training Forward of this model");
+        using (hidden)
+        using (var grad = torch.tensor(dOutput.Span.ToArray(), [pass.Batch.Tokens, HiddenSize]).to(hidden.dtype, hidden.device))
+            hidden.backward([grad]);
+        pass.Activations = null;
+        _device.AddLoraGradients();
+    }
+
+    public void AddLora(LoraOptions options, int seed)
+    {
+        _host.AddLora(options, seed);
+        _device.MirrorLora(_host.Lora);
+    }
+
+    public IEnumerable<Parameter> LoraParameters() => _host.LoraParameters();
+
+    public IReadOnlyList<Parameter> MakeTrainable(bool includeEmbedding = false) =>
+        throw new NotSupportedException("full fine-tuning is not on the torch backend yet (issue 16): use LoRA, or the CPU engine");
+
+    public IEnumerable<Parameter> TrainableParameters() => [];
+    public float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode) => _host.Pool(hidden, batch, mode);
+    public float[] Embed(TokenBatch batch, PoolingMode mode) => _device.Embed(batch, mode);
+
+    /// <summary>The CPU engine's float32 estimate, which bounds the device's activations (autograd keeps about as much; bf16 half).</summary>
+    public long TrainingBytesPerToken(int maxTokens) => _host.TrainingBytesPerToken(maxTokens);
+
+    public string WeightsDigest() => _host.WeightsDigest();
+
+    /// <summary>A Hugging Face folder with the LoRA merged, written by the host model from the host parameters.</summary>
+    public void Save(string directory) => _host.Save(directory);
+
+    public void Dispose()
+    {
+        _device.Dispose();
+        _host.Dispose();
+    }
+}

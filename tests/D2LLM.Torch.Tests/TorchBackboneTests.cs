@@ -1,0 +1,89 @@
+using D2LLM.Models;
+using D2LLM.Models.Qwen;
+using D2LLM.Models.Tests;
+using D2LLM.Teacher;
+using D2LLM.Tensors;
+
+namespace D2LLM.Torch.Tests;
+
+/// <summary>
+/// The torch backbone behind <see cref="IBackbone"/> against the CPU engine: a LoRA training pass (forward, backward of
+/// the same upstream gradient) gives the same states and the same adapter gradients, and an optimizer's update of the
+/// host parameters reaches the device on the next pass. Dropout is off so that both compute the same function.
+/// </summary>
+public sealed class TorchBackboneTests
+{
+    [Theory]
+    [InlineData("tiny-qwen2-a")]
+    [InlineData("tiny-qwen3-a")]
+    public void LoraTrainingPass_GivesTheEngineStatesAndGradients(string name)
+    {
+        using var folder = new FixtureModel(name);
+        using var engine = QwenModel.Load(folder.Path);
+        using var device = TorchBackbone.Load(folder.Path, new TorchOptions { Device = "cpu" });
+        var options = new LoraOptions { Rank = 2, Alpha = 4, Dropout = 0 };
+        engine.AddLora(options, seed: 3);
+        device.AddLora(options, seed: 3);
+        var rng = new Random(7);
+        foreach (var (e, d) in engine.LoraParameters().Zip(device.LoraParameters()).Where(p => p.First.Name.Contains("lora_B")))
+            for (int i = 0; i < e.Length; i++) e.Value[i] = d.Value[i] = (float)(rng.NextDouble() - 0.5);
+
+        var batch = TokenBatch.Pack(new[] { engine.Encode("a short one"), engine.Encode("and a second, longer text to train on") });
+        var upstream = Tensor.Wrap(Enumerable.Range(0, batch.Tokens * engine.HiddenSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), batch.Tokens, engine.HiddenSize);
+        var enginePass = new BackbonePass(batch);
+        var devicePass = new BackbonePass(batch);
+        AssertClose(engine.Forward(batch, enginePass).Span.ToArray(), device.Forward(batch, devicePass).Span.ToArray(), "states");
+        engine.Backward(enginePass, upstream);
+        device.Backward(devicePass, upstream);
+        foreach (var (e, d) in engine.LoraParameters().Zip(device.LoraParameters()))
+        {
+            Assert.Equal(e.Name, d.Name);
+            AssertClose(e.Grad, d.Grad, e.Name);
+        }
+
+        // An optimizer step on the host reaches the device.
+        foreach (var (e, d) in engine.LoraParameters().Zip(device.LoraParameters()))
+            for (int i = 0; i < e.Length; i++) e.Value[i] = d.Value[i] = e.Value[i] - 0.1f * e.Grad[i];
+        AssertClose(engine.Forward(batch, new BackbonePass(batch)).Span.ToArray(), device.Forward(batch, new BackbonePass(batch)).Span.ToArray(), "states after a step");
+    }
+
+    [Fact]
+    public void TeacherScores_ThroughTheSharedPrefixCache_EqualTheEngine()
+    {
+        using var folder = new FixtureModel("tiny-qwen2-a");
+        using var engineModel = Backbones.LoadDecoder(folder.Path);
+        using var deviceModel = TorchBackbone.Load(folder.Path, new TorchOptions { Device = "cpu" });
+        var engine = new TeacherModel(engineModel, TeacherPrompt.Named("d2llm-en-asym"));
+        var device = new TeacherModel(deviceModel, TeacherPrompt.Named("d2llm-en-asym"));
+        var passages = new[] { "amber and basil explained", "a passage about something else entirely, longer than the first one", "basil" };
+        var expected = engine.ScoreCandidates("tell me about amber basil", passages);
+        var cached = device.ScoreCandidates("tell me about amber basil", passages);
+        var whole = device.Score(passages.Select(p => device.Encode("tell me about amber basil", p)).ToList());
+        for (int i = 0; i < passages.Length; i++)
+        {
+            Assert.Equal(expected[i].Probability, cached[i].Probability, 5);
+            Assert.Equal(whole[i].Probability, cached[i].Probability, 5);
+        }
+
+        Assert.True(expected.Select(e => e.Probability).Distinct().Count() == passages.Length, "the passages score differently");
+    }
+
+    [Fact]
+    public void FullTuning_IsRefusedClearly()
+    {
+        using var folder = new FixtureModel("tiny-qwen3-a");
+        using var device = TorchBackbone.Load(folder.Path, new TorchOptions { Device = "cpu" });
+        var error = Assert.Throws<NotSupportedException>(() => device.MakeTrainable());
+        Assert.Contains("LoRA", error.Message);
+    }
+
+    /// <summary>Max abs difference within 1e-4 of the larger magnitude (and the values are not all zero).</summary>
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1e-3, expected.Max(v => Math.Abs(v)));
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= 1e-4 * scale, $"{what}: max abs difference {worst:E2} against values up to {scale:E2}");
+        Assert.True(expected.Any(v => v != 0), $"{what}: all zero");
+    }
+}

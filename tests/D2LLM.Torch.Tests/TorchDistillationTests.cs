@@ -1,0 +1,55 @@
+using System.Text.Json;
+using D2LLM.Data;
+using D2LLM.Models;
+using D2LLM.Models.Tests;
+using D2LLM.Pipelines;
+using D2LLM.Teacher;
+using D2LLM.Training;
+
+namespace D2LLM.Torch.Tests;
+
+/// <summary>
+/// A short D2LLM distillation (LoRA on the backbone, heads on the host) with the student's backbone on torch gives what
+/// the CPU engine gives: the same final loss and held-out agreement with the teacher, within float32 tolerance. LoRA
+/// dropout is off, the one draw the two backends would make differently.
+/// </summary>
+public sealed class TorchDistillationTests
+{
+    [Fact]
+    public void LoraDistillation_OnTorch_EqualsTheEngine()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var backboneFolder = new FixtureModel("tiny-qwen3-a");
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
+        var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
+        using var dir = new TempDirectory();
+        var task = Task(dir.Path, 48);
+        var options = new StudentDistillationOptions
+        {
+            Training = new DistillationOptions { BatchQueries = 4, HardNegatives = 3, MaxSteps = 6, WarmupSteps = 2, ValidateEvery = 100, CheckpointInterval = TimeSpan.FromHours(1) },
+            Tuning = StudentTuning.Lora, LoraRank = 2, LoraDropout = 0, EvalQueries = 8, Budget = TimeSpan.FromMinutes(30),
+        };
+
+        StudentDistillationReport engine, device;
+        using (var backbone = Backbones.LoadDecoder(backboneFolder.Path)) engine = StudentDistillation.Run(teacher, backbone, task, dir.File("engine"), options);
+        using (var backbone = TorchBackbone.Load(backboneFolder.Path, new TorchOptions { Device = "cpu" })) device = StudentDistillation.Run(teacher, backbone, task, dir.File("torch"), options);
+
+        Assert.Equal((6, 6), (device.Steps, device.StepsThisRun));
+        Assert.True(Math.Abs(engine.FinalLoss - device.FinalLoss) <= 1e-4 * Math.Max(1, Math.Abs(engine.FinalLoss)), $"final loss {engine.FinalLoss} vs {device.FinalLoss}");
+        Assert.True(Math.Abs(engine.SpearmanVsTeacher - device.SpearmanVsTeacher) <= 1e-3, $"spearman {engine.SpearmanVsTeacher} vs {device.SpearmanVsTeacher}");
+        Assert.NotEqual(engine.SpearmanVsTeacherUntrained, engine.SpearmanVsTeacher); // the steps changed the student
+    }
+
+    /// <summary>Queries whose positive shares two topic words and whose negative shares one.</summary>
+    private static RetrievalTask Task(string dir, int count)
+    {
+        var words = "amber basil cedar delta ember fjord glade heron iris juniper kelp lotus".Split(' ');
+        string path = Path.Combine(dir, "triplets.jsonl");
+        File.WriteAllLines(path, Enumerable.Range(0, count).Select(i =>
+        {
+            string a = words[i % words.Length], b = words[i * 5 % words.Length];
+            return JsonSerializer.Serialize(new { query = $"tell me about {a} {b} ({i})", pos = new[] { $"{a} and {b} explained, entry {i}" }, neg = new[] { $"{a} alone, entry {i}" } });
+        }));
+        return RetrievalTask.Load(path);
+    }
+}
