@@ -28,10 +28,10 @@ public sealed class TorchBackbone : IDecoder
         _device = new TorchQwenDecoder(host, options);
     }
 
-    /// <summary>Opens a Qwen folder on the device <paramref name="options"/> names.</summary>
-    public static TorchBackbone Load(string directory, TorchOptions? options = null)
+    /// <summary>Opens a Qwen folder on the device <paramref name="options"/> names (the first layers only, or random weights, as <paramref name="load"/> says).</summary>
+    public static TorchBackbone Load(string directory, TorchOptions? options = null, ModelLoadOptions? load = null)
     {
-        var host = QwenModel.Load(directory);
+        var host = QwenModel.Load(directory, load);
         try
         {
             return new TorchBackbone(host, options ?? new TorchOptions());

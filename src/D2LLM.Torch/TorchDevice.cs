@@ -19,25 +19,44 @@ public static class TorchDevice
             "cpu" => torch.CPU,
             "auto" => cuda ? torch.CUDA : torch.CPU,
             "cuda" when cuda => torch.CUDA,
-            "cuda" => throw new InvalidOperationException(
+            "cuda" => throw new NotSupportedException(
                 "--device cuda: libtorch has no CUDA here (the application references a CPU build such as TorchSharp-cpu, or no GPU is visible); " +
                 "reference TorchSharp-cuda-linux on a machine with an NVIDIA driver, or use --device cpu"),
             _ => throw new ArgumentException($"--device {choice}: expected one of {string.Join(", ", Choices)}"),
         };
     }
 
-    /// <summary>Whether libtorch loads with CUDA; a libtorch that does not load at all is an error naming the package to reference.</summary>
+    /// <summary>Whether libtorch loads with CUDA; no libtorch, or one that does not load, is an error naming the package to reference.</summary>
     public static bool CudaAvailable()
     {
+        if (!WrapperPresent()) throw Missing("no libLibTorchSharp beside the application");
+        // TorchSharp reports a failed load on standard output, which carries a command's JSON lines: send it to stderr.
+        var stdout = Console.Out;
+        Console.SetOut(Console.Error);
         try
         {
             return torch.cuda.is_available();
         }
         catch (TypeInitializationException e)
         {
-            throw new InvalidOperationException(
-                $"libtorch could not be loaded ({e.InnerException?.Message ?? e.Message}); reference TorchSharp-cpu or TorchSharp-cuda-linux " +
-                "(on a system whose libstdc++ predates GLIBCXX_3.4.32, import build/LibTorchSharpLoaderFix.targets)", e);
+            throw Missing(e.GetBaseException().Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? e.Message, e);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
         }
     }
+
+    /// <summary>TorchSharp's native wrapper, where .NET looks for an application's native libraries.</summary>
+    private static bool WrapperPresent()
+    {
+        string root = AppContext.BaseDirectory;
+        string[] names = ["libLibTorchSharp.so", "LibTorchSharp.dll", "libLibTorchSharp.dylib"];
+        return names.Any(n => File.Exists(Path.Combine(root, n)))
+            || (System.IO.Directory.Exists(Path.Combine(root, "runtimes")) && names.Any(n => System.IO.Directory.EnumerateFiles(Path.Combine(root, "runtimes"), n, SearchOption.AllDirectories).Any()));
+    }
+
+    private static NotSupportedException Missing(string cause, Exception? inner = null) => new(
+        $"libtorch could not be loaded ({cause}); reference TorchSharp-cpu or TorchSharp-cuda-linux (the d2llm CLI: build it with " +
+        "-p:LibTorch=cuda or -p:LibTorch=cpu; on a system whose libstdc++ predates GLIBCXX_3.4.32, import build/LibTorchSharpLoaderFix.targets)", inner);
 }

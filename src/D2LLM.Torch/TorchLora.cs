@@ -1,5 +1,4 @@
 using D2LLM.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 

@@ -40,6 +40,9 @@ public sealed class TorchQwenDecoder : IDisposable
     public ScalarType DType { get; }
     public int HiddenSize => Config.HiddenSize;
 
+    /// <summary>A device copy of a model the engine holds (its weights are copied; the caller keeps or disposes the model).</summary>
+    public static TorchQwenDecoder From(QwenModel model, TorchOptions? options = null) => new(model, options ?? new TorchOptions());
+
     /// <summary>Loads a Hugging Face Qwen folder (through the CPU engine's reader) onto the chosen device.</summary>
     public static TorchQwenDecoder Load(string directory, TorchOptions? options = null)
     {
@@ -111,7 +114,13 @@ public sealed class TorchQwenDecoder : IDisposable
         var cached = cache?.Lengths.ToArray() ?? new int[texts];
         var mask = Mask(cached, lengths, longest);
         for (int i = 0; i < _layers.Length; i++)
-            x = LayerForward(i, x, cos, sin, mask, texts, longest, training, cache is null ? null : (k, v) => Extend(i, k, v, cache, cached, lengths));
+        {
+            // Each layer's intermediates are released when it ends (autograd keeps what backward needs on its own).
+            using var layerScope = NewDisposeScope();
+            x = LayerForward(i, x, cos, sin, mask, texts, longest, training, cache is null ? null : (k, v) => Extend(i, k, v, cache, cached, lengths))
+                .MoveToOuterDisposeScope();
+        }
+
         if (cache is not null)
             for (int b = 0; b < texts; b++) cache.Lengths[b] += lengths[b];
         return RmsNorm(x, _finalNorm).view(texts * longest, h).index_select(0, tensor(rows, device: Device));

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using D2LLM.CrossEncoder;
 using D2LLM.Data;
 using D2LLM.Models;
@@ -13,19 +12,6 @@ namespace D2LLM.Tests;
 /// <summary>The distillation recipes called as a library, bounded by steps (not wall-clock), on a small synthetic task.</summary>
 public class PipelineTests
 {
-    /// <summary>A triplet file of <paramref name="count"/> queries: each positive shares the query's two topic words, the negative shares one.</summary>
-    private static RetrievalTask Task(string dir, int count)
-    {
-        var words = "amber basil cedar delta ember fjord glade heron iris juniper kelp lotus".Split(' ');
-        string path = Path.Combine(dir, "triplets.jsonl");
-        File.WriteAllLines(path, Enumerable.Range(0, count).Select(i =>
-        {
-            string a = words[i % words.Length], b = words[i * 5 % words.Length];
-            return JsonSerializer.Serialize(new { query = $"tell me about {a} {b} ({i})", pos = new[] { $"{a} and {b} explained, entry {i}" }, neg = new[] { $"{a} alone, entry {i}" } });
-        }));
-        return RetrievalTask.Load(path);
-    }
-
     private sealed class Recorder : IProgress<PipelineProgress>
     {
         public List<PipelineProgress> Events { get; } = new();
@@ -46,7 +32,7 @@ public class PipelineTests
         using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         using var dir = new TempDirectory();
-        var task = Task(dir.Path, 120);
+        var task = SyntheticTask.Write(dir.Path, 120);
         string outDir = dir.File("student");
         StudentDistillationOptions Options(int steps) => new()
         {
@@ -95,7 +81,7 @@ public class PipelineTests
         using var dir = new TempDirectory();
         var options = new CrossEncoderDistillationOptions { Depth = 4, ListsPerStep = 2, StageSteps = 6, EvalQueries = 5, Budget = TimeSpan.FromMinutes(30) };
         var recorder = new Recorder();
-        var report = CrossEncoderDistillation.Run(new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym")), backbone, Task(dir.Path, 120), dir.File("cross"), options, recorder);
+        var report = CrossEncoderDistillation.Run(new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym")), backbone, SyntheticTask.Write(dir.Path, 120), dir.File("cross"), options, recorder);
         Assert.Equal(("full", 1e-3f, 5), (report.Tuning, report.LearningRate, report.EvalQueries));
         Assert.Equal(report.JudgementsTotal, report.JudgementsScoredThisRun);
         Assert.Contains(recorder.Events, e => e.Message?.StartsWith("stage1-labels: 6 steps (6 in this run)", StringComparison.Ordinal) == true);

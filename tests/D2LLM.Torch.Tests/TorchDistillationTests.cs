@@ -1,5 +1,3 @@
-using System.Text.Json;
-using D2LLM.Data;
 using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Pipelines;
@@ -23,7 +21,7 @@ public sealed class TorchDistillationTests
         using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
         var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
         using var dir = new TempDirectory();
-        var task = Task(dir.Path, 48);
+        var task = D2LLM.Tests.SyntheticTask.Write(dir.Path, 48);
         var options = new StudentDistillationOptions
         {
             Training = new DistillationOptions { BatchQueries = 4, HardNegatives = 3, MaxSteps = 6, WarmupSteps = 2, ValidateEvery = 100, CheckpointInterval = TimeSpan.FromHours(1) },
@@ -38,18 +36,5 @@ public sealed class TorchDistillationTests
         Assert.True(Math.Abs(engine.FinalLoss - device.FinalLoss) <= 1e-4 * Math.Max(1, Math.Abs(engine.FinalLoss)), $"final loss {engine.FinalLoss} vs {device.FinalLoss}");
         Assert.True(Math.Abs(engine.SpearmanVsTeacher - device.SpearmanVsTeacher) <= 1e-3, $"spearman {engine.SpearmanVsTeacher} vs {device.SpearmanVsTeacher}");
         Assert.NotEqual(engine.SpearmanVsTeacherUntrained, engine.SpearmanVsTeacher); // the steps changed the student
-    }
-
-    /// <summary>Queries whose positive shares two topic words and whose negative shares one.</summary>
-    private static RetrievalTask Task(string dir, int count)
-    {
-        var words = "amber basil cedar delta ember fjord glade heron iris juniper kelp lotus".Split(' ');
-        string path = Path.Combine(dir, "triplets.jsonl");
-        File.WriteAllLines(path, Enumerable.Range(0, count).Select(i =>
-        {
-            string a = words[i % words.Length], b = words[i * 5 % words.Length];
-            return JsonSerializer.Serialize(new { query = $"tell me about {a} {b} ({i})", pos = new[] { $"{a} and {b} explained, entry {i}" }, neg = new[] { $"{a} alone, entry {i}" } });
-        }));
-        return RetrievalTask.Load(path);
     }
 }

@@ -57,7 +57,7 @@ public sealed class TorchQwenDecoderTests
     {
         Assert.Equal(DeviceType.CPU, TorchDevice.Resolve("cpu").type);
         Assert.Equal(DeviceType.CPU, TorchDevice.Resolve("auto").type); // the CPU build of libtorch has no CUDA
-        var cuda = Assert.Throws<InvalidOperationException>(() => TorchDevice.Resolve("cuda"));
+        var cuda = Assert.Throws<NotSupportedException>(() => TorchDevice.Resolve("cuda"));
         Assert.Contains("TorchSharp-cuda-linux", cuda.Message);
         var unknown = Assert.Throws<ArgumentException>(() => TorchDevice.Resolve("gpu"));
         Assert.Contains("auto, cuda, cpu", unknown.Message);

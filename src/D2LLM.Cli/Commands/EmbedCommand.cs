@@ -24,6 +24,8 @@ internal static class EmbedCommand
         {
             model, pooling, input, output, batchTokens, special,
         };
+        var device = new DeviceOption();
+        device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var mode = FlagChoice.Pooling(r.GetValue(pooling));
@@ -35,7 +37,7 @@ internal static class EmbedCommand
                 return EmbedWithEncoder(encoder, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
             }
 
-            using var backboneModel = Backbones.Load(r.GetValue(model)!);
+            using var backboneModel = device.Load(r, r.GetValue(model)!);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
                         var (withControl, firstControl) = (0, (string?)null);
             var texts = lines.Read().Select(l => (l.Line, Ids: InputIds.Encode(backboneModel, lines, l.Json, l.Line, "text", control)));

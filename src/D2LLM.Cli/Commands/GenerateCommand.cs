@@ -1,6 +1,5 @@
 using System.CommandLine;
 using D2LLM.Models.Generation;
-using D2LLM.Models;
 using D2LLM.Data;
 
 namespace D2LLM.Cli.Commands;
@@ -28,9 +27,11 @@ internal static class GenerateCommand
         {
             model, input, output, maxNew, temperature, topP, seed, stop, batch, thinking,
         };
+        var device = new DeviceOption();
+        device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
-            using var decoder = Backbones.LoadDecoder(r.GetValue(model)!);
+            using var decoder = device.LoadDecoder(r, r.GetValue(model)!);
             var chat = new Lazy<ChatTemplate>(() => ChatTemplate.Load(r.GetValue(model)!));
             var generator = new TextGenerator(decoder);
             var options = new GenerationOptions

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using D2LLM.Models;
 using D2LLM.Teacher;
 using D2LLM.Retrieval;
 
@@ -23,10 +22,12 @@ internal static class ScoreCommand
             teacher, input, output, batchTokens,
         };
         prompt.AddTo(cmd);
+        var device = new DeviceOption();
+        device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var teacherPrompt = prompt.Resolve(r, r.GetValue(teacher)!);
-            using var decoder = Backbones.LoadDecoder(r.GetValue(teacher)!);
+            using var decoder = device.LoadDecoder(r, r.GetValue(teacher)!);
             var judge = new TeacherModel(decoder, teacherPrompt);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
             var prompts = lines.Read().Select(l => (l.Line, Ids: judge.Encode(

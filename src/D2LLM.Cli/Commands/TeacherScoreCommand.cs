@@ -1,5 +1,4 @@
 using System.CommandLine;
-using D2LLM.Models;
 using D2LLM.Teacher;
 using D2LLM.Training;
 
@@ -25,11 +24,13 @@ internal static class TeacherScoreCommand
             teacher, input, cache, shard,
         };
         prompt.AddTo(cmd);
+        var device = new DeviceOption();
+        device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var (index, count) = ParseShard(r.GetValue(shard)!);
             var judgePrompt = prompt.Resolve(r, r.GetValue(teacher)!);
-            using var model = Backbones.LoadDecoder(r.GetValue(teacher)!);
+            using var model = device.LoadDecoder(r, r.GetValue(teacher)!);
             var judge = new TeacherModel(model, judgePrompt);
             using var lines = new JsonLines(r.GetValue(input), null);
             var groups = lines.Read()

@@ -41,6 +41,8 @@ internal sealed class DistillFlags
     public Option<string> Tuning { get; } = new("--tuning") { Description = "rank-distillm: auto (default: full up to 100M backbone parameters, else lora) | lora (adapters) | full (every backbone tensor and the embedding, as Rank-DistiLLM fine-tunes ELECTRA)", DefaultValueFactory = _ => "auto" };
     public Option<int> ListsPerStep { get; } = new("--lists-per-step") { Description = "rank-distillm: candidate lists per optimiser step", DefaultValueFactory = _ => 4 };
 
+    public DeviceOption Device { get; } = new();
+
     public void AddTo(Command command)
     {
         foreach (Option option in new Option[]
@@ -50,6 +52,7 @@ internal sealed class DistillFlags
         })
             command.Options.Add(option);
         Prompt.AddTo(command);
+        Device.AddTo(command);
     }
 
     /// <summary>--method rank-distillm's options (the pseudo-query generator is loaded by the caller).</summary>

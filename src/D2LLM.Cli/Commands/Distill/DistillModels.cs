@@ -14,12 +14,12 @@ internal sealed class DistillModels : IDisposable
 
     public static DistillModels Load(DistillFlags flags, ParseResult r)
     {
-        var teacher = Backbones.LoadDecoder(r.GetValue(flags.Teacher)!);
+        var teacher = flags.Device.LoadDecoder(r, r.GetValue(flags.Teacher)!);
         IDecoder? generator = null;
         try
         {
-            generator = r.GetValue(flags.Generator) is { } generatorDir ? Backbones.LoadDecoder(generatorDir) : null;
-            return new DistillModels(teacher, generator, Backbones.Load(r.GetValue(flags.Backbone)!, new ModelLoadOptions { Layers = r.GetValue(flags.BackboneLayers) }));
+            generator = r.GetValue(flags.Generator) is { } generatorDir ? flags.Device.LoadDecoder(r, generatorDir) : null;
+            return new DistillModels(teacher, generator, flags.Device.Load(r, r.GetValue(flags.Backbone)!, new ModelLoadOptions { Layers = r.GetValue(flags.BackboneLayers) }));
         }
         catch
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using D2LLM.Data;
 using D2LLM.Evaluation;
-using D2LLM.Models;
 using D2LLM.Teacher;
 
 namespace D2LLM.Cli.Commands.Eval;
@@ -40,13 +39,16 @@ internal static class EvalCommand
             model, data, split, output, teacher, pooling, depth, firstStage, limit, task,
         };
         prompt.AddTo(cmd);
+        var device = new DeviceOption();
+        device.Flag.Description = "where the --teacher runs: cpu (this engine), cuda (libtorch, GPU), auto, torch-cpu (libtorch on the CPU)";
+        device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             string dataPath = r.GetValue(data)!;
             var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
             using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)));
             string? teacherDir = r.GetValue(teacher);
-            using var teacherModel = teacherDir is null ? null : Backbones.LoadDecoder(teacherDir);
+            using var teacherModel = teacherDir is null ? null : device.LoadDecoder(r, teacherDir);
             var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));
             IReadOnlyDictionary<string, Dictionary<string, double>> columns;
             if (Directory.Exists(dataPath))
