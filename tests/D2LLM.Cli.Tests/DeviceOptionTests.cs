@@ -4,8 +4,8 @@ namespace D2LLM.Cli.Tests;
 
 /// <summary>
 /// --device on a CLI built without libtorch (the default build, as the tests run it): auto falls back to the engine with
-/// the same scores, cuda is one line naming what to install, an unknown device one line listing the choices, and an
-/// encoder folder is refused on torch. The torch path itself is checked in D2LLM.Torch.Tests (TorchSharp-cpu).
+/// the same scores, cuda is one line naming what to install, an unknown device one line listing the choices, and bf16
+/// is refused on the engine. The torch path itself is checked in D2LLM.Torch.Tests (TorchSharp-cpu).
 /// </summary>
 public class DeviceOptionTests
 {
@@ -31,5 +31,9 @@ public class DeviceOptionTests
         var unknown = Cli.Run([.. score, "--device", "gpu"]);
         Assert.Equal(2, unknown.Code);
         Assert.Contains("error: --device: unknown device 'gpu' (cpu, cuda, auto, torch-cpu)", unknown.Stderr);
+
+        var bf16 = Cli.Run([.. score, "--precision", "bf16"]);
+        Assert.Equal(2, bf16.Code);
+        Assert.Contains("error: --precision bf16: the engine (--device cpu) computes in f32", bf16.Stderr);
     }
 }
