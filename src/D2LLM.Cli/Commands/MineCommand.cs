@@ -22,11 +22,13 @@ internal static class MineCommand
         var pooling = new Option<string?>("--pooling") { Description = "last | mean | cls, for a plain --dense model (default: what its folder declares, else mean)" };
         var output = CommonOptions.Output();
         var cmd = new Command("mine", "Hard-negative candidates per judged query (BM25 or dense; positives removed), as JSON Lines.") { data, split, top, k1, b, dense, pooling, output };
+        var device = new DeviceOption();
+        device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var task = RetrievalTask.Load(r.GetValue(data)!);
             var queries = FlagChoice.Parse("--split", "split", r.GetValue(split)!, ("train", task.Train), ("test", task.Test));
-            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, FlagChoice.Pooling(r.GetValue(pooling))) : null;
+            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, FlagChoice.Pooling(r.GetValue(pooling)), d => device.Load(r, d)) : null;
             ICandidateSource source = new Bm25Candidates(task.Corpus, r.GetValue(k1), r.GetValue(b));
             if (encoder is not null) ProgressDisplay.Run("embedding the corpus (texts)", report => source = DenseCandidates.Build(encoder, task.Corpus, report));
 

@@ -18,7 +18,8 @@ public sealed class EvaluatedModel : IDisposable
 
     /// <param name="name"><c>bm25</c>, or a model folder</param>
     /// <param name="pooling">how a plain model's states are pooled (null: as its folder declares, else mean)</param>
-    public EvaluatedModel(string name, PoolingMode? pooling = null)
+    /// <param name="openBackbone">opens a plain model's backbone (default <see cref="Backbones.Load"/>; a GPU backend passes its own)</param>
+    public EvaluatedModel(string name, PoolingMode? pooling = null, Func<string, IBackbone>? openBackbone = null)
     {
         Name = name;
         if (name == "bm25") return;
@@ -32,7 +33,7 @@ public sealed class EvaluatedModel : IDisposable
                 Encoder = _student;
                 break;
             default:
-                Encoder = PooledEncoder.ForFolder(Backbones.Load(name), pooling);
+                Encoder = PooledEncoder.ForFolder((openBackbone ?? (d => Backbones.Load(d)))(name), pooling);
                 break;
         }
     }

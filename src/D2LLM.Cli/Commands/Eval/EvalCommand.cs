@@ -40,13 +40,12 @@ internal static class EvalCommand
         };
         prompt.AddTo(cmd);
         var device = new DeviceOption();
-        device.Flag.Description = "where the --teacher runs: cpu (this engine), cuda (libtorch, GPU), auto, torch-cpu (libtorch on the CPU)";
         device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             string dataPath = r.GetValue(data)!;
             var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
-            using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)));
+            using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)), d => device.Load(r, d));
             string? teacherDir = r.GetValue(teacher);
             using var teacherModel = teacherDir is null ? null : device.LoadDecoder(r, teacherDir);
             var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));
