@@ -14,10 +14,12 @@ internal sealed class StoreOptions
     public Option<double> Timeout { get; } = new("--timeout") { Description = "seconds a Qdrant call may take before it counts as failed (and is retried)", DefaultValueFactory = _ => 30 };
     public Option<string> Model { get; } = CommonOptions.Model();
     public Option<string?> Pooling { get; } = new("--pooling") { Description = "last | mean | cls, for a plain model (default: what its folder declares, else mean)" };
+    public DeviceOption Device { get; } = new();
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Store, Collection, ApiKey, Timeout, Model, Pooling }) command.Options.Add(option);
+        Device.AddTo(command);
     }
 
     /// <summary>The store; with <paramref name="mustExist"/>, an embedded file that is not there is an error rather than a new empty store.</summary>
@@ -30,8 +32,9 @@ internal sealed class StoreOptions
         return D2Llm.OpenStore(location, r.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY"), timeout: TimeSpan.FromSeconds(seconds));
     }
 
-    /// <summary>The embedding model: a student folder (PMA embeddings), or a plain model with --pooling.</summary>
-    public D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) => D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r));
+    /// <summary>The embedding model: a student folder (PMA embeddings), or a plain model with --pooling on --device.</summary>
+    public D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) =>
+        D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r), openBackbone: d => Device.Load(r, d));
 
     public PoolingMode? PoolingOf(ParseResult r) => FlagChoice.Pooling(r.GetValue(Pooling));
 }

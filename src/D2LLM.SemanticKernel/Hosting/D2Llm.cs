@@ -12,11 +12,15 @@ namespace D2LLM.SemanticKernel;
 /// <summary>Opens the library's pieces from folders and locations: what the DI extensions, the CLI and the examples use.</summary>
 public static class D2Llm
 {
-    /// <summary>An embedding generator over a student folder, or a plain model folder (pooled as given, else as it declares); it owns (disposes) the model.</summary>
-    public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode? pooling = null) =>
+    /// <summary>
+    /// An embedding generator over a student folder, or a plain model folder (pooled as given, else as it declares; opened by
+    /// <paramref name="openBackbone"/>, default <see cref="Backbones.Load"/>); it owns (disposes) the model.
+    /// </summary>
+    public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode? pooling = null,
+        Func<string, IBackbone>? openBackbone = null) =>
         ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
             ? FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true)
-            : FromModel(Backbones.Load(modelDirectory), options, pooling);
+            : FromModel((openBackbone ?? (d => Backbones.Load(d)))(modelDirectory), options, pooling);
 
     /// <summary>An embedding generator over a loaded student (PMA embeddings); with <paramref name="ownsModel"/>, disposed with the generator.</summary>
     public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>
