@@ -28,6 +28,9 @@ public sealed class TorchBackbone : IDecoder
         _device = new TorchQwenDecoder(host, options);
     }
 
+    /// <summary>A loaded model's passes moved to the device; the backbone owns (disposes) the model.</summary>
+    public static TorchBackbone From(QwenModel host, TorchOptions? options = null) => new(host, options ?? new TorchOptions());
+
     /// <summary>Opens a Qwen folder on the device <paramref name="options"/> names (the first layers only, or random weights, as <paramref name="load"/> says).</summary>
     public static TorchBackbone Load(string directory, TorchOptions? options = null, ModelLoadOptions? load = null)
     {

@@ -5,8 +5,9 @@ namespace D2LLM.Models;
 
 /// <summary>
 /// A low-rank update beside a frozen projection W[out, in]:  y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,  s = α/r,
-/// A[r, in] Kaiming-uniform, B[out, r] zero (so a fresh adapter changes nothing). Backward with t = drop(x)·Aᵀ:
-/// dB += s·dyᵀ·t;  dt = s·dy·B;  dA += dtᵀ·drop(x);  dx += drop'(dt·A).
+/// A[r, in] Kaiming-uniform, B[out, r] zero (so a fresh adapter changes nothing). With t = s·drop(x)·Aᵀ (the scale
+/// applied to the small [tokens, r] product, never to a full-width one):
+/// dB += dyᵀ·t;  dt = dy·B;  dA += s·dtᵀ·drop(x);  dx += s·drop'(dt·A) — added straight into dx without dropout.
 /// </summary>
 public sealed class LoraAdapter
 {
@@ -38,28 +39,25 @@ public sealed class LoraAdapter
 
         var t = k.Allocate(x.Length / A.Shape[1], Options.Rank);
         k.Linear(input, A.AsWeight(), null, t);
-        k.LinearAccumulate(t, B.AsWeight(), Scale, y);
+        k.Scale(t, Scale, t);
+        k.LinearAccumulate(t, B.AsWeight(), 1f, y);
         if (cache is not null) (cache.Input, cache.Keep, cache.T) = (input, keep, t);
     }
 
     public void Backward(IKernels k, Tensor dy, Cache cache, Tensor? dx)
     {
-        var scaled = k.Allocate(dy.Shape);
-        k.Scale(dy, Scale, scaled);
         var dt = k.Allocate(cache.T!.Shape);
-        var dB = B.GradTensor();
-        var dA = A.GradTensor();
-        k.LinearBackward(scaled, cache.T, B.AsWeight(), dt, dB, null);
-        if (dx is null)
+        k.LinearBackward(dy, cache.T, B.AsWeight(), dt, B.GradTensor(), null);
+        k.Scale(dt, Scale, dt);
+        if (dx is not null && cache.Keep is null)
         {
-            k.LinearBackward(dt, cache.Input!, A.AsWeight(), null, dA, null);
+            k.LinearBackward(dt, cache.Input!, A.AsWeight(), dx, A.GradTensor(), null);
             return;
         }
 
-        var dInput = k.Allocate(cache.Input!.Shape);
-        k.LinearBackward(dt, cache.Input, A.AsWeight(), dInput, dA, null);
-        if (cache.Keep is null) k.AddInPlace(dx, dInput);
-        else k.DropoutBackward(dInput, cache.Keep, Options.Dropout, dx);
+        var dInput = dx is null ? null : k.Allocate(cache.Input!.Shape);
+        k.LinearBackward(dt, cache.Input!, A.AsWeight(), dInput, A.GradTensor(), null);
+        if (dInput is not null) k.DropoutBackward(dInput, cache.Keep!, Options.Dropout, dx!);
     }
 
     /// <summary>W + s·B·A in float32: the adapter folded into its base weight for export.</summary>

@@ -21,6 +21,7 @@ public sealed class QwenModel : IDecoder
     private readonly TrainableProjections _training;
 
     private readonly SpareArena _workspace = new();
+    private readonly SpareArena _backwardWorkspace = new();
     private HashSet<int>? _specialTokenIds;
 
     private QwenModel(ModelConfig config, QwenWeights weights, ByteLevelBpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
@@ -287,11 +288,29 @@ public sealed class QwenModel : IDecoder
         int h = Config.HiddenSize;
         var dx = k.Allocate(pass.Batch.Tokens, h);
         k.RmsNormBackward(dOutput, state.FinalInput, Weights.FinalNorm, state.FinalRstd!, dx, GradOf(Weights.FinalNorm), h);
-        for (int i = LayerCount - 1; i >= 0; i--) dx = LayerBackward(i, state.Layers[i], pass.Batch, dx);
+        // Each layer's temporaries are zeroed views into one reused workspace: fresh arrays per layer were gigabytes of
+        // garbage per pass for a 0.5B model (bench train).
+        dx = _backwardWorkspace.Use(arena =>
+        {
+            Tensor Zeroed(int[] shape)
+            {
+                var t = arena.Take(shape);
+                k.Zero(t);
+                return t;
+            }
+
+            for (int i = LayerCount - 1; i >= 0; i--)
+            {
+                arena.Reset();
+                dx = LayerBackward(i, state.Layers[i], pass.Batch, dx, Zeroed);
+            }
+
+            return dx;
+        });
         if (GradOf(Weights.Embedding) is { } dEmbedding) k.EmbeddingBackward(pass.Batch.Ids, dx, dEmbedding);
     }
 
-    private Tensor LayerBackward(int i, QwenLayerActivations a, TokenBatch batch, Tensor dx)
+    private Tensor LayerBackward(int i, QwenLayerActivations a, TokenBatch batch, Tensor dx, Func<int[], Tensor> take)
     {
         var k = Kernels;
         var w = Weights.Layers[i];
@@ -299,37 +318,37 @@ public sealed class QwenModel : IDecoder
         int qd = Config.NumHeads * hd, kvd = Config.NumKvHeads * hd;
 
         // MLP: x₃ = x_mid + down(silu(gate(h₂)) ⊙ up(h₂)),  h₂ = N₂(x_mid).
-        var dAct = k.Allocate(tokens, inter);
+        var dAct = take([tokens, inter]);
         ProjectBackward(i, LoraTarget.Down, dx, a.Act, w.Down, null, dAct, a);
-        var dGate = k.Allocate(tokens, inter);
-        var dUp = k.Allocate(tokens, inter);
+        var dGate = take([tokens, inter]);
+        var dUp = take([tokens, inter]);
         k.SwiGluBackward(a.Gate, a.Up, dAct, dGate, dUp);
-        var dH2 = k.Allocate(tokens, h);
+        var dH2 = take([tokens, h]);
         ProjectBackward(i, LoraTarget.Gate, dGate, a.H2, w.Gate, null, dH2, a);
         ProjectBackward(i, LoraTarget.Up, dUp, a.H2, w.Up, null, dH2, a);
         k.RmsNormBackward(dH2, a.XMid!, w.PostAttentionNorm, a.Rstd2!, dx, GradOf(w.PostAttentionNorm), h);
 
         // Attention: x_mid = x_in + o(A(R(q), R(k), v)),  q, k, v projections of h₁ = N₁(x_in).
-        var dAttn = k.Allocate(tokens, qd);
+        var dAttn = take([tokens, qd]);
         ProjectBackward(i, LoraTarget.O, dx, a.Attn, w.O, w.OBias, dAttn, a);
-        var dQ = k.Allocate(tokens, qd);
-        var dK = k.Allocate(tokens, kvd);
-        var dV = k.Allocate(tokens, kvd);
+        var dQ = take([tokens, qd]);
+        var dK = take([tokens, kvd]);
+        var dV = take([tokens, kvd]);
         k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs!, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumKvHeads, hd);
-        var dQr = k.Allocate(tokens, qd);
-        var dKr = k.Allocate(tokens, kvd);
+        var dQr = take([tokens, qd]);
+        var dKr = take([tokens, kvd]);
         k.RopeBackward(Rotary, dQ, dQr, batch.Positions, Config.NumHeads);
         k.RopeBackward(Rotary, dK, dKr, batch.Positions, Config.NumKvHeads);
         if (w.QNorm is not null)
         {
-            var dQPre = k.Allocate(tokens, qd);
-            var dKPre = k.Allocate(tokens, kvd);
+            var dQPre = take([tokens, qd]);
+            var dKPre = take([tokens, kvd]);
             k.RmsNormBackward(dQr, a.QPre!, w.QNorm, a.RstdQ!, dQPre, GradOf(w.QNorm), hd);
             k.RmsNormBackward(dKr, a.KPre!, w.KNorm!, a.RstdK!, dKPre, GradOf(w.KNorm), hd);
             (dQr, dKr) = (dQPre, dKPre);
         }
 
-        var dH1 = k.Allocate(tokens, h);
+        var dH1 = take([tokens, h]);
         ProjectBackward(i, LoraTarget.Q, dQr, a.H1, w.Q, w.QBias, dH1, a);
         ProjectBackward(i, LoraTarget.K, dKr, a.H1, w.K, w.KBias, dH1, a);
         ProjectBackward(i, LoraTarget.V, dV, a.H1, w.V, w.VBias, dH1, a);

@@ -10,6 +10,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Benchmarks; progress on stderr, one JSON object as the last line on stdout.");
         bench.Subcommands.Add(BenchGemm.Create());
         bench.Subcommands.Add(BenchForward.Create());
+        bench.Subcommands.Add(BenchTrain.Create());
         bench.Subcommands.Add(BenchTokenizer.Create());
         bench.Subcommands.Add(BenchEmbed.Create());
         bench.Subcommands.Add(BenchSearch.Create());
