@@ -22,6 +22,7 @@ public sealed class BertModel : IBackbone
     private readonly TrainableProjections _training;
 
     private readonly SpareArena _workspace = new();
+    private readonly SpareArena _backwardWorkspace = new();
 
     private BertModel(BertConfig config, BertWeights weights, WordPieceTokenizer tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
     {
@@ -207,7 +208,25 @@ public sealed class BertModel : IBackbone
         int h = HiddenSize;
         var dx = k.Allocate(pass.Batch.Tokens, h);
         k.Copy(dOutput, dx);
-        for (int i = LayerCount - 1; i >= 0; i--) dx = LayerBackward(i, state.Layers[i], pass.Batch, dx);
+        // Each layer's temporaries are zeroed views into one reused workspace (as QwenModel's backward); its result is
+        // copied out, since the next layer's temporaries reuse the same buffers.
+        dx = _backwardWorkspace.Use(arena =>
+        {
+            Tensor Zeroed(int[] shape)
+            {
+                var t = arena.Take(shape);
+                k.Zero(t);
+                return t;
+            }
+
+            for (int i = LayerCount - 1; i >= 0; i--)
+            {
+                arena.Reset();
+                k.Copy(LayerBackward(i, state.Layers[i], pass.Batch, dx, Zeroed), dx);
+            }
+
+            return dx;
+        });
 
         var dSum = k.Allocate(pass.Batch.Tokens, h);
         k.LayerNormBackward(dx, state.EmbeddingSum, Weights.EmbeddingNorm, state.EmbeddingMean, state.EmbeddingRstd, dSum,
@@ -218,30 +237,30 @@ public sealed class BertModel : IBackbone
     }
 
     /// <summary>Gradient of one layer's input from its output's (the forward in reverse; norms and residuals as kept).</summary>
-    private Tensor LayerBackward(int i, BertLayerActivations a, TokenBatch batch, Tensor dOut)
+    private Tensor LayerBackward(int i, BertLayerActivations a, TokenBatch batch, Tensor dOut, Func<int[], Tensor> take)
     {
         var k = Kernels;
         var w = Weights.Layers[i];
         int tokens = batch.Tokens, h = HiddenSize, inter = Config.IntermediateSize;
 
         // x_out = LN₂(r₂),  r₂ = h₁ + down(gelu(up(h₁)))
-        var dR2 = k.Allocate(tokens, h);
+        var dR2 = take([tokens, h]);
         k.LayerNormBackward(dOut, a.Residual2!, w.OutputNorm, a.Mean2!, a.Rstd2!, dR2, GradOf(w.OutputNorm), GradOf(w.OutputNormBias), h);
-        var dAct = k.Allocate(tokens, inter);
+        var dAct = take([tokens, inter]);
         ProjectBackward(i, LoraTarget.Down, dR2, a.Act, w.Down, w.DownBias, dAct, a);
-        var dUp = k.Allocate(tokens, inter);
+        var dUp = take([tokens, inter]);
         k.GeluBackward(a.Up, dAct, dUp);
         var dH1 = dR2; // the residual path carries dR₂ into h₁; the MLP adds its part
         ProjectBackward(i, LoraTarget.Up, dUp, a.H1!, w.Up, w.UpBias, dH1, a);
 
         // h₁ = LN₁(r₁),  r₁ = x_in + o(A(q, k, v))
-        var dR1 = k.Allocate(tokens, h);
+        var dR1 = take([tokens, h]);
         k.LayerNormBackward(dH1, a.Residual1!, w.AttentionNorm, a.Mean1!, a.Rstd1!, dR1, GradOf(w.AttentionNorm), GradOf(w.AttentionNormBias), h);
-        var dAttn = k.Allocate(tokens, h);
+        var dAttn = take([tokens, h]);
         ProjectBackward(i, LoraTarget.O, dR1, a.Attn, w.O, w.OBias, dAttn, a);
-        var dQ = k.Allocate(tokens, h);
-        var dK = k.Allocate(tokens, h);
-        var dV = k.Allocate(tokens, h);
+        var dQ = take([tokens, h]);
+        var dK = take([tokens, h]);
+        var dV = take([tokens, h]);
         k.AttentionBackward(dAttn, a.Q, a.K, a.V, a.Probs!, dQ, dK, dV, batch.Starts, Config.NumHeads, Config.NumHeads, Config.HeadDim);
         var dIn = dR1; // the residual path, then the three projections
         ProjectBackward(i, LoraTarget.Q, dQ, a.XIn!, w.Q, w.QBias, dIn, a);
