@@ -24,4 +24,28 @@ internal sealed class SpareArena
             Volatile.Write(ref _spare, arena);
         }
     }
+
+    /// <summary>
+    /// A backward pass through <paramref name="layers"/> layers, last first: each layer's temporaries are zeroed views
+    /// (the backward kernels add into their outputs) taken from the workspace and reset between layers, so fresh arrays
+    /// per layer — gigabytes of garbage per pass for a 0.5B model (bench train) — are never made. A layer must leave its
+    /// result outside the workspace.
+    /// </summary>
+    public void LayersInReverse(IKernels k, int layers, Action<int, Func<int[], Tensor>> layer) => Use(arena =>
+    {
+        Tensor Zeroed(int[] shape)
+        {
+            var t = arena.Take(shape);
+            k.Zero(t);
+            return t;
+        }
+
+        for (int i = layers - 1; i >= 0; i--)
+        {
+            arena.Reset();
+            layer(i, Zeroed);
+        }
+
+        return 0;
+    });
 }

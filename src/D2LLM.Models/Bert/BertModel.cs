@@ -208,25 +208,8 @@ public sealed class BertModel : IBackbone
         int h = HiddenSize;
         var dx = k.Allocate(pass.Batch.Tokens, h);
         k.Copy(dOutput, dx);
-        // Each layer's temporaries are zeroed views into one reused workspace (as QwenModel's backward); its result is
-        // copied out, since the next layer's temporaries reuse the same buffers.
-        dx = _backwardWorkspace.Use(arena =>
-        {
-            Tensor Zeroed(int[] shape)
-            {
-                var t = arena.Take(shape);
-                k.Zero(t);
-                return t;
-            }
-
-            for (int i = LayerCount - 1; i >= 0; i--)
-            {
-                arena.Reset();
-                k.Copy(LayerBackward(i, state.Layers[i], pass.Batch, dx, Zeroed), dx);
-            }
-
-            return dx;
-        });
+        // A layer's result is a view into the workspace the next layer reuses: copied out into dx.
+        _backwardWorkspace.LayersInReverse(k, LayerCount, (i, take) => k.Copy(LayerBackward(i, state.Layers[i], pass.Batch, dx, take), dx));
 
         var dSum = k.Allocate(pass.Batch.Tokens, h);
         k.LayerNormBackward(dx, state.EmbeddingSum, Weights.EmbeddingNorm, state.EmbeddingMean, state.EmbeddingRstd, dSum,

@@ -288,25 +288,7 @@ public sealed class QwenModel : IDecoder
         int h = Config.HiddenSize;
         var dx = k.Allocate(pass.Batch.Tokens, h);
         k.RmsNormBackward(dOutput, state.FinalInput, Weights.FinalNorm, state.FinalRstd!, dx, GradOf(Weights.FinalNorm), h);
-        // Each layer's temporaries are zeroed views into one reused workspace: fresh arrays per layer were gigabytes of
-        // garbage per pass for a 0.5B model (bench train).
-        dx = _backwardWorkspace.Use(arena =>
-        {
-            Tensor Zeroed(int[] shape)
-            {
-                var t = arena.Take(shape);
-                k.Zero(t);
-                return t;
-            }
-
-            for (int i = LayerCount - 1; i >= 0; i--)
-            {
-                arena.Reset();
-                dx = LayerBackward(i, state.Layers[i], pass.Batch, dx, Zeroed);
-            }
-
-            return dx;
-        });
+        _backwardWorkspace.LayersInReverse(k, LayerCount, (i, take) => dx = LayerBackward(i, state.Layers[i], pass.Batch, dx, take));
         if (GradOf(Weights.Embedding) is { } dEmbedding) k.EmbeddingBackward(pass.Batch.Ids, dx, dEmbedding);
     }
 

@@ -33,7 +33,7 @@ public sealed class EvaluatedModel : IDisposable
                 Encoder = _student;
                 break;
             default:
-                Encoder = PooledEncoder.ForFolder((openBackbone ?? (d => Backbones.Load(d)))(name), pooling);
+                Encoder = ModelFolder.OpenEncoder(name, pooling, openBackbone);
                 break;
         }
     }
