@@ -23,4 +23,12 @@ public sealed class TensorArena
             _buffers[_next] = GC.AllocateUninitializedArray<float>((int)Math.Min(Array.MaxLength, needed + needed / 8));
         return Tensor.View(_buffers[_next++], shape);
     }
+
+    /// <summary>As <see cref="Take"/>, zeroed: for kernels that add into their output, and for values a later pass reads.</summary>
+    public Tensor TakeZeroed(IKernels k, params int[] shape)
+    {
+        var t = Take(shape);
+        k.Zero(t);
+        return t;
+    }
 }

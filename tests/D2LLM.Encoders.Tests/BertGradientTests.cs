@@ -48,6 +48,23 @@ public sealed class BertGradientTests
         Assert.True(typeError <= 2e-3, $"token-type embeddings: relative error {typeError:E3}");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Backward_OnPooledActivations_EqualsAFreshModelsExactly(bool full)
+    {
+        using var folder = new TinyBert(seed: 3);
+        var runs = PooledPasses.Gradients(() => Backbones.Load(folder.Path), m =>
+            {
+                if (full) return m.MakeTrainable(includeEmbedding: true);
+                m.AddLora(new LoraOptions { Rank = 2, Alpha = 4, Dropout = 0.2f }, seed: 3);
+                foreach (var b in m.LoraParameters().Where(p => p.Name.EndsWith("lora_B.weight", StringComparison.Ordinal))) Array.Fill(b.Value, 0.1f);
+                return m.LoraParameters().ToList();
+            },
+            Batch, m => TokenBatch.Pack(new[] { m.EncodeUntrusted("a longer batch leaves its values in the pooled arena for the next pass to find, twice over", 64) }));
+        Assert.All(runs, run => Assert.Equal(run.Fresh, run.Reused));
+    }
+
     private static TokenBatch Batch(IBackbone model) => TokenBatch.Pack(new[]
     {
         model.EncodeUntrusted("gradients flow back through the encoder.", 32),

@@ -66,6 +66,23 @@ public class LoraTests
         Assert.Equal(0f, embedding.Grad[(ids.Max() + 1) * h]); // a token not in the batch gets no gradient
     }
 
+    [Theory]
+    [InlineData("tiny-qwen2-a", false)]
+    [InlineData("tiny-qwen3-a", true)]
+    public void Backward_OnPooledActivations_EqualsAFreshModelsExactly(string name, bool full)
+    {
+        using var folder = new FixtureModel(name);
+        var runs = PooledPasses.Gradients(() => QwenModel.Load(folder.Path), m =>
+            {
+                if (full) return m.MakeTrainable();
+                m.AddLora(new LoraOptions { Rank = 2, Alpha = 4, Dropout = 0.2f }, seed: 3);
+                foreach (var b in m.LoraParameters().Where(p => p.Name.EndsWith("lora_B.weight", StringComparison.Ordinal))) Array.Fill(b.Value, 0.1f);
+                return m.LoraParameters().ToList();
+            },
+            m => Batch((QwenModel)m), m => TokenBatch.Pack(new[] { m.EncodeUntrusted("a longer batch leaves its values in the pooled arena for the next pass to find", 64) }));
+        Assert.All(runs, run => Assert.Equal(run.Fresh, run.Reused));
+    }
+
     private static TokenBatch Batch(QwenModel model) => TokenBatch.Pack(new[] { model.Encode("gradients flow"), model.Encode("穿过整个解码器") });
 
     private static double GradientError(QwenModel model, IReadOnlyList<D2LLM.Tensors.Optim.Parameter> parameters, Random rng, int perParameter, Func<Random, int>? pick = null) =>

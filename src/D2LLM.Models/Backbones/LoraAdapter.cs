@@ -41,22 +41,23 @@ public sealed class LoraAdapter
         k.Linear(input, A.AsWeight(), null, t);
         k.Scale(t, Scale, t);
         k.LinearAccumulate(t, B.AsWeight(), 1f, y);
-        if (cache is not null) (cache.Input, cache.Keep, cache.T) = (input, keep, t);
+        if (cache is not null) (cache.Dropped, cache.Keep, cache.T) = (keep is null ? null : input, keep, t);
     }
 
-    public void Backward(IKernels k, Tensor dy, Cache cache, Tensor? dx)
+    /// <summary>Gradients of A and B (and dx += …) from dy; <paramref name="x"/> is the projection's input as Forward saw it.</summary>
+    public void Backward(IKernels k, Tensor dy, Tensor x, Cache cache, Tensor? dx)
     {
         var dt = k.Allocate(cache.T!.Shape);
         k.LinearBackward(dy, cache.T, B.AsWeight(), dt, B.GradTensor(), null);
         k.Scale(dt, Scale, dt);
-        if (dx is not null && cache.Keep is null)
+        if (cache.Dropped is null)
         {
-            k.LinearBackward(dt, cache.Input!, A.AsWeight(), dx, A.GradTensor(), null);
+            k.LinearBackward(dt, x, A.AsWeight(), dx, A.GradTensor(), null);
             return;
         }
 
-        var dInput = dx is null ? null : k.Allocate(cache.Input!.Shape);
-        k.LinearBackward(dt, cache.Input!, A.AsWeight(), dInput, A.GradTensor(), null);
+        var dInput = dx is null ? null : k.Allocate(x.Shape);
+        k.LinearBackward(dt, cache.Dropped, A.AsWeight(), dInput, A.GradTensor(), null);
         if (dInput is not null) k.DropoutBackward(dInput, cache.Keep!, Options.Dropout, dx!);
     }
 
@@ -73,7 +74,8 @@ public sealed class LoraAdapter
     /// <summary>What one forward pass leaves for the backward pass.</summary>
     public sealed class Cache
     {
-        public Tensor? Input { get; set; }
+        /// <summary>The input after dropout; null without dropout (the backward pass is given the input itself).</summary>
+        public Tensor? Dropped { get; set; }
         public byte[]? Keep { get; set; }
         public Tensor? T { get; set; }
     }

@@ -33,17 +33,10 @@ internal sealed class SpareArena
     /// </summary>
     public void LayersInReverse(IKernels k, int layers, Action<int, Func<int[], Tensor>> layer) => Use(arena =>
     {
-        Tensor Zeroed(int[] shape)
-        {
-            var t = arena.Take(shape);
-            k.Zero(t);
-            return t;
-        }
-
         for (int i = layers - 1; i >= 0; i--)
         {
             arena.Reset();
-            layer(i, Zeroed);
+            layer(i, shape => arena.TakeZeroed(k, shape));
         }
 
         return 0;

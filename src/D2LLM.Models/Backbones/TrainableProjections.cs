@@ -71,6 +71,6 @@ internal sealed class TrainableProjections(IKernels kernels)
     public void ProjectBackward(int layer, LoraTarget target, Tensor dy, Tensor input, Weight w, Weight? bias, Tensor dInput, Dictionary<LoraTarget, LoraAdapter.Cache> caches)
     {
         kernels.LinearBackward(dy, input, w, dInput, GradOf(w), GradOf(bias));
-        if (_lora.TryGetValue((layer, target), out var adapter)) adapter.Backward(kernels, dy, caches[target], dInput);
+        if (_lora.TryGetValue((layer, target), out var adapter)) adapter.Backward(kernels, dy, input, caches[target], dInput);
     }
 }

@@ -5,19 +5,26 @@ namespace D2LLM.Models.Bert;
 /// <summary>Intermediate tensors of one BERT layer (see <see cref="BertModel"/> for the math).</summary>
 internal sealed class BertLayerActivations
 {
-    /// <summary>A training layer's own tensors, kept for its backward pass.</summary>
-    public BertLayerActivations(IKernels k, int tokens, BertConfig c, long probsLength)
-        : this(shape => k.Allocate(shape), tokens, c, training: true)
+    /// <summary>
+    /// A training layer's tensors: those its backward pass reads are its own, zeroed, from the pass's arena. The
+    /// projections o and down are read by no backward step and gelu(up) is recomputed there, so those three live in
+    /// <paramref name="projection"/> ([tokens, hidden]) and <paramref name="product"/> ([tokens, intermediate]), shared
+    /// by every layer of the pass.
+    /// </summary>
+    public BertLayerActivations(TensorArena arena, IKernels k, int tokens, BertConfig c, long probsLength, Tensor projection, Tensor product)
+        : this(shape => arena.TakeZeroed(k, shape), tokens, c)
     {
-        Probs = k.Allocate(checked((int)probsLength));
-        XIn = k.Allocate(tokens, c.HiddenSize);
-        Residual1 = k.Allocate(tokens, c.HiddenSize);
-        H1 = k.Allocate(tokens, c.HiddenSize);
-        Residual2 = k.Allocate(tokens, c.HiddenSize);
-        Mean1 = k.Allocate(tokens);
-        Rstd1 = k.Allocate(tokens);
-        Mean2 = k.Allocate(tokens);
-        Rstd2 = k.Allocate(tokens);
+        int h = c.HiddenSize;
+        (O, Down, Act) = (projection, projection, product);
+        Probs = arena.TakeZeroed(k, checked((int)probsLength));
+        XIn = arena.TakeZeroed(k, tokens, h);
+        Residual1 = arena.TakeZeroed(k, tokens, h);
+        H1 = arena.TakeZeroed(k, tokens, h);
+        Residual2 = arena.TakeZeroed(k, tokens, h);
+        Mean1 = arena.TakeZeroed(k, tokens);
+        Rstd1 = arena.TakeZeroed(k, tokens);
+        Mean2 = arena.TakeZeroed(k, tokens);
+        Rstd2 = arena.TakeZeroed(k, tokens);
     }
 
     /// <summary>
@@ -25,21 +32,22 @@ internal sealed class BertLayerActivations
     /// runs in place, the norms overwrite their inputs, the attention probabilities are not stored.
     /// </summary>
     public BertLayerActivations(TensorArena arena, int tokens, BertConfig c)
-        : this(arena.Take, tokens, c, training: false)
+        : this(arena.Take, tokens, c)
     {
+        O = arena.Take(tokens, c.HiddenSize);
+        Act = Up;
+        Down = arena.Take(tokens, c.HiddenSize);
     }
 
-    private BertLayerActivations(Func<int[], Tensor> allocate, int tokens, BertConfig c, bool training)
+    private BertLayerActivations(Func<int[], Tensor> allocate, int tokens, BertConfig c)
     {
         int h = c.HiddenSize, inter = c.IntermediateSize;
         Q = allocate([tokens, h]);
         K = allocate([tokens, h]);
         V = allocate([tokens, h]);
         Attn = allocate([tokens, h]);
-        O = allocate([tokens, h]);
         Up = allocate([tokens, inter]);
-        Act = training ? allocate([tokens, inter]) : Up;
-        Down = allocate([tokens, h]);
+        O = Act = Down = null!; // set by the public constructors
     }
 
     public Tensor Q, K, V, Attn, O, Up, Act, Down;

@@ -23,6 +23,7 @@ public sealed class BertModel : IBackbone
 
     private readonly SpareArena _workspace = new();
     private readonly SpareArena _backwardWorkspace = new();
+    private readonly ActivationPool _activations = new();
 
     private BertModel(BertConfig config, BertWeights weights, WordPieceTokenizer tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
     {
@@ -46,6 +47,9 @@ public sealed class BertModel : IBackbone
     public int MaxPositions => Config.MaxPositions;
     public bool IsCausal => false;
     public bool HasLora => _training.HasLora;
+
+    /// <summary>The LoRA adapters by layer and projection (empty until <see cref="AddLora"/>).</summary>
+    public IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter> Lora => _training.Lora;
     public IReadOnlySet<int> SpecialTokenIds => Tokenizer.SpecialIds;
     public long ParameterCount => Weights.Named().Sum(n => (long)n.Weight.Length);
     public long WeightBytes => Weights.Named().Sum(n => (long)n.Weight.Bytes().Length);
@@ -114,8 +118,8 @@ public sealed class BertModel : IBackbone
     public long TrainingBytesPerToken(int maxTokens)
     {
         var c = Config;
-        long perLayer = 12L * c.HiddenSize + 2L * c.IntermediateSize + (long)c.NumHeads * maxTokens + 4;
-        return 4 * perLayer * LayerCount;
+        long perLayer = 8L * c.HiddenSize + c.IntermediateSize + (long)c.NumHeads * maxTokens + 4;
+        return 4 * (perLayer * LayerCount + 2L * c.HiddenSize + c.IntermediateSize + 2);
     }
 
     public Tensor Forward(TokenBatch batch, BackbonePass? pass = null) =>
@@ -135,8 +139,10 @@ public sealed class BertModel : IBackbone
         var types = TokenTypes(batch);
 
         // x₀ = LN_e(word + position + type)
-        var x = outputInArena ? arena!.Take(batch.Tokens, h) : k.Allocate(batch.Tokens, h);
-        var part = arena?.Take(batch.Tokens, h) ?? k.Allocate(batch.Tokens, h);
+        // A training pass works in an arena of its own that its backward pass hands back; the output is its own.
+        var work = arena ?? _activations.Rent();
+        var x = outputInArena || pass is not null ? work.Take(batch.Tokens, h) : k.Allocate(batch.Tokens, h);
+        var part = work.Take(batch.Tokens, h);
         k.Embedding(batch.Ids, Weights.Word, x);
         k.Embedding(batch.Positions, Weights.Position, part);
         k.AddInPlace(x, part);
@@ -145,17 +151,18 @@ public sealed class BertModel : IBackbone
         BertPassState? state = null;
         if (pass is not null)
         {
-            state = new BertPassState { EmbeddingSum = x, EmbeddingMean = k.Allocate(batch.Tokens), EmbeddingRstd = k.Allocate(batch.Tokens), TokenTypes = types };
+            state = new BertPassState { Arena = work, EmbeddingSum = x, EmbeddingMean = work.Take(batch.Tokens), EmbeddingRstd = work.Take(batch.Tokens), TokenTypes = types };
             pass.Activations = state;
             x = k.Allocate(batch.Tokens, h);
         }
 
         k.LayerNorm(state?.EmbeddingSum ?? x, Weights.EmbeddingNorm, Weights.EmbeddingNormBias, x, state?.EmbeddingMean, state?.EmbeddingRstd, h, eps);
         long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads);
-        var shared = arena is null ? null : new BertLayerActivations(arena, batch.Tokens, Config);
+        var shared = state is null ? new BertLayerActivations(work, batch.Tokens, Config) : null;
+        var product = state is null ? null : work.Take(batch.Tokens, Config.IntermediateSize);
         for (int i = 0; i < LayerCount; i++)
         {
-            var a = shared ?? new BertLayerActivations(k, batch.Tokens, Config, probsLength);
+            var a = shared ?? new BertLayerActivations(work, k, batch.Tokens, Config, probsLength, projection: part, product!);
             LayerForward(i, x, batch, a, pass?.Dropout);
             state?.Layers.Add(a);
         }
@@ -217,6 +224,8 @@ public sealed class BertModel : IBackbone
         if (GradOf(Weights.Word) is { } dWord) k.EmbeddingBackward(pass.Batch.Ids, dSum, dWord);
         if (GradOf(Weights.Position) is { } dPosition) k.EmbeddingBackward(pass.Batch.Positions, dSum, dPosition);
         if (GradOf(Weights.TokenType) is { } dType) k.EmbeddingBackward(state.TokenTypes, dSum, dType);
+        pass.Activations = null;
+        _activations.Return(state.Arena);
     }
 
     /// <summary>Gradient of one layer's input from its output's (the forward in reverse; norms and residuals as kept).</summary>
@@ -229,8 +238,10 @@ public sealed class BertModel : IBackbone
         // x_out = LN₂(r₂),  r₂ = h₁ + down(gelu(up(h₁)))
         var dR2 = take([tokens, h]);
         k.LayerNormBackward(dOut, a.Residual2!, w.OutputNorm, a.Mean2!, a.Rstd2!, dR2, GradOf(w.OutputNorm), GradOf(w.OutputNormBias), h);
+        var act = take([tokens, inter]);
+        k.Gelu(a.Up, act); // recomputed, not kept
         var dAct = take([tokens, inter]);
-        ProjectBackward(i, LoraTarget.Down, dR2, a.Act, w.Down, w.DownBias, dAct, a);
+        ProjectBackward(i, LoraTarget.Down, dR2, act, w.Down, w.DownBias, dAct, a);
         var dUp = take([tokens, inter]);
         k.GeluBackward(a.Up, dAct, dUp);
         var dH1 = dR2; // the residual path carries dR₂ into h₁; the MLP adds its part
@@ -267,7 +278,7 @@ public sealed class BertModel : IBackbone
         _training.Lora.Select(e => ($"encoder.layer.{e.Key.Layer}.{BertLayerWeights.ProjectionNames[e.Key.Target]}.weight", e.Value, Weights.Layers[e.Key.Layer].Projection(e.Key.Target))));
 
     /// <summary>Token types of the pair template: 1 after a text's first [SEP] (and before its end), 0 elsewhere.</summary>
-    private int[] TokenTypes(TokenBatch batch)
+    internal int[] TokenTypes(TokenBatch batch)
     {
         var types = new int[batch.Tokens];
         if (Config.TypeVocabSize < 2) return types;

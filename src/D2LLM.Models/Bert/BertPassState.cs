@@ -6,6 +6,9 @@ namespace D2LLM.Models.Bert;
 internal sealed class BertPassState
 {
     public List<BertLayerActivations> Layers { get; } = new();
+
+    /// <summary>Where the pass's tensors live; back in the model's pool once the backward pass has run.</summary>
+    public required TensorArena Arena { get; init; }
     public required Tensor EmbeddingSum { get; init; }
     public required Tensor EmbeddingMean { get; init; }
     public required Tensor EmbeddingRstd { get; init; }

@@ -5,34 +5,43 @@ namespace D2LLM.Models.Qwen;
 /// <summary>Intermediate tensors of one decoder layer (see <see cref="QwenModel"/> for the math).</summary>
 internal sealed class QwenLayerActivations
 {
-    /// <summary>A training layer's own tensors, kept for its backward pass.</summary>
-    public QwenLayerActivations(IKernels k, int tokens, ModelConfig c, long probsLength)
-        : this(shape => k.Allocate(shape), tokens, c, training: true)
+    /// <summary>
+    /// A training layer's tensors: those its backward pass reads are its own, zeroed, from the pass's arena. The
+    /// projections o and down are read by no backward step and the MLP product silu(gate) ⊙ up is recomputed there,
+    /// so those three live in <paramref name="projection"/> ([tokens, hidden]) and <paramref name="product"/> ([tokens,
+    /// intermediate]), shared by every layer of the pass.
+    /// </summary>
+    public QwenLayerActivations(TensorArena arena, IKernels k, int tokens, ModelConfig c, long probsLength, Tensor projection, Tensor product)
+        : this(shape => arena.TakeZeroed(k, shape), tokens, c)
     {
         int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, h = c.HiddenSize;
-        Probs = k.Allocate(checked((int)probsLength));
-        XIn = k.Allocate(tokens, h);
-        XMid = k.Allocate(tokens, h);
-        Rstd1 = k.Allocate(tokens);
-        Rstd2 = k.Allocate(tokens);
+        H2 = arena.TakeZeroed(k, tokens, h);
+        (O, Down, Act) = (projection, projection, product);
+        Probs = arena.TakeZeroed(k, checked((int)probsLength));
+        XIn = arena.TakeZeroed(k, tokens, h);
+        XMid = arena.TakeZeroed(k, tokens, h);
+        Rstd1 = arena.TakeZeroed(k, tokens);
+        Rstd2 = arena.TakeZeroed(k, tokens);
         if (c.Architecture != Architecture.Qwen3) return;
-        QPre = k.Allocate(tokens, qd);
-        KPre = k.Allocate(tokens, kvd);
-        RstdQ = k.Allocate(tokens * c.NumHeads);
-        RstdK = k.Allocate(tokens * c.NumKvHeads);
+        QPre = arena.TakeZeroed(k, tokens, qd);
+        KPre = arena.TakeZeroed(k, tokens, kvd);
+        RstdQ = arena.TakeZeroed(k, tokens * c.NumHeads);
+        RstdK = arena.TakeZeroed(k, tokens * c.NumKvHeads);
     }
 
     /// <summary>
-    /// Inference tensors shared by every layer, taken from a reused arena. Nothing is kept for a backward pass, so
-    /// buffers whose value is dead are reused — h₂ over h₁ (read only by q/k/v), the MLP product over the gate, its
-    /// projection over o — and the attention probabilities are not stored.
+    /// Inference tensors shared by every layer, taken from a reused arena.
+    /// Nothing is kept for a backward pass, so buffers whose value is dead are reused — h₂ over h₁ (read only by
+    /// q/k/v), the MLP product over the gate, its projection over o — and the attention probabilities are not stored.
     /// </summary>
     public QwenLayerActivations(TensorArena arena, int tokens, ModelConfig c)
-        : this(arena.Take, tokens, c, training: false)
+        : this(arena.Take, tokens, c)
     {
+        O = arena.Take(tokens, c.HiddenSize);
+        (H2, Act, Down) = (H1, Gate, O);
     }
 
-    private QwenLayerActivations(Func<int[], Tensor> allocate, int tokens, ModelConfig c, bool training)
+    private QwenLayerActivations(Func<int[], Tensor> allocate, int tokens, ModelConfig c)
     {
         int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, h = c.HiddenSize, inter = c.IntermediateSize;
         H1 = allocate([tokens, h]);
@@ -40,12 +49,9 @@ internal sealed class QwenLayerActivations
         K = allocate([tokens, kvd]);
         V = allocate([tokens, kvd]);
         Attn = allocate([tokens, qd]);
-        O = allocate([tokens, h]);
         Gate = allocate([tokens, inter]);
         Up = allocate([tokens, inter]);
-        H2 = training ? allocate([tokens, h]) : H1;
-        Act = training ? allocate([tokens, inter]) : Gate;
-        Down = training ? allocate([tokens, h]) : O;
+        O = H2 = Act = Down = null!; // set by the public constructors
     }
 
     public Tensor H1, Q, K, V, Attn, O, H2, Gate, Up, Act, Down;

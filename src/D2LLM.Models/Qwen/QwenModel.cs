@@ -22,6 +22,7 @@ public sealed class QwenModel : IDecoder
 
     private readonly SpareArena _workspace = new();
     private readonly SpareArena _backwardWorkspace = new();
+    private readonly ActivationPool _activations = new();
     private HashSet<int>? _specialTokenIds;
 
     private QwenModel(ModelConfig config, QwenWeights weights, ByteLevelBpeTokenizer? tokenizer, IKernels kernels, Checkpoint? checkpoint, string? directory)
@@ -164,16 +165,18 @@ public sealed class QwenModel : IDecoder
         if (cache is not null && (pass is not null || cache.Sequences != batch.Count || cache.Layers != LayerCount))
             throw new ArgumentException("a key/value cache needs an inference pass with one cached entry per sequence and layer");
 
-        var x = arena?.Take(batch.Tokens, h) ?? k.Allocate(batch.Tokens, h);
+        var state = pass is null ? null : new QwenPassState(_activations.Rent());
+        if (pass is not null) pass.Activations = state;
+        arena ??= state!.Arena;
+        var x = arena.Take(batch.Tokens, h);
         k.Embedding(batch.Ids, Weights.Embedding, x);
         int[]? kvStarts = cache is null ? null : KvStarts(batch, cache);
         long probsLength = Attention.ProbsLength(batch.Starts, Config.NumHeads, kvStarts);
-        var state = pass is null ? null : new QwenPassState();
-        if (pass is not null) pass.Activations = state;
-        var shared = arena is null ? null : new QwenLayerActivations(arena, batch.Tokens, Config);
+        var shared = state is null ? new QwenLayerActivations(arena, batch.Tokens, Config) : null;
+        var (projection, product) = state is null ? (null, null) : (arena.Take(batch.Tokens, h), arena.Take(batch.Tokens, Config.IntermediateSize));
         for (int i = 0; i < LayerCount; i++)
         {
-            var a = shared ?? new QwenLayerActivations(k, batch.Tokens, Config, probsLength);
+            var a = shared ?? new QwenLayerActivations(arena, k, batch.Tokens, Config, probsLength, projection!, product!);
             LayerForward(i, x, batch, a, pass?.Dropout, pass is not null, cache, kvStarts);
             state?.Layers.Add(a);
         }
@@ -181,8 +184,8 @@ public sealed class QwenModel : IDecoder
         if (cache is not null)
             for (int b = 0; b < batch.Count; b++) cache.Lengths[b] += batch.Length(b);
 
-        var output = outputInArena ? arena!.Take(batch.Tokens, h) : k.Allocate(batch.Tokens, h);
-        Tensor? rstd = pass is null ? null : k.Allocate(batch.Tokens);
+        var output = outputInArena ? arena.Take(batch.Tokens, h) : k.Allocate(batch.Tokens, h);
+        Tensor? rstd = state is null ? null : arena.Take(batch.Tokens);
         k.RmsNorm(x, Weights.FinalNorm, output, rstd, h, eps);
         if (state is not null)
         {
@@ -290,6 +293,8 @@ public sealed class QwenModel : IDecoder
         k.RmsNormBackward(dOutput, state.FinalInput, Weights.FinalNorm, state.FinalRstd!, dx, GradOf(Weights.FinalNorm), h);
         _backwardWorkspace.LayersInReverse(k, LayerCount, (i, take) => dx = LayerBackward(i, state.Layers[i], pass.Batch, dx, take));
         if (GradOf(Weights.Embedding) is { } dEmbedding) k.EmbeddingBackward(pass.Batch.Ids, dx, dEmbedding);
+        pass.Activations = null;
+        _activations.Return(state.Arena);
     }
 
     private Tensor LayerBackward(int i, QwenLayerActivations a, TokenBatch batch, Tensor dx, Func<int[], Tensor> take)
@@ -299,9 +304,11 @@ public sealed class QwenModel : IDecoder
         int tokens = batch.Tokens, h = Config.HiddenSize, hd = Config.HeadDim, inter = Config.IntermediateSize;
         int qd = Config.NumHeads * hd, kvd = Config.NumKvHeads * hd;
 
-        // MLP: x₃ = x_mid + down(silu(gate(h₂)) ⊙ up(h₂)),  h₂ = N₂(x_mid).
+        // MLP: x₃ = x_mid + down(silu(gate(h₂)) ⊙ up(h₂)),  h₂ = N₂(x_mid); the product is recomputed, not kept.
+        var act = take([tokens, inter]);
+        k.SwiGlu(a.Gate, a.Up, act);
         var dAct = take([tokens, inter]);
-        ProjectBackward(i, LoraTarget.Down, dx, a.Act, w.Down, null, dAct, a);
+        ProjectBackward(i, LoraTarget.Down, dx, act, w.Down, null, dAct, a);
         var dGate = take([tokens, inter]);
         var dUp = take([tokens, inter]);
         k.SwiGluBackward(a.Gate, a.Up, dAct, dGate, dUp);
@@ -395,8 +402,8 @@ public sealed class QwenModel : IDecoder
     public long TrainingBytesPerToken(int maxTokens)
     {
         var c = Config;
-        long perLayer = 8L * c.HiddenSize + 3L * c.IntermediateSize + 2L * c.NumHeads * c.HeadDim + 2L * c.NumKvHeads * c.HeadDim + (long)c.NumHeads * maxTokens;
-        return 4 * perLayer * LayerCount;
+        long perLayer = 4L * c.HiddenSize + 2L * c.IntermediateSize + 3L * c.NumHeads * c.HeadDim + 3L * c.NumKvHeads * c.HeadDim + (long)c.NumHeads * maxTokens;
+        return 4 * (perLayer * LayerCount + c.HiddenSize + c.IntermediateSize);
     }
 
     public void Logits(Tensor states, Tensor logits) => Kernels.Linear(states, Weights.LmHead, null, logits);
