@@ -1,3 +1,4 @@
+using D2LLM.Tensors.Gemm;
 using D2LLM.Tensors.Kernels;
 using D2LLM.Tensors.Threading;
 
@@ -9,7 +10,25 @@ public sealed class CpuKernels : IKernels
     // Rotary tables by description: a model asks for its own once, and every layer reads the same one.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Rotary, Rope> _rotaryTables = new();
 
+    /// <summary>Kernels computing in float32 throughout.</summary>
+    public CpuKernels()
+        : this(GemmKernel.Auto)
+    {
+    }
+
+    private CpuKernels(GemmKernel linearKernel) => LinearKernel = linearKernel;
+
     public static CpuKernels Instance { get; } = new();
+
+    /// <summary>
+    /// Kernels whose Linear layers over bf16 weights take bf16 inputs on the CPU's bf16 dot-product units
+    /// (<see cref="GemmKernel.Avx512Bf16"/>: twice the multiply-adds, activations rounded to bf16, sums in float32);
+    /// <see cref="Instance"/> where the CPU has none. Backward passes stay float32.
+    /// </summary>
+    public static CpuKernels Bf16 { get; } = Matmul.IsSupported(GemmKernel.Avx512Bf16) ? new(GemmKernel.Avx512Bf16) : Instance;
+
+    /// <summary>The GEMM kernel of Linear forward passes.</summary>
+    public GemmKernel LinearKernel { get; }
 
     private Rope Table(Rotary rotary) => _rotaryTables.GetOrAdd(rotary, r => new Rope(r.HeadDim, r.MaxPositions, r.Theta));
 
@@ -44,7 +63,7 @@ public sealed class CpuKernels : IKernels
         switch (w.DType)
         {
             case DType.F32: Kernels.Linear.Forward(x.Span, w.Span<float>(), b, y.Span, rows, w.Columns, w.Rows); break;
-            case DType.BF16: Kernels.Linear.Forward(x.Span, w.Span<BFloat16>(), b, y.Span, rows, w.Columns, w.Rows); break;
+            case DType.BF16: Kernels.Linear.Forward(x.Span, w.Span<BFloat16>(), b, y.Span, rows, w.Columns, w.Rows, LinearKernel); break;
             default: Kernels.Linear.Forward(x.Span, w.Span<Half>(), b, y.Span, rows, w.Columns, w.Rows); break;
         }
     }
@@ -64,7 +83,7 @@ public sealed class CpuKernels : IKernels
     public void LinearAccumulate(Tensor x, Weight w, float alpha, Tensor y)
     {
         int rows = x.Length / w.Columns;
-        Gemm.Matmul.Multiply(false, true, rows, w.Rows, w.Columns, alpha, x.Span, w.Columns, w.Span<float>(), w.Columns, 1f, y.Span, w.Rows);
+        Matmul.Multiply(false, true, rows, w.Rows, w.Columns, alpha, x.Span, w.Columns, w.Span<float>(), w.Columns, 1f, y.Span, w.Rows);
     }
 
     public void RmsNorm(Tensor x, Weight w, Tensor y, Tensor? rstd, int dim, float eps) =>

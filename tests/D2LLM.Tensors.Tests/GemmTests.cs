@@ -32,6 +32,61 @@ public class GemmTests
             }
     }
 
+    public static TheoryData<int, int, int> EvenKShapes => new()
+    {
+        { 1, 1, 2 }, { 7, 33, 6 }, { 33, 7, 512 }, { 511, 65, 34 }, { 13, 37, 896 }, { 300, 40, 258 },
+        { GemmDriver.MC + 5, GemmDriver.NC + 37, 2 * GemmDriver.KC + 6 },
+    };
+
+    /// <summary>
+    /// The bf16 dot-product kernel where the CPU has one (A·Bᵀ, B bf16, K even): the float64 product of A and B rounded
+    /// to bf16, to float32 accumulation; any other product (odd K, B not transposed) as the float32 kernel. Where the
+    /// CPU has none, <see cref="CpuKernels.Bf16"/> is the float32 kernels.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EvenKShapes))]
+    [InlineData(12, 32, 7)]
+    public void Bf16Kernel_MatchesFloat64_OfInputsRoundedToBf16(int m, int n, int k)
+    {
+        if (!Matmul.IsSupported(GemmKernel.Avx512Bf16))
+        {
+            Assert.Same(CpuKernels.Instance, CpuKernels.Bf16);
+            return;
+        }
+
+        Assert.Equal(GemmKernel.Avx512Bf16, CpuKernels.Bf16.LinearKernel);
+        Check(GemmKernel.Avx512Bf16, false, true, m, n, k, BFloat16.FromSingle, seed: m + 3 * n + k, roundA: k % 2 == 0);
+        Check(GemmKernel.Avx512Bf16, false, false, m, n, k, BFloat16.FromSingle, seed: m + 5 * n + k);
+    }
+
+    [Fact]
+    public void Narrowing_VectorEqualsScalar_WithTiesInfinitiesAndNaNs()
+    {
+        var rng = new Random(3);
+        var values = RandomArray(rng, 203).Select(x => x * MathF.Pow(2, rng.Next(-140, 120))).Concat(new[]
+        {
+            float.NaN, -float.NaN, BitConverter.UInt32BitsToSingle(0x7F800001), float.PositiveInfinity, float.NegativeInfinity,
+            float.MaxValue, -0f, 0f, float.Epsilon, BitConverter.UInt32BitsToSingle(0x3F808000), BitConverter.UInt32BitsToSingle(0x3F818000),
+            BitConverter.UInt32BitsToSingle(0x3F808001), BitConverter.UInt32BitsToSingle(0x3F807FFF),
+        }).ToArray();
+        var vector = new BFloat16[values.Length];
+        var scalar = new BFloat16[values.Length];
+        unsafe
+        {
+            fixed (float* v = values)
+            fixed (BFloat16* dv = vector, ds = scalar)
+            {
+                Narrowing.ToBFloat16(v, dv, values.Length);
+                Narrowing.ToBFloat16(v, ds, values.Length, vector: false);
+            }
+        }
+
+        Assert.Equal(scalar.Select(b => b.Bits), vector.Select(b => b.Bits));
+        Assert.Equal(0x3F80, scalar[^4].Bits); // a tie rounds to the even neighbour
+        Assert.Equal(0x3F82, scalar[^3].Bits);
+        Assert.True(float.IsNaN(scalar[values.Length - 11].ToSingle())); // a signalling NaN is not rounded into infinity
+    }
+
     [Fact]
     public void CrossesEveryBlockBoundary()
     {
@@ -178,7 +233,7 @@ public class GemmTests
     private static IEnumerable<GemmKernel> Kernels() =>
         new[] { GemmKernel.Avx512, GemmKernel.Avx2, GemmKernel.Scalar }.Where(Matmul.IsSupported);
 
-    private static void Check<TB>(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, Func<float, TB> convert, int seed)
+    private static void Check<TB>(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, Func<float, TB> convert, int seed, bool roundA = false)
         where TB : unmanaged
     {
         var rng = new Random(seed);
@@ -198,6 +253,7 @@ public class GemmTests
                 for (int p = 0; p < k; p++)
                 {
                     double x = ta ? a[p * lda + i] : a[i * lda + p];
+                    if (roundA) x = BFloat16.FromSingle((float)x).ToSingle();
                     double y = Widening.ToSingle(tb ? b[j * ldb + p] : b[p * ldb + j]);
                     sum += x * y;
                     magnitude += Math.Abs(x * y);

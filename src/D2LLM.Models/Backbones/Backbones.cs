@@ -1,6 +1,7 @@
 using D2LLM.Models.Bert;
 using D2LLM.Models.Qwen;
 using D2LLM.Models.Tokenization;
+using D2LLM.Tensors;
 
 namespace D2LLM.Models;
 
@@ -34,6 +35,6 @@ public static class Backbones
     }
 
     /// <summary>A decoder of the given shape with random weights (benchmarks of published shapes, tests).</summary>
-    public static IDecoder RandomDecoder(ModelConfig shape, int seed, ByteLevelBpeTokenizer? tokenizer = null) =>
-        QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed), tokenizer);
+    public static IDecoder RandomDecoder(ModelConfig shape, int seed, ByteLevelBpeTokenizer? tokenizer = null, IKernels? kernels = null) =>
+        QwenModel.FromWeights(shape, QwenWeights.Random(shape, seed), tokenizer, kernels);
 }

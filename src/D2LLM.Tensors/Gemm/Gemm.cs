@@ -2,13 +2,22 @@ using D2LLM.Tensors.Threading;
 
 namespace D2LLM.Tensors.Gemm;
 
-/// <summary>Which micro-kernel runs a GEMM. <see cref="Auto"/> picks the widest the CPU supports.</summary>
+/// <summary>
+/// Which micro-kernel runs a GEMM. <see cref="Auto"/> picks the widest float32 kernel the CPU supports;
+/// <see cref="Avx512Bf16"/> is chosen, never picked: it rounds A and B to bf16 (products summed in float32).
+/// </summary>
 public enum GemmKernel
 {
     Auto,
     Avx512,
     Avx2,
     Scalar,
+
+    /// <summary>
+    /// AVX512-BF16 dot products for A·Bᵀ with a bf16 B and K even (a bf16 checkpoint's Linear layers): twice the
+    /// multiply-adds per instruction, A rounded to bf16. Other products run on <see cref="Avx512"/>.
+    /// </summary>
+    Avx512Bf16,
 }
 
 /// <summary>
@@ -86,6 +95,7 @@ public static unsafe class Matmul
         GemmKernel.Auto or GemmKernel.Scalar => true,
         GemmKernel.Avx512 => Avx512Kernel.IsSupported,
         GemmKernel.Avx2 => Avx2Kernel.IsSupported,
+        GemmKernel.Avx512Bf16 => Bf16DotKernel.IsSupported,
         _ => false,
     };
 
@@ -103,6 +113,8 @@ public static unsafe class Matmul
         var (mr, nr) = kernel switch
         {
             GemmKernel.Avx512 => (Avx512Kernel.MR, Avx512Kernel.NR),
+            GemmKernel.Avx512Bf16 when Bf16GemmDriver.Handles(g) => (Bf16DotKernel.MR, Bf16DotKernel.NR),
+            GemmKernel.Avx512Bf16 => (Avx512Kernel.MR, Avx512Kernel.NR),
             GemmKernel.Avx2 => (Avx2Kernel.MR, Avx2Kernel.NR),
             _ => (ScalarKernel.MR, ScalarKernel.NR),
         };
@@ -133,7 +145,8 @@ public static unsafe class Matmul
     {
         switch (kernel)
         {
-            case GemmKernel.Avx512: GemmDriver.Run<Avx512Kernel, TB>(g, i0, i1, j0, j1); break;
+            case GemmKernel.Avx512Bf16 when Bf16GemmDriver.Handles(g): Bf16GemmDriver.Run(g, i0, i1, j0, j1); break;
+            case GemmKernel.Avx512 or GemmKernel.Avx512Bf16: GemmDriver.Run<Avx512Kernel, TB>(g, i0, i1, j0, j1); break;
             case GemmKernel.Avx2: GemmDriver.Run<Avx2Kernel, TB>(g, i0, i1, j0, j1); break;
             default: GemmDriver.Run<ScalarKernel, TB>(g, i0, i1, j0, j1); break;
         }

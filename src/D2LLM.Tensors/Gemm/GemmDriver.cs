@@ -89,7 +89,7 @@ internal static unsafe class GemmDriver
         }
     }
 
-    private static void StoreEdge(float* tile, int nr, float* c, int ldc, int rows, int cols, float alpha, float beta)
+    internal static void StoreEdge(float* tile, int nr, float* c, int ldc, int rows, int cols, float alpha, float beta)
     {
         for (int i = 0; i < rows; i++)
         {
@@ -102,7 +102,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>A per-thread pinned buffer of at least <paramref name="length"/> floats, aligned to 64 bytes.</summary>
-    private static float* Scratch(ref float[]? buffer, int length)
+    internal static float* Scratch(ref float[]? buffer, int length)
     {
         if (buffer is null || buffer.Length < length + 16)
             buffer = GC.AllocateUninitializedArray<float>(length + 16, pinned: true);

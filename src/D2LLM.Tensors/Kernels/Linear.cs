@@ -13,12 +13,12 @@ namespace D2LLM.Tensors.Kernels;
 public static class Linear
 {
     public static void Forward<TW>(ReadOnlySpan<float> x, ReadOnlySpan<TW> w, ReadOnlySpan<float> bias, Span<float> y,
-        int rows, int inFeatures, int outFeatures) where TW : unmanaged
+        int rows, int inFeatures, int outFeatures, GemmKernel kernel = GemmKernel.Auto) where TW : unmanaged
     {
         if (typeof(TW) == typeof(float) && (rows == 1 || outFeatures == 1))
             MatrixVector(x, System.Runtime.InteropServices.MemoryMarshal.Cast<TW, float>(w), y, rows, inFeatures, outFeatures);
         else
-            Matmul.Multiply(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures);
+            Matmul.Multiply(kernel, false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures);
         if (bias.IsEmpty) return;
         for (int r = 0; r < rows; r++)
         {

@@ -4,7 +4,6 @@ using System.Text.Json;
 using D2LLM.Models;
 using D2LLM.Models.Qwen;
 using D2LLM.Torch;
-using TorchSharp;
 
 namespace D2LLM.Cli.Commands.Bench;
 
@@ -17,11 +16,7 @@ internal static class BenchForward
         var batch = new Option<int>("--batch") { Description = "texts per forward pass", DefaultValueFactory = _ => 8 };
         var length = new Option<int>("--length") { Description = "tokens per text", DefaultValueFactory = _ => 128 };
         var runs = new Option<int>("--runs") { Description = "timed runs; the best is reported", DefaultValueFactory = _ => 5 };
-        var engine = new Option<string>("--engine")
-        {
-            Description = "d2llm (this engine) | torch-f32 | torch-bf16 (the same weights on libtorch's CPU build: a CLI built with -p:LibTorch=cpu)",
-            DefaultValueFactory = _ => "d2llm",
-        };
+        var engine = BenchEngine.Option();
         var cmd = new Command("forward", "Final hidden states of a randomly initialised decoder of a published shape (bf16 weights): tokens/s and peak RSS.")
         {
             config, batch, length, runs, engine,
@@ -31,11 +26,10 @@ internal static class BenchForward
             string name = r.GetValue(config)!;
             var shape = PublishedShapes.Get(name);
             int b = r.GetValue(batch), l = r.GetValue(length);
-            var torchType = FlagChoice.Parse("--engine", "engine", r.GetValue(engine)!,
-                ("d2llm", (torch.ScalarType?)null), ("torch-f32", torch.ScalarType.Float32), ("torch-bf16", torch.ScalarType.BFloat16));
+            var chosen = BenchEngine.Parse(r.GetValue(engine)!);
             Console.Error.WriteLine($"forward {name}: drawing random bf16 weights ...");
-            var host = (QwenModel)Backbones.RandomDecoder(shape, seed: 1);
-            using var device = torchType is { } dtype ? TorchQwenDecoder.From(host, new TorchOptions { Device = "cpu", DType = dtype }) : null;
+            var host = (QwenModel)Backbones.RandomDecoder(shape, seed: 1, kernels: chosen.Kernels);
+            using var device = chosen.Torch is { } dtype ? TorchQwenDecoder.From(host, new TorchOptions { Device = "cpu", DType = dtype }) : null;
             if (device is not null)
             {
                 host.Dispose();

@@ -5,7 +5,6 @@ using D2LLM.Models;
 using D2LLM.Models.Qwen;
 using D2LLM.Tensors;
 using D2LLM.Torch;
-using TorchSharp;
 
 namespace D2LLM.Cli.Commands.Bench;
 
@@ -23,7 +22,7 @@ internal static class BenchTrain
         var length = new Option<int>("--length") { Description = "tokens per text", DefaultValueFactory = _ => 128 };
         var runs = new Option<int>("--runs") { Description = "timed passes; the best is reported", DefaultValueFactory = _ => 3 };
         var tuning = new Option<string>("--tuning") { Description = "lora (rank 8 on every projection) | full (every layer tensor; this engine only)", DefaultValueFactory = _ => "lora" };
-        var engine = new Option<string>("--engine") { Description = "d2llm | torch-f32 | torch-bf16 (a CLI built with -p:LibTorch=cpu)", DefaultValueFactory = _ => "d2llm" };
+        var engine = BenchEngine.Option();
         var cmd = new Command("train", "One forward + backward pass of a randomly initialised decoder of a published shape: tokens/s and peak RSS.")
         {
             config, batch, length, runs, tuning, engine,
@@ -33,12 +32,11 @@ internal static class BenchTrain
             string name = r.GetValue(config)!;
             var shape = PublishedShapes.Get(name);
             bool full = FlagChoice.Parse("--tuning", "tuning", r.GetValue(tuning)!, ("lora", false), ("full", true));
-            var torchType = FlagChoice.Parse("--engine", "engine", r.GetValue(engine)!,
-                ("d2llm", (torch.ScalarType?)null), ("torch-f32", torch.ScalarType.Float32), ("torch-bf16", torch.ScalarType.BFloat16));
-            if (full && torchType is not null) throw new ArgumentException("--tuning full: full fine-tuning is not on the torch backend yet; use --tuning lora");
+            var chosen = BenchEngine.Parse(r.GetValue(engine)!);
+            if (full && chosen.Torch is not null) throw new ArgumentException("--tuning full: full fine-tuning is not on the torch backend yet; use --tuning lora");
             Console.Error.WriteLine($"train {name}: drawing random bf16 weights ...");
-            var host = (QwenModel)Backbones.RandomDecoder(shape, seed: 1);
-            using IBackbone model = torchType is { } dtype ? TorchBackbone.From(host, new TorchOptions { Device = "cpu", DType = dtype }) : host;
+            var host = (QwenModel)Backbones.RandomDecoder(shape, seed: 1, kernels: chosen.Kernels);
+            using IBackbone model = chosen.Torch is { } dtype ? TorchDecoder.From(host, new TorchOptions { Device = "cpu", DType = dtype }) : host;
             if (full) model.MakeTrainable();
             else model.AddLora(new LoraOptions { Rank = 8, Alpha = 8, Dropout = 0 }, seed: 3);
 
