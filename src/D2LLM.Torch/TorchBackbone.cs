@@ -1,6 +1,5 @@
 using D2LLM.Models;
-using D2LLM.Models.Qwen;
-using D2LLM.Models.Tokenization;
+using D2LLM.Models.Bert;
 using D2LLM.Tensors;
 using D2LLM.Tensors.Optim;
 using TorchSharp;
@@ -9,35 +8,48 @@ using Tensor = D2LLM.Tensors.Tensor;
 namespace D2LLM.Torch;
 
 /// <summary>
-/// A Qwen backbone whose passes run on torch (a GPU, or libtorch on the CPU) behind the same <see cref="IBackbone"/>
-/// the student, cross-encoder, teacher and pipelines take. The host model keeps what is not compute: tokenizer,
-/// configuration, digest, export, and the LoRA parameters the optimizer updates; the device holds the weights and a
-/// mirror of the adapters, uploaded before each training pass, their gradients added back after each backward.
-/// Hidden states cross to the host as float32, where the heads (small) run on the CPU engine, and so does the output
-/// head: a teacher reads two logits per text, generation a row of the vocabulary per token.
-/// Unfinished (issue 16): full fine-tuning (<see cref="MakeTrainable"/>) and the encoder architecture.
+/// A backbone whose passes run on torch (a GPU, or libtorch on the CPU) behind the same <see cref="IBackbone"/> the
+/// student, cross-encoder, teacher and pipelines take: a Qwen decoder (<see cref="TorchDecoder"/>) or a BERT-family
+/// encoder. The host model keeps what is not compute: tokenizer, configuration, digest, export, and the LoRA parameters
+/// the optimizer updates; the device holds the weights and a mirror of the adapters, uploaded before each training
+/// pass, their gradients added back after each backward. Hidden states cross to the host as float32, where the heads
+/// (small) and the pooling run on the CPU engine.
+/// Unfinished (issue 16): full fine-tuning (<see cref="MakeTrainable"/>).
 /// </summary>
-public sealed class TorchBackbone : IDecoder
+public class TorchBackbone : IBackbone
 {
-    private readonly QwenModel _host;
-    private readonly TorchQwenDecoder _device;
+    private readonly IBackbone _host;
+    private readonly ITorchNetwork _device;
+    private readonly Func<IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter>> _hostLora;
 
-    private TorchBackbone(QwenModel host, TorchOptions options)
+    private protected TorchBackbone(IBackbone host, ITorchNetwork device, Func<IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter>> hostLora)
     {
         _host = host;
-        _device = new TorchQwenDecoder(host, options);
+        _device = device;
+        _hostLora = hostLora;
     }
 
-    /// <summary>A loaded model's passes moved to the device; the backbone owns (disposes) the model.</summary>
-    public static TorchBackbone From(QwenModel host, TorchOptions? options = null) => new(host, options ?? new TorchOptions());
+    /// <summary>A loaded encoder's passes moved to the device; the backbone owns (disposes) the model.</summary>
+    public static TorchBackbone From(BertModel host, TorchOptions? options = null) =>
+        new(host, new TorchBertEncoder(host, options ?? new TorchOptions()), () => host.Lora);
 
-    /// <summary>Opens a Qwen folder on the device <paramref name="options"/> names (the first layers only, or random weights, as <paramref name="load"/> says).</summary>
+    /// <summary>
+    /// Opens a model folder — a Qwen decoder (then a <see cref="TorchDecoder"/>) or a BERT-family encoder — on the device
+    /// <paramref name="options"/> names (the first layers only, or random weights, as <paramref name="load"/> says).
+    /// </summary>
     public static TorchBackbone Load(string directory, TorchOptions? options = null, ModelLoadOptions? load = null)
     {
-        var host = QwenModel.Load(directory, load);
+        if (!Backbones.IsEncoder(directory)) return TorchDecoder.Load(directory, options, load);
+        var host = BertModel.Load(directory, load);
+        return Owning(host, () => From(host, options));
+    }
+
+    /// <summary>The backbone <paramref name="make"/> builds over <paramref name="host"/>; the host is disposed if it fails.</summary>
+    private protected static T Owning<T>(IBackbone host, Func<T> make)
+    {
         try
         {
-            return new TorchBackbone(host, options ?? new TorchOptions());
+            return make();
         }
         catch
         {
@@ -53,15 +65,11 @@ public sealed class TorchBackbone : IDecoder
     public int ConfiguredLayers => _host.ConfiguredLayers;
     public int MaxPositions => _host.MaxPositions;
     public IKernels Kernels => _host.Kernels;
-    public bool IsCausal => true;
+    public bool IsCausal => _host.IsCausal;
     public IReadOnlySet<int> SpecialTokenIds => _host.SpecialTokenIds;
     public bool HasLora => _host.HasLora;
     public long ParameterCount => _host.ParameterCount;
     public long WeightBytes => _host.WeightBytes;
-
-    public ByteLevelBpeTokenizer? Tokenizer => _host.Tokenizer;
-    public IReadOnlyList<int> EosTokenIds => _host.EosTokenIds;
-    public int VocabSize => _host.VocabSize;
 
     public int[] Encode(string text, bool allowSpecialTokens = true) => _host.Encode(text, allowSpecialTokens);
     public int[] EncodeUntrusted(string text, int maxTokens) => _host.EncodeUntrusted(text, maxTokens);
@@ -71,19 +79,12 @@ public sealed class TorchBackbone : IDecoder
     /// <summary>Hidden states on the host; a training pass keeps the device graph for <see cref="Backward"/>.</summary>
     public Tensor Forward(TokenBatch batch, BackbonePass? pass = null)
     {
+        _device.Lora.Upload(); // adapter values the host changed since the last pass (an optimizer step, a loaded student)
         if (pass is null) return Tensor.Wrap(_device.Forward(batch), batch.Tokens, HiddenSize);
-        _device.UploadLora();
         var hidden = _device.ForwardTraining(batch);
         pass.Activations = hidden;
         return Tensor.Wrap(hidden.detach().to(torch.ScalarType.Float32, torch.CPU).data<float>().ToArray(), batch.Tokens, HiddenSize);
     }
-
-    /// <summary>New tokens continuing the cached sequences (see <see cref="TorchQwenDecoder.Forward(TokenBatch, KvCache)"/>).</summary>
-    public Tensor Forward(TokenBatch batch, KvCache cache) => Tensor.Wrap(_device.Forward(batch, cache), batch.Tokens, HiddenSize);
-
-    public void Logits(Tensor states, Tensor logits) => _host.Logits(states, logits);
-    public float[] LastLogits(Tensor hidden, TokenBatch batch, IReadOnlyList<int> tokenIds) => _host.LastLogits(hidden, batch, tokenIds);
-    public void OutputRow(int tokenId, Span<float> row) => _host.OutputRow(tokenId, row);
 
     public void Backward(BackbonePass pass, Tensor dOutput)
     {
@@ -93,13 +94,13 @@ public sealed class TorchBackbone : IDecoder
         using (var grad = torch.tensor(dOutput.Span.ToArray(), [pass.Batch.Tokens, HiddenSize]).to(hidden.dtype, hidden.device))
             hidden.backward([grad]);
         pass.Activations = null;
-        _device.AddLoraGradients();
+        _device.Lora.AddGradients();
     }
 
     public void AddLora(LoraOptions options, int seed)
     {
         _host.AddLora(options, seed);
-        _device.MirrorLora(_host.Lora);
+        _device.Lora.Mirror(_hostLora());
     }
 
     public IEnumerable<Parameter> LoraParameters() => _host.LoraParameters();
@@ -109,7 +110,7 @@ public sealed class TorchBackbone : IDecoder
 
     public IEnumerable<Parameter> TrainableParameters() => [];
     public float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode) => _host.Pool(hidden, batch, mode);
-    public float[] Embed(TokenBatch batch, PoolingMode mode) => _device.Embed(batch, mode);
+    public float[] Embed(TokenBatch batch, PoolingMode mode) => Pool(Forward(batch), batch, mode);
 
     /// <summary>The CPU engine's float32 estimate, which bounds the device's activations (autograd keeps about as much; bf16 half).</summary>
     public long TrainingBytesPerToken(int maxTokens) => _host.TrainingBytesPerToken(maxTokens);
@@ -123,5 +124,6 @@ public sealed class TorchBackbone : IDecoder
     {
         _device.Dispose();
         _host.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

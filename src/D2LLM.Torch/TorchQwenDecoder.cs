@@ -12,20 +12,20 @@ namespace D2LLM.Torch;
 /// through scaled_dot_product_attention, SwiGLU. Packed batches are padded on the right to their longest text with a
 /// causal and key-padding mask, so one batch is one pass of large products on the GPU.
 /// LoRA adapters mirrored from a host model train through autograd (see <see cref="TorchBackbone"/>).
-/// Unfinished (issue 16): full tuning, the output head and the key/value cache are not on this backend yet.
+/// Unfinished (issue 16): full tuning and the output head are not on this backend yet (the host computes the head).
 /// </summary>
-public sealed class TorchQwenDecoder : IDisposable
+public sealed class TorchQwenDecoder : ITorchNetwork
 {
     private readonly Tensor _embedding;
     private readonly Tensor _finalNorm;
     private readonly Layer[] _layers;
-    private readonly Dictionary<(int Layer, LoraTarget Target), TorchLora> _lora = new();
 
     internal TorchQwenDecoder(QwenModel model, TorchOptions options)
     {
         Config = model.Config;
         Device = TorchDevice.Resolve(options.Device);
         DType = options.DType;
+        Lora = new TorchLoraSet(Device);
         Tensor Copy(Weight w) => TorchWeights.ToTorch(w, Device, DType);
         Tensor? CopyOrNull(Weight? w) => w is null ? null : Copy(w);
         _embedding = Copy(model.Weights.Embedding);
@@ -39,6 +39,10 @@ public sealed class TorchQwenDecoder : IDisposable
     public Device Device { get; }
     public ScalarType DType { get; }
     public int HiddenSize => Config.HiddenSize;
+
+    TorchLoraSet ITorchNetwork.Lora => Lora;
+
+    internal TorchLoraSet Lora { get; }
 
     /// <summary>A device copy of a model the engine holds (its weights are copied; the caller keeps or disposes the model).</summary>
     public static TorchQwenDecoder From(QwenModel model, TorchOptions? options = null) => new(model, options ?? new TorchOptions());
@@ -66,50 +70,20 @@ public sealed class TorchQwenDecoder : IDisposable
         return Hidden(batch, training: false, cache).to(ScalarType.Float32, CPU).data<float>().ToArray();
     }
 
-    /// <summary>Hidden states [tokens, hidden] with autograd's graph kept for a backward pass; the caller disposes them.</summary>
-    internal Tensor ForwardTraining(TokenBatch batch)
+    Tensor ITorchNetwork.ForwardTraining(TokenBatch batch)
     {
         using var scope = NewDisposeScope();
         return Hidden(batch, training: true).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Device copies of the host model's adapters (after its AddLora), uploaded before each training pass.</summary>
-    internal void MirrorLora(IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter> adapters)
-    {
-        foreach (var (key, adapter) in adapters) _lora[key] = new TorchLora(adapter, Device);
-    }
-
-    internal void UploadLora()
-    {
-        foreach (var lora in _lora.Values) lora.Upload();
-    }
-
-    internal void AddLoraGradients()
-    {
-        foreach (var lora in _lora.Values) lora.AddGradients();
     }
 
     private Tensor Hidden(TokenBatch batch, bool training, KvCache? cache = null)
     {
         if (cache is not null && (cache.Sequences != batch.Count || cache.Layers != _layers.Length))
             throw new ArgumentException("a key/value cache needs one cached entry per sequence and layer");
-        int texts = batch.Count, longest = Enumerable.Range(0, texts).Max(batch.Length), h = HiddenSize;
-        var ids = new long[texts * longest];
-        var positions = new long[texts * longest];
-        var valid = new bool[texts * longest];
-        var rows = new long[batch.Tokens];
-        for (int b = 0; b < texts; b++)
-            for (int t = 0; t < batch.Length(b); t++)
-            {
-                int at = b * longest + t, token = batch.Starts[b] + t;
-                ids[at] = batch.Ids[token];
-                positions[at] = batch.Positions[token];
-                valid[at] = true;
-                rows[token] = at;
-            }
-
-        var x = _embedding.index_select(0, tensor(ids, device: Device)).view(texts, longest, h);
-        var (cos, sin) = RotaryTables(positions, texts, longest);
+        var padded = new PaddedBatch(batch);
+        int texts = padded.Texts, longest = padded.Longest, h = HiddenSize;
+        var x = _embedding.index_select(0, tensor(padded.Pad(batch.Ids), device: Device)).view(texts, longest, h);
+        var (cos, sin) = RotaryTables(padded.Pad(batch.Positions), texts, longest);
         var lengths = Enumerable.Range(0, texts).Select(batch.Length).ToArray();
         var cached = cache?.Lengths.ToArray() ?? new int[texts];
         var mask = Mask(cached, lengths, longest);
@@ -123,7 +97,7 @@ public sealed class TorchQwenDecoder : IDisposable
 
         if (cache is not null)
             for (int b = 0; b < texts; b++) cache.Lengths[b] += lengths[b];
-        return RmsNorm(x, _finalNorm).view(texts * longest, h).index_select(0, tensor(rows, device: Device));
+        return padded.Gather(RmsNorm(x, _finalNorm), h);
     }
 
     /// <summary>
@@ -169,23 +143,12 @@ public sealed class TorchQwenDecoder : IDisposable
             D2LLM.Tensors.Tensor.Wrap(joined.transpose(0, 1).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray(), (int)joined.shape[1], kvHeads * d);
     }
 
-    /// <summary>One vector per text, pooled as <see cref="IBackbone.Embed"/> pools.</summary>
-    public float[] Embed(TokenBatch batch, PoolingMode mode)
-    {
-        var kernels = new CpuKernels();
-        return PooledStates.Of(kernels, D2LLM.Tensors.Tensor.Wrap(Forward(batch), batch.Tokens, HiddenSize), batch, mode, HiddenSize);
-    }
-
     private Tensor LayerForward(int i, Tensor x, Tensor cos, Tensor sin, Tensor mask, int texts, int longest, bool training,
         Func<Tensor, Tensor, (Tensor, Tensor)>? extend)
     {
         var w = _layers[i];
         int heads = Config.NumHeads, kvHeads = Config.NumKvHeads, d = Config.HeadDim;
-        Tensor Project(LoraTarget target, Tensor input, Tensor weight, Tensor? bias)
-        {
-            var y = nn.functional.linear(input, weight, bias);
-            return _lora.TryGetValue((i, target), out var lora) ? y + lora.Apply(input, training) : y;
-        }
+        Tensor Project(LoraTarget target, Tensor input, Tensor weight, Tensor? bias) => Lora.Project(i, target, input, weight, bias, training);
 
         var h1 = RmsNorm(x, w.InputNorm);
         var q = Project(LoraTarget.Q, h1, w.Q, w.QBias).view(texts, longest, heads, d);
@@ -251,7 +214,7 @@ public sealed class TorchQwenDecoder : IDisposable
 
     public void Dispose()
     {
-        foreach (var lora in _lora.Values) lora.Dispose();
+        Lora.Dispose();
         _embedding.Dispose();
         _finalNorm.Dispose();
         foreach (var layer in _layers) layer.Dispose();

@@ -26,13 +26,13 @@ public static class ModelFolder
     /// <summary>
     /// An embedding model for the folder, which disposing it releases: a student (PMA embeddings), or a plain model whose
     /// states are pooled by <paramref name="pooling"/>, else as the folder declares (<see cref="PooledEncoder.ForFolder"/>).
-    /// A cross-encoder has no embeddings and is refused. <paramref name="openBackbone"/> opens a plain model's backbone
-    /// (default <see cref="Backbones.Load"/>; a GPU backend passes its own).
+    /// A cross-encoder has no embeddings and is refused. <paramref name="openBackbone"/> opens the backbone, a student's
+    /// too (default <see cref="Backbones.Load"/>; a GPU backend passes its own).
     /// </summary>
-    public static IDenseEncoder OpenEncoder(string directory, PoolingMode? pooling = null, Func<string, IBackbone>? openBackbone = null) =>
+    public static IDenseEncoder OpenEncoder(string directory, PoolingMode? pooling = null, BackboneOpener? openBackbone = null) =>
         EmbeddingKindOf(directory) == ModelFolderKind.Student
-            ? StudentModel.Load(directory)
-            : PooledEncoder.ForFolder((openBackbone ?? (d => Backbones.Load(d)))(directory), pooling);
+            ? StudentModel.Load(directory, openBackbone)
+            : PooledEncoder.ForFolder((openBackbone ?? Backbones.Load)(directory, null), pooling);
 
     /// <summary>The kind of a folder asked for embeddings: a student or a decoder; a cross-encoder (which has none) is an error naming it.</summary>
     public static ModelFolderKind EmbeddingKindOf(string directory) => KindOf(directory) switch

@@ -1,5 +1,5 @@
 using D2LLM.Models;
-using D2LLM.Models.Qwen;
+using D2LLM.Encoders.Tests;
 using D2LLM.Models.Tests;
 using D2LLM.Teacher;
 using D2LLM.Tensors;
@@ -7,20 +7,24 @@ using D2LLM.Tensors;
 namespace D2LLM.Torch.Tests;
 
 /// <summary>
-/// The torch backbone behind <see cref="IBackbone"/> against the CPU engine: a LoRA training pass (forward, backward of
-/// the same upstream gradient) gives the same states and the same adapter gradients, and an optimizer's update of the
-/// host parameters reaches the device on the next pass. Dropout is off so that both compute the same function.
+/// The torch backbone behind <see cref="IBackbone"/> against the CPU engine, for Qwen decoders and a BERT encoder: a LoRA
+/// training pass (forward, backward of the same upstream gradient) gives the same states and the same adapter gradients,
+/// an optimizer's update of the host parameters reaches the device on the next pass, and pooling agrees. Dropout is off so that both compute the same function.
 /// </summary>
 public sealed class TorchBackboneTests
 {
     [Theory]
     [InlineData("tiny-qwen2-a")]
     [InlineData("tiny-qwen3-a")]
+    [InlineData("tiny-bert")]
     public void LoraTrainingPass_GivesTheEngineStatesAndGradients(string name)
     {
-        using var folder = new FixtureModel(name);
-        using var engine = QwenModel.Load(folder.Path);
-        using var device = TorchBackbone.Load(folder.Path, new TorchOptions { Device = "cpu" });
+        using var bert = name == "tiny-bert" ? new TinyBert(seed: 4) : null;
+        using var qwen = bert is null ? new FixtureModel(name) : null;
+        string path = bert?.Path ?? qwen!.Path;
+        using var engine = Backbones.Load(path);
+        using var device = TorchBackbone.Load(path, new TorchOptions { Device = "cpu" });
+        Assert.Equal(name == "tiny-bert", device is not IDecoder);
         var options = new LoraOptions { Rank = 2, Alpha = 4, Dropout = 0 };
         engine.AddLora(options, seed: 3);
         device.AddLora(options, seed: 3);
@@ -28,8 +32,14 @@ public sealed class TorchBackboneTests
         foreach (var (e, d) in engine.LoraParameters().Zip(device.LoraParameters()).Where(p => p.First.Name.Contains("lora_B")))
             for (int i = 0; i < e.Length; i++) e.Value[i] = d.Value[i] = (float)(rng.NextDouble() - 0.5);
 
-        var batch = TokenBatch.Pack(new[] { engine.Encode("a short one"), engine.Encode("and a second, longer text to train on") });
+        // A text alone and a pair (BERT: token types 0 then 1), of different lengths.
+        var batch = TokenBatch.Pack(new[]
+        {
+            engine.EncodeUntrusted("gradients flow back", 32),
+            engine.EncodePair(engine.EncodeUntrusted("pair of texts", 32), engine.EncodeUntrusted("gradients flow through the encoders.", 32), " "),
+        });
         var upstream = Tensor.Wrap(Enumerable.Range(0, batch.Tokens * engine.HiddenSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), batch.Tokens, engine.HiddenSize);
+        AssertClose(engine.Forward(batch).Span.ToArray(), device.Forward(batch).Span.ToArray(), "inference states");
         var enginePass = new BackbonePass(batch);
         var devicePass = new BackbonePass(batch);
         AssertClose(engine.Forward(batch, enginePass).Span.ToArray(), device.Forward(batch, devicePass).Span.ToArray(), "states");
@@ -45,6 +55,8 @@ public sealed class TorchBackboneTests
         foreach (var (e, d) in engine.LoraParameters().Zip(device.LoraParameters()))
             for (int i = 0; i < e.Length; i++) e.Value[i] = d.Value[i] = e.Value[i] - 0.1f * e.Grad[i];
         AssertClose(engine.Forward(batch, new BackbonePass(batch)).Span.ToArray(), device.Forward(batch, new BackbonePass(batch)).Span.ToArray(), "states after a step");
+        foreach (var mode in new[] { PoolingMode.First, PoolingMode.Mean })
+            AssertClose(engine.Embed(batch, mode), device.Embed(batch, mode), $"{mode} pooling");
     }
 
     [Fact]
@@ -52,7 +64,7 @@ public sealed class TorchBackboneTests
     {
         using var folder = new FixtureModel("tiny-qwen2-a");
         using var engineModel = Backbones.LoadDecoder(folder.Path);
-        using var deviceModel = TorchBackbone.Load(folder.Path, new TorchOptions { Device = "cpu" });
+        using var deviceModel = TorchDecoder.Load(folder.Path, new TorchOptions { Device = "cpu" });
         var engine = new TeacherModel(engineModel, TeacherPrompt.Named("d2llm-en-asym"));
         var device = new TeacherModel(deviceModel, TeacherPrompt.Named("d2llm-en-asym"));
         var passages = new[] { "amber and basil explained", "a passage about something else entirely, longer than the first one", "basil" };
@@ -72,7 +84,7 @@ public sealed class TorchBackboneTests
     public void FullTuning_IsRefusedClearly()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var device = TorchBackbone.Load(folder.Path, new TorchOptions { Device = "cpu" });
+        using var device = TorchDecoder.Load(folder.Path, new TorchOptions { Device = "cpu" });
         var error = Assert.Throws<NotSupportedException>(() => device.MakeTrainable());
         Assert.Contains("LoRA", error.Message);
     }

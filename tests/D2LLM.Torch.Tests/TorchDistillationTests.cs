@@ -36,5 +36,15 @@ public sealed class TorchDistillationTests
         Assert.True(Math.Abs(engine.FinalLoss - device.FinalLoss) <= 1e-4 * Math.Max(1, Math.Abs(engine.FinalLoss)), $"final loss {engine.FinalLoss} vs {device.FinalLoss}");
         Assert.True(Math.Abs(engine.SpearmanVsTeacher - device.SpearmanVsTeacher) <= 1e-3, $"spearman {engine.SpearmanVsTeacher} vs {device.SpearmanVsTeacher}");
         Assert.NotEqual(engine.SpearmanVsTeacherUntrained, engine.SpearmanVsTeacher); // the steps changed the student
+
+        // The torch-trained student folder runs on the engine, and on torch (its LoRA uploaded when loaded), alike.
+        using var onEngine = Student.StudentModel.Load(dir.File("torch"));
+        using var onTorch = Student.StudentModel.Load(dir.File("torch"), (d, o) => TorchBackbone.Load(d, new TorchOptions { Device = "cpu" }, o));
+        Assert.IsType<TorchBackbone>(onTorch.Backbone, exactMatch: false);
+        string[] texts = ["alpha beta gamma", "a passage with other words in it"];
+        var expected = onEngine.Embed(texts);
+        var actual = onTorch.Embed(texts);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4, $"embedding value {i}: {expected[i]} vs {actual[i]}");
     }
 }

@@ -35,8 +35,8 @@ public sealed class TorchQwenDecoderTests
     public void BFloat16_PointsTheSameWayAsFloat32()
     {
         using var folder = new FixtureModel("tiny-qwen3-a");
-        using var f32 = TorchQwenDecoder.Load(folder.Path, new TorchOptions { Device = "cpu" });
-        using var bf16 = TorchQwenDecoder.Load(folder.Path, new TorchOptions { Device = "cpu", DType = torch.ScalarType.BFloat16 });
+        using var f32 = TorchDecoder.Load(folder.Path, new TorchOptions { Device = "cpu" });
+        using var bf16 = TorchDecoder.Load(folder.Path, new TorchOptions { Device = "cpu", DType = torch.ScalarType.BFloat16 });
         using var engine = QwenModel.Load(folder.Path);
         var batch = TokenBatch.Pack(Texts.Select(t => engine.Encode(t)).ToList());
         var reference = f32.Embed(batch, PoolingMode.Mean);

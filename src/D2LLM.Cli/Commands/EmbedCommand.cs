@@ -33,7 +33,7 @@ internal static class EmbedCommand
             if (ModelFolder.EmbeddingKindOf(r.GetValue(model)!) is ModelFolderKind.Student or ModelFolderKind.Encoder)
             {
                 if (r.GetValue(special) == "control") throw new ArgumentException("--special-tokens: student and encoder folders read special-token strings as text (as the embedding generator does); drop the option");
-                using var encoder = ModelFolder.OpenEncoder(r.GetValue(model)!, mode, d => device.Load(r, d));
+                using var encoder = ModelFolder.OpenEncoder(r.GetValue(model)!, mode, (d, o) => device.Load(r, d, o));
                 return EmbedWithEncoder(encoder, r.GetValue(input), r.GetValue(output), r.GetValue(batchTokens));
             }
 

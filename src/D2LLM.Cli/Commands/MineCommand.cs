@@ -28,7 +28,7 @@ internal static class MineCommand
         {
             var task = RetrievalTask.Load(r.GetValue(data)!);
             var queries = FlagChoice.Parse("--split", "split", r.GetValue(split)!, ("train", task.Train), ("test", task.Test));
-            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, FlagChoice.Pooling(r.GetValue(pooling)), d => device.Load(r, d)) : null;
+            using var encoder = r.GetValue(dense) is { } dir ? ModelFolder.OpenEncoder(dir, FlagChoice.Pooling(r.GetValue(pooling)), (d, o) => device.Load(r, d, o)) : null;
             ICandidateSource source = new Bm25Candidates(task.Corpus, r.GetValue(k1), r.GetValue(b));
             if (encoder is not null) ProgressDisplay.Run("embedding the corpus (texts)", report => source = DenseCandidates.Build(encoder, task.Corpus, report));
 

@@ -34,7 +34,7 @@ internal sealed class StoreOptions
 
     /// <summary>The embedding model: a student folder (PMA embeddings), or a plain model with --pooling on --device.</summary>
     public D2LlmEmbeddingGenerator OpenEmbeddings(ParseResult r) =>
-        D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r), openBackbone: d => Device.Load(r, d));
+        D2Llm.OpenEmbeddingGenerator(r.GetValue(Model)!, pooling: PoolingOf(r), openBackbone: (d, o) => Device.Load(r, d, o));
 
     public PoolingMode? PoolingOf(ParseResult r) => FlagChoice.Pooling(r.GetValue(Pooling));
 }

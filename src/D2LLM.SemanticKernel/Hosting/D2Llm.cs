@@ -13,14 +13,15 @@ namespace D2LLM.SemanticKernel;
 public static class D2Llm
 {
     /// <summary>
-    /// An embedding generator over a student folder, or a plain model folder (pooled as given, else as it declares; opened by
-    /// <paramref name="openBackbone"/>, default <see cref="Backbones.Load"/>); it owns (disposes) the model.
+    /// An embedding generator over a student folder, or a plain model folder (pooled as given, else as it declares); the
+    /// backbone opened by <paramref name="openBackbone"/> (default <see cref="Backbones.Load"/>: the CPU engine); it owns
+    /// (disposes) the model.
     /// </summary>
     public static D2LlmEmbeddingGenerator OpenEmbeddingGenerator(string modelDirectory, D2LlmEmbeddingOptions? options = null, PoolingMode? pooling = null,
-        Func<string, IBackbone>? openBackbone = null) =>
+        BackboneOpener? openBackbone = null) =>
         ModelFolder.EmbeddingKindOf(modelDirectory) == ModelFolderKind.Student
-            ? FromStudent(StudentModel.Load(modelDirectory), options, ownsModel: true)
-            : FromModel((openBackbone ?? (d => Backbones.Load(d)))(modelDirectory), options, pooling);
+            ? FromStudent(StudentModel.Load(modelDirectory, openBackbone), options, ownsModel: true)
+            : FromModel((openBackbone ?? Backbones.Load)(modelDirectory, null), options, pooling);
 
     /// <summary>An embedding generator over a loaded student (PMA embeddings); with <paramref name="ownsModel"/>, disposed with the generator.</summary>
     public static D2LlmEmbeddingGenerator FromStudent(StudentModel student, D2LlmEmbeddingOptions? options = null, bool ownsModel = false) =>

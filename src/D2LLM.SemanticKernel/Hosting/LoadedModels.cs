@@ -13,7 +13,7 @@ internal sealed class LoadedModels : IDisposable
 {
     private readonly ConcurrentDictionary<(string, Type), Lazy<IDisposable>> _models = new();
 
-    public StudentModel Student(string directory) => Get(directory, StudentModel.Load);
+    public StudentModel Student(string directory) => Get(directory, d => StudentModel.Load(d));
 
     public IDecoder Decoder(string directory) => Get(directory, d => Backbones.LoadDecoder(d));
 

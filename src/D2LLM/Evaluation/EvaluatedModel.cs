@@ -18,8 +18,8 @@ public sealed class EvaluatedModel : IDisposable
 
     /// <param name="name"><c>bm25</c>, or a model folder</param>
     /// <param name="pooling">how a plain model's states are pooled (null: as its folder declares, else mean)</param>
-    /// <param name="openBackbone">opens a plain model's backbone (default <see cref="Backbones.Load"/>; a GPU backend passes its own)</param>
-    public EvaluatedModel(string name, PoolingMode? pooling = null, Func<string, IBackbone>? openBackbone = null)
+    /// <param name="openBackbone">opens a plain model's or a student's backbone (default <see cref="Backbones.Load"/>; a GPU backend passes its own)</param>
+    public EvaluatedModel(string name, PoolingMode? pooling = null, BackboneOpener? openBackbone = null)
     {
         Name = name;
         if (name == "bm25") return;
@@ -29,7 +29,7 @@ public sealed class EvaluatedModel : IDisposable
                 _crossEncoder = CrossEncoderModel.Load(name);
                 break;
             case ModelFolderKind.Student:
-                _student = StudentModel.Load(name);
+                _student = StudentModel.Load(name, openBackbone);
                 Encoder = _student;
                 break;
             default:

@@ -24,11 +24,12 @@ public sealed class StudentModel : IDisposable, Retrieval.IDenseEncoder, Retriev
     public string Directory { get; }
     public int Dimensions => Heads.Pma.OutputDim;
 
-    public static StudentModel Load(string directory)
+    /// <summary>A student folder, its backbone opened by <paramref name="openBackbone"/> (default <see cref="Backbones.Load"/>: the CPU engine).</summary>
+    public static StudentModel Load(string directory, BackboneOpener? openBackbone = null)
     {
         var config = StudentConfig.Load(directory);
         string backbonePath = Path.IsPathRooted(config.Backbone) ? config.Backbone : Path.GetFullPath(Path.Combine(directory, config.Backbone));
-        var backbone = Backbones.Load(backbonePath, new ModelLoadOptions { Layers = config.BackboneLayers });
+        var backbone = (openBackbone ?? Backbones.Load)(backbonePath, new ModelLoadOptions { Layers = config.BackboneLayers });
         try
         {
             if (backbone.HiddenSize != config.Dim)

@@ -45,7 +45,7 @@ internal static class EvalCommand
         {
             string dataPath = r.GetValue(data)!;
             var result = new Dictionary<string, object> { ["split"] = r.GetValue(split)!, ["model"] = r.GetValue(model)! };
-            using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)), d => device.Load(r, d));
+            using var evaluated = new EvaluatedModel(r.GetValue(model)!, FlagChoice.Pooling(r.GetValue(pooling)), (d, o) => device.Load(r, d, o));
             string? teacherDir = r.GetValue(teacher);
             using var teacherModel = teacherDir is null ? null : device.LoadDecoder(r, teacherDir);
             var judge = teacherModel is null ? null : new TeacherModel(teacherModel, prompt.Resolve(r, teacherDir!));
