@@ -25,7 +25,10 @@ public sealed class CpuKernels : IKernels
     /// (<see cref="GemmKernel.Avx512Bf16"/>: twice the multiply-adds, activations rounded to bf16, sums in float32);
     /// <see cref="Instance"/> where the CPU has none. Backward passes stay float32.
     /// </summary>
-    public static CpuKernels Bf16 { get; } = Matmul.IsSupported(GemmKernel.Avx512Bf16) ? new(GemmKernel.Avx512Bf16) : Instance;
+    public static CpuKernels Bf16 => s_bf16.Value;
+
+    // Deciding maps the machine code into executable pages: only for a process that asks.
+    private static readonly Lazy<CpuKernels> s_bf16 = new(() => Matmul.IsSupported(GemmKernel.Avx512Bf16) ? new(GemmKernel.Avx512Bf16) : Instance);
 
     /// <summary>The GEMM kernel of Linear forward passes.</summary>
     public GemmKernel LinearKernel { get; }

@@ -11,6 +11,9 @@ internal interface ITorchNetwork : IDisposable
     /// <summary>The device copies of the host model's LoRA adapters.</summary>
     TorchLoraSet Lora { get; }
 
+    /// <summary>The device weights under their checkpoint names (what full fine-tuning makes trainable).</summary>
+    IReadOnlyDictionary<string, torch.Tensor> Weights { get; }
+
     /// <summary>Hidden states [tokens, hidden] of a packed batch in float32 on the host, as the engine's Forward gives them.</summary>
     float[] Forward(TokenBatch batch);
 

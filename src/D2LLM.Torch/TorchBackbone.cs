@@ -14,13 +14,14 @@ namespace D2LLM.Torch;
 /// the optimizer updates; the device holds the weights and a mirror of the adapters, uploaded before each training
 /// pass, their gradients added back after each backward. Hidden states cross to the host as float32, where the heads
 /// (small) and the pooling run on the CPU engine.
-/// Unfinished (issue 16): full fine-tuning (<see cref="MakeTrainable"/>).
+/// Full fine-tuning keeps the optimizer on the host too: every trainable weight crosses to the device after each step.
 /// </summary>
 public class TorchBackbone : IBackbone
 {
     private readonly IBackbone _host;
     private readonly ITorchNetwork _device;
     private readonly Func<IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter>> _hostLora;
+    private readonly TorchParameterSet _trainable = new();
 
     private protected TorchBackbone(IBackbone host, ITorchNetwork device, Func<IReadOnlyDictionary<(int Layer, LoraTarget Target), LoraAdapter>> hostLora)
     {
@@ -79,7 +80,9 @@ public class TorchBackbone : IBackbone
     /// <summary>Hidden states on the host; a training pass keeps the device graph for <see cref="Backward"/>.</summary>
     public Tensor Forward(TokenBatch batch, BackbonePass? pass = null)
     {
-        _device.Lora.Upload(); // adapter values the host changed since the last pass (an optimizer step, a loaded student)
+        // Values the host changed since the last pass (an optimizer step, a loaded student).
+        _device.Lora.Upload();
+        _trainable.Upload();
         if (pass is null) return Tensor.Wrap(_device.Forward(batch), batch.Tokens, HiddenSize);
         var hidden = _device.ForwardTraining(batch);
         pass.Activations = hidden;
@@ -95,6 +98,7 @@ public class TorchBackbone : IBackbone
             hidden.backward([grad]);
         pass.Activations = null;
         _device.Lora.AddGradients();
+        _trainable.AddGradients();
     }
 
     public void AddLora(LoraOptions options, int seed)
@@ -105,10 +109,18 @@ public class TorchBackbone : IBackbone
 
     public IEnumerable<Parameter> LoraParameters() => _host.LoraParameters();
 
-    public IReadOnlyList<Parameter> MakeTrainable(bool includeEmbedding = false) =>
-        throw new NotSupportedException("full fine-tuning is not on the torch backend yet (issue 16): use LoRA, or the CPU engine");
+    /// <summary>
+    /// Full fine-tuning: the host model's float32 parameters (what the optimizer updates, what Save writes), their device
+    /// weights made trainable leaves (see <see cref="TorchParameterSet"/>).
+    /// </summary>
+    public IReadOnlyList<Parameter> MakeTrainable(bool includeEmbedding = false)
+    {
+        var parameters = _host.MakeTrainable(includeEmbedding);
+        _trainable.Mirror(parameters, _device.Weights);
+        return parameters;
+    }
 
-    public IEnumerable<Parameter> TrainableParameters() => [];
+    public IEnumerable<Parameter> TrainableParameters() => _host.TrainableParameters();
     public float[] Pool(Tensor hidden, TokenBatch batch, PoolingMode mode) => _host.Pool(hidden, batch, mode);
     public float[] Embed(TokenBatch batch, PoolingMode mode) => Pool(Forward(batch), batch, mode);
 

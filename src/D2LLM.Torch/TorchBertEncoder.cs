@@ -28,17 +28,20 @@ internal sealed class TorchBertEncoder : ITorchNetwork
         Device = TorchDevice.Resolve(options.Device);
         _dtype = options.DType;
         Lora = new TorchLoraSet(Device);
-        Tensor Copy(Weight w) => TorchWeights.ToTorch(w, Device, _dtype);
+        var copies = new DeviceCopies(Device, _dtype);
+        Tensor Copy(Weight w) => copies[w];
         var weights = host.Weights;
         (_word, _position, _tokenType) = (Copy(weights.Word), Copy(weights.Position), Copy(weights.TokenType));
         (_norm, _normBias) = (Copy(weights.EmbeddingNorm), Copy(weights.EmbeddingNormBias));
         _layers = weights.Layers.Select(l => new Layer(Copy(l.Q), Copy(l.QBias), Copy(l.K), Copy(l.KBias), Copy(l.V), Copy(l.VBias),
             Copy(l.O), Copy(l.OBias), Copy(l.AttentionNorm), Copy(l.AttentionNormBias), Copy(l.Up), Copy(l.UpBias),
             Copy(l.Down), Copy(l.DownBias), Copy(l.OutputNorm), Copy(l.OutputNormBias))).ToArray();
+        Weights = copies.Named(weights.Named());
     }
 
     public Device Device { get; }
     public TorchLoraSet Lora { get; }
+    public IReadOnlyDictionary<string, Tensor> Weights { get; }
 
     public float[] Forward(TokenBatch batch)
     {
@@ -58,7 +61,7 @@ internal sealed class TorchBertEncoder : ITorchNetwork
         var padded = new PaddedBatch(batch);
         int texts = padded.Texts, longest = padded.Longest, h = _config.HiddenSize;
         Tensor Lookup(Tensor table, IReadOnlyList<int> perToken) => table.index_select(0, tensor(padded.Pad(perToken), device: Device));
-        var sum = Lookup(_word, batch.Ids) + Lookup(_position, batch.Positions) + Lookup(_tokenType, _host.TokenTypes(batch));
+        var sum = TorchScalars.Plus(TorchScalars.Plus(Lookup(_word, batch.Ids), Lookup(_position, batch.Positions)), Lookup(_tokenType, _host.TokenTypes(batch)));
         var x = LayerNorm(sum, _norm, _normBias).view(texts, longest, h);
         // Every query (padding ones too, dropped at the end) reads the keys of its own text.
         var mask = tensor(padded.Valid(), [texts, 1, 1, longest], device: Device);
@@ -82,9 +85,9 @@ internal sealed class TorchBertEncoder : ITorchNetwork
         var k = Heads(Project(LoraTarget.K, x, w.K, w.KBias));
         var v = Heads(Project(LoraTarget.V, x, w.V, w.VBias));
         var attention = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0, false).transpose(1, 2).reshape(texts, longest, h);
-        var h1 = LayerNorm(x + Project(LoraTarget.O, attention, w.O, w.OBias), w.AttentionNorm, w.AttentionNormBias);
+        var h1 = LayerNorm(TorchScalars.Plus(x, Project(LoraTarget.O, attention, w.O, w.OBias)), w.AttentionNorm, w.AttentionNormBias);
         var mlp = Project(LoraTarget.Down, nn.functional.gelu(Project(LoraTarget.Up, h1, w.Up, w.UpBias)), w.Down, w.DownBias);
-        return LayerNorm(h1 + mlp, w.OutputNorm, w.OutputNormBias);
+        return LayerNorm(TorchScalars.Plus(h1, mlp), w.OutputNorm, w.OutputNormBias);
     }
 
     /// <summary>LayerNorm over the last axis in float32, cast back to the compute dtype.</summary>

@@ -18,43 +18,23 @@ internal sealed class TorchLora(LoraAdapter host, Device device) : IDisposable
     public Tensor Apply(Tensor x, bool training)
     {
         var input = training && host.Options.Dropout > 0 ? nn.functional.dropout(x, host.Options.Dropout, training: true) : x;
-        return nn.functional.linear(nn.functional.linear(input, _a.to(x.dtype), null), _b.to(x.dtype), null) * host.Scale;
+        return nn.functional.linear(nn.functional.linear(input, _a.to(x.dtype), null), _b.to(x.dtype), null).mul(TorchScalars.Of(host.Scale));
     }
 
     private float[]? _uploadedA, _uploadedB;
 
-    /// <summary>
-    /// Host values onto the device when they changed (an optimizer step): a pass of several chunks uploads once, since
-    /// overwriting a leaf that an earlier chunk's graph still holds would spoil that chunk's backward.
-    /// </summary>
+    /// <summary>Host values onto the device when they changed (an optimizer step, a loaded student).</summary>
     public void Upload()
     {
-        using var noGrad = no_grad();
-        Copy(host.A.Value, _a, ref _uploadedA);
-        Copy(host.B.Value, _b, ref _uploadedB);
+        TorchMirror.Upload(host.A.Value, _a, ref _uploadedA);
+        TorchMirror.Upload(host.B.Value, _b, ref _uploadedB);
     }
 
     /// <summary>The device gradients added into the host ones, then cleared.</summary>
     public void AddGradients()
     {
-        Add(_a, host.A.Grad);
-        Add(_b, host.B.Grad);
-    }
-
-    private static void Copy(float[] values, Tensor leaf, ref float[]? uploaded)
-    {
-        if (uploaded is not null && values.AsSpan().SequenceEqual(uploaded)) return;
-        using var source = tensor(values, leaf.shape);
-        leaf.copy_(source);
-        uploaded = (float[])values.Clone();
-    }
-
-    private static void Add(Tensor leaf, float[] grad)
-    {
-        if (leaf.grad is not { } g) return;
-        var values = g.to(ScalarType.Float32, CPU).data<float>().ToArray();
-        System.Numerics.Tensors.TensorPrimitives.Add(grad, values, grad);
-        g.zero_();
+        TorchMirror.AddGradient(_a, host.A.Grad);
+        TorchMirror.AddGradient(_b, host.B.Grad);
     }
 
     public void Dispose()

@@ -32,7 +32,7 @@ internal sealed class TorchLoraSet(Device device) : IDisposable
     public Tensor Project(int layer, LoraTarget target, Tensor input, Tensor weight, Tensor? bias, bool training)
     {
         var y = nn.functional.linear(input, weight, bias);
-        return _adapters.TryGetValue((layer, target), out var lora) ? y + lora.Apply(input, training) : y;
+        return _adapters.TryGetValue((layer, target), out var lora) ? TorchScalars.Plus(y, lora.Apply(input, training)) : y;
     }
 
     public void Dispose()

@@ -26,13 +26,15 @@ public sealed class TorchQwenDecoder : ITorchNetwork
         Device = TorchDevice.Resolve(options.Device);
         DType = options.DType;
         Lora = new TorchLoraSet(Device);
-        Tensor Copy(Weight w) => TorchWeights.ToTorch(w, Device, DType);
+        var copies = new DeviceCopies(Device, DType);
+        Tensor Copy(Weight w) => copies[w];
         Tensor? CopyOrNull(Weight? w) => w is null ? null : Copy(w);
         _embedding = Copy(model.Weights.Embedding);
         _finalNorm = Copy(model.Weights.FinalNorm);
         _layers = model.Weights.Layers.Select(l => new Layer(Copy(l.InputNorm), Copy(l.PostAttentionNorm), Copy(l.Q), Copy(l.K), Copy(l.V), Copy(l.O),
             Copy(l.Gate), Copy(l.Up), Copy(l.Down), CopyOrNull(l.QBias), CopyOrNull(l.KBias), CopyOrNull(l.VBias), CopyOrNull(l.OBias),
             CopyOrNull(l.QNorm), CopyOrNull(l.KNorm))).ToArray();
+        Weights = copies.Named(model.Weights.Named());
     }
 
     public ModelConfig Config { get; }
@@ -43,6 +45,10 @@ public sealed class TorchQwenDecoder : ITorchNetwork
     TorchLoraSet ITorchNetwork.Lora => Lora;
 
     internal TorchLoraSet Lora { get; }
+
+    IReadOnlyDictionary<string, Tensor> ITorchNetwork.Weights => Weights;
+
+    internal IReadOnlyDictionary<string, Tensor> Weights { get; }
 
     /// <summary>A device copy of a model the engine holds (its weights are copied; the caller keeps or disposes the model).</summary>
     public static TorchQwenDecoder From(QwenModel model, TorchOptions? options = null) => new(model, options ?? new TorchOptions());
@@ -171,16 +177,16 @@ public sealed class TorchQwenDecoder : ITorchNetwork
         }
 
         var attention = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0, false).transpose(1, 2).reshape(texts, longest, heads * d);
-        x = x + Project(LoraTarget.O, attention, w.O, w.OBias);
+        x = TorchScalars.Plus(x, Project(LoraTarget.O, attention, w.O, w.OBias));
         var h2 = RmsNorm(x, w.PostAttentionNorm);
-        return x + Project(LoraTarget.Down, nn.functional.silu(Project(LoraTarget.Gate, h2, w.Gate, null)) * Project(LoraTarget.Up, h2, w.Up, null), w.Down, null);
+        return TorchScalars.Plus(x, Project(LoraTarget.Down, nn.functional.silu(Project(LoraTarget.Gate, h2, w.Gate, null)) * Project(LoraTarget.Up, h2, w.Up, null), w.Down, null));
     }
 
     /// <summary>w ⊙ x / √(mean(x²) + ε) over the last axis, computed in float32 and cast back (Hugging Face's Qwen2RMSNorm).</summary>
     private Tensor RmsNorm(Tensor x, Tensor weight)
     {
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * rsqrt(x32.pow(2).mean([-1L], keepdim: true) + Config.RmsNormEps);
+        var normed = x32 * rsqrt(x32.square().mean([-1L], keepdim: true).add(TorchScalars.Of(Config.RmsNormEps)));
         return weight * normed.to(DType);
     }
 
@@ -188,7 +194,7 @@ public sealed class TorchQwenDecoder : ITorchNetwork
     private static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {
         var halves = x.chunk(2, -1);
-        return x * cos + cat([-halves[1], halves[0]], -1) * sin;
+        return TorchScalars.Plus(x * cos, cat([-halves[1], halves[0]], -1) * sin);
     }
 
     /// <summary>cos and sin [texts, 1, L, d] at each token's position, with the engine's float32 inverse frequencies.</summary>

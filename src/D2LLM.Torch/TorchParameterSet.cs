@@ -1,0 +1,39 @@
+using D2LLM.Tensors.Optim;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace D2LLM.Torch;
+
+/// <summary>
+/// Full fine-tuning on the device: each host <see cref="Parameter"/> (float32, what the optimizer updates) paired with the
+/// device copy of its weight, made a leaf that autograd fills. Host values are uploaded before a pass when they changed
+/// (the last upload is kept on the host to tell: one more float32 copy of the trainable weights), and device gradients
+/// added into the host's after each backward.
+/// </summary>
+internal sealed class TorchParameterSet
+{
+    private readonly List<(Parameter Host, Tensor Device)> _pairs = [];
+    private float[]?[] _uploaded = [];
+
+    /// <summary>Makes each parameter's device weight (found by its checkpoint name) trainable.</summary>
+    public void Mirror(IEnumerable<Parameter> parameters, IReadOnlyDictionary<string, Tensor> deviceWeights)
+    {
+        foreach (var p in parameters)
+        {
+            if (!deviceWeights.TryGetValue(p.Name, out var weight)) throw new InvalidOperationException($"{p.Name}: no device copy of this weight");
+            weight.requires_grad_(true);
+            _pairs.Add((p, weight));
+        }
+
+        _uploaded = new float[]?[_pairs.Count];
+    }
+
+    public void Upload()
+    {
+        for (int i = 0; i < _pairs.Count; i++) TorchMirror.Upload(_pairs[i].Host.Value, _pairs[i].Device, ref _uploaded[i]);
+    }
+
+    public void AddGradients()
+    {
+        foreach (var (host, device) in _pairs) TorchMirror.AddGradient(device, host.Grad);
+    }
+}
