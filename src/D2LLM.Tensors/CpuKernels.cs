@@ -21,8 +21,8 @@ public sealed class CpuKernels : IKernels
     public static CpuKernels Instance { get; } = new();
 
     /// <summary>
-    /// Kernels whose Linear layers over bf16 weights take bf16 inputs on the CPU's bf16 dot-product units
-    /// (<see cref="GemmKernel.Avx512Bf16"/>: twice the multiply-adds, activations rounded to bf16, sums in float32);
+    /// Kernels whose Linear layers take bf16 inputs on the CPU's bf16 dot-product units (<see cref="GemmKernel.Avx512Bf16"/>:
+    /// twice the multiply-adds; activations, and float32 weights, rounded to bf16 as they are packed; sums in float32);
     /// <see cref="Instance"/> where the CPU has none. Backward passes stay float32.
     /// </summary>
     public static CpuKernels Bf16 => s_bf16.Value;
@@ -65,7 +65,7 @@ public sealed class CpuKernels : IKernels
         var b = bias is null ? ReadOnlySpan<float>.Empty : bias.Span<float>();
         switch (w.DType)
         {
-            case DType.F32: Kernels.Linear.Forward(x.Span, w.Span<float>(), b, y.Span, rows, w.Columns, w.Rows); break;
+            case DType.F32: Kernels.Linear.Forward(x.Span, w.Span<float>(), b, y.Span, rows, w.Columns, w.Rows, LinearKernel); break;
             case DType.BF16: Kernels.Linear.Forward(x.Span, w.Span<BFloat16>(), b, y.Span, rows, w.Columns, w.Rows, LinearKernel); break;
             default: Kernels.Linear.Forward(x.Span, w.Span<Half>(), b, y.Span, rows, w.Columns, w.Rows); break;
         }

@@ -39,9 +39,9 @@ public class GemmTests
     };
 
     /// <summary>
-    /// The bf16 dot-product kernel where the CPU has one (A·Bᵀ, B bf16, K even): the float64 product of A and B rounded
-    /// to bf16, to float32 accumulation; any other product (odd K, B not transposed) as the float32 kernel. Where the
-    /// CPU has none, <see cref="CpuKernels.Bf16"/> is the float32 kernels.
+    /// The bf16 dot-product kernel where the CPU has one (A·Bᵀ, B bf16 or float32, K even): the float64 product of A and
+    /// B rounded to bf16, to float32 accumulation; any other product (odd K, B not transposed) as the float32 kernel.
+    /// Where the CPU has none, <see cref="CpuKernels.Bf16"/> is the float32 kernels.
     /// </summary>
     [Theory]
     [MemberData(nameof(EvenKShapes))]
@@ -55,7 +55,8 @@ public class GemmTests
         }
 
         Assert.Equal(GemmKernel.Avx512Bf16, CpuKernels.Bf16.LinearKernel);
-        Check(GemmKernel.Avx512Bf16, false, true, m, n, k, BFloat16.FromSingle, seed: m + 3 * n + k, roundA: k % 2 == 0);
+        Check(GemmKernel.Avx512Bf16, false, true, m, n, k, BFloat16.FromSingle, seed: m + 3 * n + k, roundInputs: k % 2 == 0);
+        Check<float>(GemmKernel.Avx512Bf16, false, true, m, n, k, x => x, seed: m + 7 * n + k, roundInputs: k % 2 == 0);
         Check(GemmKernel.Avx512Bf16, false, false, m, n, k, BFloat16.FromSingle, seed: m + 5 * n + k);
     }
 
@@ -233,7 +234,7 @@ public class GemmTests
     private static IEnumerable<GemmKernel> Kernels() =>
         new[] { GemmKernel.Avx512, GemmKernel.Avx2, GemmKernel.Scalar }.Where(Matmul.IsSupported);
 
-    private static void Check<TB>(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, Func<float, TB> convert, int seed, bool roundA = false)
+    private static void Check<TB>(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, Func<float, TB> convert, int seed, bool roundInputs = false)
         where TB : unmanaged
     {
         var rng = new Random(seed);
@@ -253,8 +254,8 @@ public class GemmTests
                 for (int p = 0; p < k; p++)
                 {
                     double x = ta ? a[p * lda + i] : a[i * lda + p];
-                    if (roundA) x = BFloat16.FromSingle((float)x).ToSingle();
                     double y = Widening.ToSingle(tb ? b[j * ldb + p] : b[p * ldb + j]);
+                    if (roundInputs) (x, y) = (BFloat16.FromSingle((float)x).ToSingle(), BFloat16.FromSingle((float)y).ToSingle());
                     sum += x * y;
                     magnitude += Math.Abs(x * y);
                 }

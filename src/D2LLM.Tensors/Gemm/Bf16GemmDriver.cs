@@ -4,10 +4,10 @@ using System.Runtime.Intrinsics;
 namespace D2LLM.Tensors.Gemm;
 
 /// <summary>
-/// <see cref="GemmDriver"/>'s loop nest for C = α·A·Bᵀ + β·C with a bf16 B — every Linear layer of a bf16
-/// checkpoint — on <see cref="Bf16DotKernel"/>: each block of A is rounded to bf16 (nearest even) row by row and then
-/// packed, B's stored bf16 pairs are packed as they are (a transposed B holds B[2p][j], B[2p+1][j] side by side: one
-/// dword), and the products accumulate in float32. Both packings move dwords, so they are the float32 packings of
+/// <see cref="GemmDriver"/>'s loop nest for C = α·A·Bᵀ + β·C — every Linear layer — on <see cref="Bf16DotKernel"/>:
+/// each block of A is rounded to bf16 (nearest even) row by row and then packed; a bf16 B (a bf16 checkpoint) is packed
+/// as stored (a transposed B holds B[2p][j], B[2p+1][j] side by side: one dword), a float32 B rounded like A first;
+/// the products accumulate in float32. Both packings move dwords, so they are the float32 packings of
 /// <see cref="GemmPacking"/> over the pairs. K even; slices of KC pairs (twice the float32 driver's elements, the same bytes).
 /// </summary>
 internal static unsafe class Bf16GemmDriver
@@ -15,12 +15,13 @@ internal static unsafe class Bf16GemmDriver
     private const int MR = Bf16DotKernel.MR, NR = Bf16DotKernel.NR;
 
     [ThreadStatic] private static float[]? t_rowsA;
+    [ThreadStatic] private static float[]? t_rowsB;
     [ThreadStatic] private static float[]? t_packA;
     [ThreadStatic] private static float[]? t_packB;
 
-    /// <summary>Whether a product has the shape this driver runs: A·Bᵀ, B bf16, K even.</summary>
+    /// <summary>Whether a product has the shape this driver runs: A·Bᵀ, B bf16 (at even strides) or float32, K even.</summary>
     public static bool Handles<TB>(in GemmArgs<TB> g) where TB : unmanaged =>
-        typeof(TB) == typeof(BFloat16) && g.TransB && !g.TransA && g.K % 2 == 0 && g.Ldb % 2 == 0;
+        g.TransB && !g.TransA && g.K % 2 == 0 && (typeof(TB) == typeof(float) || (typeof(TB) == typeof(BFloat16) && g.Ldb % 2 == 0));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TB>(in GemmArgs<TB> g, int i0, int i1, int j0, int j1) where TB : unmanaged
@@ -32,8 +33,8 @@ internal static unsafe class Bf16GemmDriver
         float* rowsA = GemmDriver.Scratch(ref t_rowsA, mcMax * kcMax);
         float* packA = GemmDriver.Scratch(ref t_packA, mcMax * kcMax);
         float* packB = GemmDriver.Scratch(ref t_packB, GemmDriver.NC * kcMax);
+        float* rowsB = typeof(TB) == typeof(float) ? GemmDriver.Scratch(ref t_rowsB, GemmDriver.NC * kcMax) : null;
         float* tile = stackalloc float[MR * NR];
-        var pairsOfB = (float*)g.B; // each float-sized element is one stored pair
 
         for (int jc = j0; jc < j1; jc += ncMax)
         {
@@ -42,7 +43,7 @@ internal static unsafe class Bf16GemmDriver
             {
                 int pairs = Math.Min(kcMax, pairsTotal - pc);
                 float beta = pc == 0 ? g.Beta : 1f;
-                GemmPacking.PackB(pairsOfB, g.Ldb / 2, transB: true, pc, pairs, jc, nc, NR, packB);
+                PackB(g, rowsB, jc, nc, pc, pairs, packB);
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
@@ -64,6 +65,23 @@ internal static unsafe class Bf16GemmDriver
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// B's nc × pairs block into <paramref name="packB"/>: a bf16 B's stored pairs (each float-sized element one pair), or a
+    /// float32 B's rows rounded to bf16 into <paramref name="rowsB"/> first.
+    /// </summary>
+    private static void PackB<TB>(in GemmArgs<TB> g, float* rowsB, int jc, int nc, int pc, int pairs, float* packB) where TB : unmanaged
+    {
+        if (typeof(TB) == typeof(BFloat16))
+        {
+            GemmPacking.PackB((float*)g.B, g.Ldb / 2, transB: true, pc, pairs, jc, nc, NR, packB);
+            return;
+        }
+
+        for (int j = 0; j < nc; j++)
+            Narrowing.ToBFloat16((float*)g.B + (long)(jc + j) * g.Ldb + 2 * pc, (BFloat16*)(rowsB + (long)j * pairs), 2 * pairs);
+        GemmPacking.PackB(rowsB, pairs, transB: true, 0, pairs, 0, nc, NR, packB);
     }
 
     /// <summary>C rows = α·tile + β·C (β = 0 never reads C), NR = 32 columns as two 512-bit halves.</summary>

@@ -14,8 +14,8 @@ public enum GemmKernel
     Scalar,
 
     /// <summary>
-    /// AVX512-BF16 dot products for A·Bᵀ with a bf16 B and K even (a bf16 checkpoint's Linear layers): twice the
-    /// multiply-adds per instruction, A rounded to bf16. Other products run on <see cref="Avx512"/>.
+    /// AVX512-BF16 dot products for A·Bᵀ with K even (Linear layers): twice the multiply-adds per instruction, A and a
+    /// float32 B rounded to bf16. Other products run on <see cref="Avx512"/>.
     /// </summary>
     Avx512Bf16,
 }
