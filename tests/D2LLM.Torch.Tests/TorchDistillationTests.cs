@@ -1,3 +1,4 @@
+using D2LLM.CrossEncoder;
 using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Pipelines;
@@ -46,5 +47,35 @@ public sealed class TorchDistillationTests
         var actual = onTorch.Embed(texts);
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4, $"embedding value {i}: {expected[i]} vs {actual[i]}");
+    }
+
+    /// <summary>
+    /// Rank-DistiLLM with full fine-tuning of the backbone (what <c>auto</c> picks for a small one: no LoRA dropout to
+    /// draw) on torch: the same agreement with the teacher as the engine, and folders that score alike.
+    /// </summary>
+    [Fact]
+    public void CrossEncoderDistillation_FullTuningOnTorch_EqualsTheEngine()
+    {
+        using var teacherFolder = new FixtureModel("tiny-qwen2-a");
+        using var backboneFolder = new FixtureModel("tiny-qwen3-a");
+        using var teacherModel = Backbones.LoadDecoder(teacherFolder.Path);
+        var teacher = new TeacherModel(teacherModel, TeacherPrompt.Named("d2llm-en-asym"));
+        using var dir = new TempDirectory();
+        var task = D2LLM.Tests.SyntheticTask.Write(dir.Path, 60);
+        var options = new CrossEncoderDistillationOptions { Depth = 4, ListsPerStep = 2, StageSteps = 4, EvalQueries = 5, Budget = TimeSpan.FromMinutes(30) };
+
+        CrossEncoderDistillationReport engine, device;
+        using (var backbone = Backbones.LoadDecoder(backboneFolder.Path)) engine = CrossEncoderDistillation.Run(teacher, backbone, task, dir.File("engine"), options);
+        using (var backbone = TorchBackbone.Load(backboneFolder.Path, new TorchOptions { Device = "cpu" })) device = CrossEncoderDistillation.Run(teacher, backbone, task, dir.File("torch"), options);
+
+        Assert.Equal(("full", "full"), (engine.Tuning, device.Tuning));
+        Assert.True(Math.Abs(engine.SpearmanVsTeacher - device.SpearmanVsTeacher) <= 1e-3, $"spearman {engine.SpearmanVsTeacher} vs {device.SpearmanVsTeacher}");
+        using var engineStudent = CrossEncoderModel.Load(dir.File("engine"));
+        using var torchStudent = CrossEncoderModel.Load(dir.File("torch"));
+        string[] passages = ["amber and basil explained", "kelp alone", "a longer passage about basil, amber and kelp together"];
+        var expected = engineStudent.Score("tell me about amber basil", passages);
+        var actual = torchStudent.Score("tell me about amber basil", passages);
+        for (int i = 0; i < passages.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"score {i}: {expected[i]} vs {actual[i]}");
+        Assert.True(expected.Distinct().Count() == passages.Length, "the passages score differently");
     }
 }
