@@ -23,14 +23,14 @@ public sealed class CpuKernels : IKernels
     /// <summary>
     /// Kernels whose Linear layers take bf16 inputs on the CPU's bf16 dot-product units (<see cref="GemmKernel.Avx512Bf16"/>:
     /// twice the multiply-adds; activations, and float32 weights, rounded to bf16 as they are packed; sums in float32);
-    /// <see cref="Instance"/> where the CPU has none. Backward passes stay float32.
+    /// <see cref="Instance"/> where the CPU has none. Their input gradients (dy·W) run there too; weight gradients stay float32.
     /// </summary>
     public static CpuKernels Bf16 => s_bf16.Value;
 
     // Deciding maps the machine code into executable pages: only for a process that asks.
     private static readonly Lazy<CpuKernels> s_bf16 = new(() => Matmul.IsSupported(GemmKernel.Avx512Bf16) ? new(GemmKernel.Avx512Bf16) : Instance);
 
-    /// <summary>The GEMM kernel of Linear forward passes.</summary>
+    /// <summary>The GEMM kernel of Linear layers' forward passes and input gradients.</summary>
     public GemmKernel LinearKernel { get; }
 
     private Rope Table(Rotary rotary) => _rotaryTables.GetOrAdd(rotary, r => new Rope(r.HeadDim, r.MaxPositions, r.Theta));
@@ -77,8 +77,8 @@ public sealed class CpuKernels : IKernels
         Span<float> dxs = dx is null ? default : dx.Span, dws = dw is null ? default : dw.Span, dbs = db is null ? default : db.Span;
         switch (w.DType)
         {
-            case DType.F32: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<float>(), dxs, dws, dbs, rows, w.Columns, w.Rows); break;
-            case DType.BF16: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<BFloat16>(), dxs, dws, dbs, rows, w.Columns, w.Rows); break;
+            case DType.F32: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<float>(), dxs, dws, dbs, rows, w.Columns, w.Rows, LinearKernel); break;
+            case DType.BF16: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<BFloat16>(), dxs, dws, dbs, rows, w.Columns, w.Rows, LinearKernel); break;
             default: Kernels.Linear.Backward(dy.Span, x.Span, w.Span<Half>(), dxs, dws, dbs, rows, w.Columns, w.Rows); break;
         }
     }

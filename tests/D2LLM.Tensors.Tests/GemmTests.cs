@@ -39,8 +39,8 @@ public class GemmTests
     };
 
     /// <summary>
-    /// The bf16 dot-product kernel where the CPU has one (A·Bᵀ, B bf16 or float32, K even): the float64 product of A and
-    /// B rounded to bf16, to float32 accumulation; any other product (odd K, B not transposed) as the float32 kernel.
+    /// The bf16 dot-product kernel where the CPU has one (A·op(B), B bf16 or float32, K even): the float64 product of A
+    /// and B rounded to bf16, to float32 accumulation; any other product (odd K, A transposed) as the float32 kernel.
     /// Where the CPU has none, <see cref="CpuKernels.Bf16"/> is the float32 kernels.
     /// </summary>
     [Theory]
@@ -57,7 +57,9 @@ public class GemmTests
         Assert.Equal(GemmKernel.Avx512Bf16, CpuKernels.Bf16.LinearKernel);
         Check(GemmKernel.Avx512Bf16, false, true, m, n, k, BFloat16.FromSingle, seed: m + 3 * n + k, roundInputs: k % 2 == 0);
         Check<float>(GemmKernel.Avx512Bf16, false, true, m, n, k, x => x, seed: m + 7 * n + k, roundInputs: k % 2 == 0);
-        Check(GemmKernel.Avx512Bf16, false, false, m, n, k, BFloat16.FromSingle, seed: m + 5 * n + k);
+        Check(GemmKernel.Avx512Bf16, false, false, m, n, k, BFloat16.FromSingle, seed: m + 5 * n + k, roundInputs: k % 2 == 0);
+        Check<float>(GemmKernel.Avx512Bf16, false, false, m, n, k, x => x, seed: m + 9 * n + k, roundInputs: k % 2 == 0);
+        Check<float>(GemmKernel.Avx512Bf16, true, false, m, n, k, x => x, seed: m + 11 * n + k);
     }
 
     [Fact]

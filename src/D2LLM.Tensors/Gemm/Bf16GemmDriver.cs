@@ -1,14 +1,16 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace D2LLM.Tensors.Gemm;
 
 /// <summary>
-/// <see cref="GemmDriver"/>'s loop nest for C = α·A·Bᵀ + β·C — every Linear layer — on <see cref="Bf16DotKernel"/>:
-/// each block of A is rounded to bf16 (nearest even) row by row and then packed; a bf16 B (a bf16 checkpoint) is packed
-/// as stored (a transposed B holds B[2p][j], B[2p+1][j] side by side: one dword), a float32 B rounded like A first;
-/// the products accumulate in float32. Both packings move dwords, so they are the float32 packings of
-/// <see cref="GemmPacking"/> over the pairs. K even; slices of KC pairs (twice the float32 driver's elements, the same bytes).
+/// <see cref="GemmDriver"/>'s loop nest for C = α·A·op(B) + β·C — a Linear layer's forward (B transposed) and its
+/// input gradient (B as stored) — on <see cref="Bf16DotKernel"/>: each block of A is rounded to bf16 (nearest even)
+/// row by row and then packed; a transposed bf16 B (a bf16 checkpoint) is packed as stored (it holds B[2p][j],
+/// B[2p+1][j] side by side: one dword), a float32 one rounded like A first (both through the float32 packings of
+/// <see cref="GemmPacking"/>, which move dwords); a B as stored has rows 2p and 2p+1 interleaved into pairs. The
+/// products accumulate in float32. K even; slices of KC pairs (twice the float32 driver's elements, the same bytes).
 /// </summary>
 internal static unsafe class Bf16GemmDriver
 {
@@ -19,9 +21,9 @@ internal static unsafe class Bf16GemmDriver
     [ThreadStatic] private static float[]? t_packA;
     [ThreadStatic] private static float[]? t_packB;
 
-    /// <summary>Whether a product has the shape this driver runs: A·Bᵀ, B bf16 (at even strides) or float32, K even.</summary>
+    /// <summary>Whether a product has the shape this driver runs: A not transposed, B bf16 (a transposed one at even strides) or float32, K even.</summary>
     public static bool Handles<TB>(in GemmArgs<TB> g) where TB : unmanaged =>
-        g.TransB && !g.TransA && g.K % 2 == 0 && (typeof(TB) == typeof(float) || (typeof(TB) == typeof(BFloat16) && g.Ldb % 2 == 0));
+        !g.TransA && g.K % 2 == 0 && (typeof(TB) == typeof(float) || (typeof(TB) == typeof(BFloat16) && (g.Ldb % 2 == 0 || !g.TransB)));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TB>(in GemmArgs<TB> g, int i0, int i1, int j0, int j1) where TB : unmanaged
@@ -33,7 +35,7 @@ internal static unsafe class Bf16GemmDriver
         float* rowsA = GemmDriver.Scratch(ref t_rowsA, mcMax * kcMax);
         float* packA = GemmDriver.Scratch(ref t_packA, mcMax * kcMax);
         float* packB = GemmDriver.Scratch(ref t_packB, GemmDriver.NC * kcMax);
-        float* rowsB = typeof(TB) == typeof(float) ? GemmDriver.Scratch(ref t_rowsB, GemmDriver.NC * kcMax) : null;
+        float* rowsB = typeof(TB) == typeof(float) && g.TransB ? GemmDriver.Scratch(ref t_rowsB, GemmDriver.NC * kcMax) : null;
         float* tile = stackalloc float[MR * NR];
 
         for (int jc = j0; jc < j1; jc += ncMax)
@@ -73,6 +75,12 @@ internal static unsafe class Bf16GemmDriver
     /// </summary>
     private static void PackB<TB>(in GemmArgs<TB> g, float* rowsB, int jc, int nc, int pc, int pairs, float* packB) where TB : unmanaged
     {
+        if (!g.TransB)
+        {
+            PairRows(g, jc, nc, pc, pairs, (uint*)packB);
+            return;
+        }
+
         if (typeof(TB) == typeof(BFloat16))
         {
             GemmPacking.PackB((float*)g.B, g.Ldb / 2, transB: true, pc, pairs, jc, nc, NR, packB);
@@ -82,6 +90,45 @@ internal static unsafe class Bf16GemmDriver
         for (int j = 0; j < nc; j++)
             Narrowing.ToBFloat16((float*)g.B + (long)(jc + j) * g.Ldb + 2 * pc, (BFloat16*)(rowsB + (long)j * pairs), 2 * pairs);
         GemmPacking.PackB(rowsB, pairs, transB: true, 0, pairs, 0, nc, NR, packB);
+    }
+
+    /// <summary>
+    /// dst[s][p][j] = bf16 B[2(pc + p)][jc + s + j] low, B[2(pc + p) + 1][…] high, for a B as stored (rows along K);
+    /// slivers of NR columns, zero past the last. Rows are widened and merged 16 pairs at a time in AVX-512 registers.
+    /// </summary>
+    private static void PairRows<TB>(in GemmArgs<TB> g, int jc, int nc, int pc, int pairs, uint* dst) where TB : unmanaged
+    {
+        var even = stackalloc BFloat16[NR];
+        var odd = stackalloc BFloat16[NR];
+        for (int s = 0; s < nc; s += NR)
+        {
+            int cols = Math.Min(NR, nc - s);
+            for (int p = 0; p < pairs; p++)
+            {
+                long row = 2L * (pc + p);
+                BFloat16* lo = Row(g, row, jc + s, cols, even), hi = Row(g, row + 1, jc + s, cols, odd);
+                uint* d = dst + (long)s * pairs + (long)p * NR;
+                int j = 0;
+                if (Avx512F.IsSupported)
+                    for (; j + 16 <= cols; j += 16)
+                    {
+                        var low = Avx512F.ConvertToVector512UInt32(Avx.LoadVector256((ushort*)lo + j));
+                        var high = Avx512F.ConvertToVector512UInt32(Avx.LoadVector256((ushort*)hi + j)) << 16;
+                        (low | high).Store(d + j);
+                    }
+
+                for (; j < cols; j++) d[j] = lo[j].Bits | (uint)hi[j].Bits << 16;
+                for (; j < NR; j++) d[j] = 0;
+            }
+        }
+    }
+
+    /// <summary>cols bf16 values of B's row from column j0: the stored ones, or a float32 row's rounded into <paramref name="buffer"/>.</summary>
+    private static BFloat16* Row<TB>(in GemmArgs<TB> g, long row, int j0, int cols, BFloat16* buffer) where TB : unmanaged
+    {
+        if (typeof(TB) == typeof(BFloat16)) return (BFloat16*)g.B + row * g.Ldb + j0;
+        Narrowing.ToBFloat16((float*)g.B + row * g.Ldb + j0, buffer, cols);
+        return buffer;
     }
 
     /// <summary>C rows = α·tile + β·C (β = 0 never reads C), NR = 32 columns as two 512-bit halves.</summary>

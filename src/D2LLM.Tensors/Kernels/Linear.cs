@@ -42,10 +42,10 @@ public static class Linear
     /// (frozen weights have none).
     /// </summary>
     public static void Backward<TW>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<TW> w,
-        Span<float> dx, Span<float> dw, Span<float> db, int rows, int inFeatures, int outFeatures) where TW : unmanaged
+        Span<float> dx, Span<float> dw, Span<float> db, int rows, int inFeatures, int outFeatures, GemmKernel kernel = GemmKernel.Auto) where TW : unmanaged
     {
         if (!dx.IsEmpty)
-            Matmul.Multiply(false, false, rows, inFeatures, outFeatures, 1f, dy, outFeatures, w, inFeatures, 1f, dx, inFeatures);
+            Matmul.Multiply(kernel, false, false, rows, inFeatures, outFeatures, 1f, dy, outFeatures, w, inFeatures, 1f, dx, inFeatures);
         if (!dw.IsEmpty)
             Matmul.Multiply(true, false, outFeatures, inFeatures, rows, 1f, dy, outFeatures, x, inFeatures, 1f, dw, inFeatures);
         if (db.IsEmpty) return;
