@@ -12,7 +12,8 @@ namespace D2LLM.Torch;
 /// through scaled_dot_product_attention, SwiGLU. Packed batches are padded on the right to their longest text with a
 /// causal and key-padding mask, so one batch is one pass of large products on the GPU.
 /// LoRA adapters mirrored from a host model train through autograd (see <see cref="TorchBackbone"/>).
-/// Unfinished (issue 16): full tuning and the output head are not on this backend yet (the host computes the head).
+/// Full fine-tuning makes these weights autograd leaves (see <see cref="TorchBackbone.MakeTrainable"/>); the output head
+/// stays on the host model.
 /// </summary>
 public sealed class TorchQwenDecoder : ITorchNetwork
 {
