@@ -24,7 +24,7 @@ public sealed class TensorArena
         return Tensor.View(_buffers[_next++], shape);
     }
 
-    /// <summary>As <see cref="Take"/>, zeroed: for kernels that add into their output, and for values a later pass reads.</summary>
+    /// <summary>As <see cref="Take"/>, zeroed: for kernels that add into their output (backward passes' temporaries).</summary>
     public Tensor TakeZeroed(IKernels k, params int[] shape)
     {
         var t = Take(shape);

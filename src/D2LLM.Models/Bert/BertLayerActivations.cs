@@ -6,25 +6,25 @@ namespace D2LLM.Models.Bert;
 internal sealed class BertLayerActivations
 {
     /// <summary>
-    /// A training layer's tensors: those its backward pass reads are its own, zeroed, from the pass's arena. The
-    /// projections o and down are read by no backward step and gelu(up) is recomputed there, so those three live in
-    /// <paramref name="projection"/> ([tokens, hidden]) and <paramref name="product"/> ([tokens, intermediate]), shared
-    /// by every layer of the pass.
+    /// A training layer's tensors: those its backward pass reads are its own, from the pass's arena, not zeroed (each
+    /// is written in full by its forward kernel). The projections o and down are read by no backward step and
+    /// gelu(up) is recomputed there, so those three live in <paramref name="projection"/> ([tokens, hidden])
+    /// and <paramref name="product"/> ([tokens, intermediate]), shared by every layer of the pass.
     /// </summary>
-    public BertLayerActivations(TensorArena arena, IKernels k, int tokens, BertConfig c, long probsLength, Tensor projection, Tensor product)
-        : this(shape => arena.TakeZeroed(k, shape), tokens, c)
+    public BertLayerActivations(TensorArena arena, int tokens, BertConfig c, long probsLength, Tensor projection, Tensor product)
+        : this(arena.Take, tokens, c)
     {
         int h = c.HiddenSize;
         (O, Down, Act) = (projection, projection, product);
-        Probs = arena.TakeZeroed(k, checked((int)probsLength));
-        XIn = arena.TakeZeroed(k, tokens, h);
-        Residual1 = arena.TakeZeroed(k, tokens, h);
-        H1 = arena.TakeZeroed(k, tokens, h);
-        Residual2 = arena.TakeZeroed(k, tokens, h);
-        Mean1 = arena.TakeZeroed(k, tokens);
-        Rstd1 = arena.TakeZeroed(k, tokens);
-        Mean2 = arena.TakeZeroed(k, tokens);
-        Rstd2 = arena.TakeZeroed(k, tokens);
+        Probs = arena.Take(checked((int)probsLength));
+        XIn = arena.Take(tokens, h);
+        Residual1 = arena.Take(tokens, h);
+        H1 = arena.Take(tokens, h);
+        Residual2 = arena.Take(tokens, h);
+        Mean1 = arena.Take(tokens);
+        Rstd1 = arena.Take(tokens);
+        Mean2 = arena.Take(tokens);
+        Rstd2 = arena.Take(tokens);
     }
 
     /// <summary>

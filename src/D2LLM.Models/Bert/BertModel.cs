@@ -162,7 +162,7 @@ public sealed class BertModel : IBackbone
         var product = state is null ? null : work.Take(batch.Tokens, Config.IntermediateSize);
         for (int i = 0; i < LayerCount; i++)
         {
-            var a = shared ?? new BertLayerActivations(work, k, batch.Tokens, Config, probsLength, projection: part, product!);
+            var a = shared ?? new BertLayerActivations(work, batch.Tokens, Config, probsLength, projection: part, product!);
             LayerForward(i, x, batch, a, pass?.Dropout);
             state?.Layers.Add(a);
         }

@@ -6,27 +6,27 @@ namespace D2LLM.Models.Qwen;
 internal sealed class QwenLayerActivations
 {
     /// <summary>
-    /// A training layer's tensors: those its backward pass reads are its own, zeroed, from the pass's arena. The
-    /// projections o and down are read by no backward step and the MLP product silu(gate) ⊙ up is recomputed there,
-    /// so those three live in <paramref name="projection"/> ([tokens, hidden]) and <paramref name="product"/> ([tokens,
-    /// intermediate]), shared by every layer of the pass.
+    /// A training layer's tensors: those its backward pass reads are its own, from the pass's arena, not zeroed (each
+    /// is written in full by its forward kernel). The projections o and down are read by no backward step and
+    /// the MLP product silu(gate) ⊙ up is recomputed there, so those three live in <paramref name="projection"/> ([tokens, hidden])
+    /// and <paramref name="product"/> ([tokens, intermediate]), shared by every layer of the pass.
     /// </summary>
-    public QwenLayerActivations(TensorArena arena, IKernels k, int tokens, ModelConfig c, long probsLength, Tensor projection, Tensor product)
-        : this(shape => arena.TakeZeroed(k, shape), tokens, c)
+    public QwenLayerActivations(TensorArena arena, int tokens, ModelConfig c, long probsLength, Tensor projection, Tensor product)
+        : this(arena.Take, tokens, c)
     {
         int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, h = c.HiddenSize;
-        H2 = arena.TakeZeroed(k, tokens, h);
+        H2 = arena.Take(tokens, h);
         (O, Down, Act) = (projection, projection, product);
-        Probs = arena.TakeZeroed(k, checked((int)probsLength));
-        XIn = arena.TakeZeroed(k, tokens, h);
-        XMid = arena.TakeZeroed(k, tokens, h);
-        Rstd1 = arena.TakeZeroed(k, tokens);
-        Rstd2 = arena.TakeZeroed(k, tokens);
+        Probs = arena.Take(checked((int)probsLength));
+        XIn = arena.Take(tokens, h);
+        XMid = arena.Take(tokens, h);
+        Rstd1 = arena.Take(tokens);
+        Rstd2 = arena.Take(tokens);
         if (c.Architecture != Architecture.Qwen3) return;
-        QPre = arena.TakeZeroed(k, tokens, qd);
-        KPre = arena.TakeZeroed(k, tokens, kvd);
-        RstdQ = arena.TakeZeroed(k, tokens * c.NumHeads);
-        RstdK = arena.TakeZeroed(k, tokens * c.NumKvHeads);
+        QPre = arena.Take(tokens, qd);
+        KPre = arena.Take(tokens, kvd);
+        RstdQ = arena.Take(tokens * c.NumHeads);
+        RstdK = arena.Take(tokens * c.NumKvHeads);
     }
 
     /// <summary>

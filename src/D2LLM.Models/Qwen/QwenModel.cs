@@ -176,7 +176,7 @@ public sealed class QwenModel : IDecoder
         var (projection, product) = state is null ? (null, null) : (arena.Take(batch.Tokens, h), arena.Take(batch.Tokens, Config.IntermediateSize));
         for (int i = 0; i < LayerCount; i++)
         {
-            var a = shared ?? new QwenLayerActivations(arena, k, batch.Tokens, Config, probsLength, projection!, product!);
+            var a = shared ?? new QwenLayerActivations(arena, batch.Tokens, Config, probsLength, projection!, product!);
             LayerForward(i, x, batch, a, pass?.Dropout, pass is not null, cache, kvStarts);
             state?.Layers.Add(a);
         }
