@@ -25,6 +25,17 @@ public class EncoderCommandTests
     }
 
     [Fact]
+    public void Embed_WhenTheModelOverflows_IsOneLineNamingTheText()
+    {
+        using var bert = new TinyBert(seed: 4, wordScale: 3e38);
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("in.jsonl"), "{\"text\": \"gradients flow back\"}\n");
+        var result = Cli.Run("embed", "--model", bert.Path, "--input", dir.File("in.jsonl"));
+        Assert.Equal(2, result.Code);
+        Assert.Equal($"error: {dir.File("in.jsonl")}:1: the model's embedding of this text is not finite (the model overflowed)", Assert.Single(result.Stderr.Trim().Split('\n')));
+    }
+
+    [Fact]
     public void Tokenize_OnAnEncoderFolder_IsWordPiece()
     {
         using var bert = new TinyBert(seed: 4);

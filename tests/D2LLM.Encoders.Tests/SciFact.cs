@@ -7,13 +7,18 @@ internal static class SciFact
 {
     public static string Folder { get; } = Locate();
 
-    /// <summary>The first <paramref name="count"/> abstracts of the corpus: title and text, as BEIR evaluations join them.</summary>
-    public static List<string> Abstracts(int count) =>
-        File.ReadLines(Path.Combine(Folder, "corpus.jsonl")).Take(count).Select(line =>
+    /// <summary>
+    /// The first <paramref name="count"/> abstracts of the corpus and those named in <paramref name="alsoIds"/>: title and
+    /// text, as BEIR evaluations join them.
+    /// </summary>
+    public static List<string> Abstracts(int count, params string[] alsoIds) =>
+        File.ReadLines(Path.Combine(Folder, "corpus.jsonl")).Select((line, i) =>
         {
             using var doc = JsonDocument.Parse(line);
-            return $"{doc.RootElement.GetProperty("title").GetString()} {doc.RootElement.GetProperty("text").GetString()}".Trim();
-        }).ToList();
+            var e = doc.RootElement;
+            return i < count || alsoIds.Contains(e.GetProperty("_id").GetString())
+                ? $"{e.GetProperty("title").GetString()} {e.GetProperty("text").GetString()}".Trim() : null;
+        }).OfType<string>().ToList();
 
     private static string Locate()
     {

@@ -8,7 +8,9 @@ internal sealed class TinyBert : IDisposable
 {
     public static readonly BertConfig Shape = new() { HiddenSize = 8, IntermediateSize = 16, NumLayers = 2, NumHeads = 2, VocabSize = 16, MaxPositions = 32 };
 
-    public TinyBert(int seed)
+    /// <param name="seed">the weights' random seed</param>
+    /// <param name="wordScale">the word embeddings' range (past float32's, to make a model that overflows)</param>
+    public TinyBert(int seed, double wordScale = 1)
     {
         Directory.CreateDirectory(Path);
         var rng = new Random(seed);
@@ -17,7 +19,7 @@ internal sealed class TinyBert : IDisposable
         int h = Shape.HiddenSize, inter = Shape.IntermediateSize;
         var entries = new List<SafetensorsEntry>
         {
-            SafetensorsEntry.FromFloats("embeddings.word_embeddings.weight", [Shape.VocabSize, h], Random(Shape.VocabSize * h, 1)),
+            SafetensorsEntry.FromFloats("embeddings.word_embeddings.weight", [Shape.VocabSize, h], Random(Shape.VocabSize * h, wordScale)),
             SafetensorsEntry.FromFloats("embeddings.position_embeddings.weight", [Shape.MaxPositions, h], Random(Shape.MaxPositions * h, 0.5)),
             SafetensorsEntry.FromFloats("embeddings.token_type_embeddings.weight", [2, h], Random(2 * h, 0.5)),
             SafetensorsEntry.FromFloats("embeddings.LayerNorm.weight", [h], NearOne(h)),

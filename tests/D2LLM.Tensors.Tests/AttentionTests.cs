@@ -78,4 +78,21 @@ public class AttentionTests
         Attention.Forward(q.AsSpan(o), k.AsSpan(o), v.AsSpan(o), alone, new float[9 * heads], new[] { 0, 3 }, heads, heads, d, causal: true);
         Assert.Equal(alone, together.AsSpan(o).ToArray());
     }
+
+    /// <summary>
+    /// Logits of 400, 200 and −100 (exp overflows float32 past 88.7): the first key takes all the weight, as in exact
+    /// arithmetic. A SciFact abstract through all-MiniLM-L6-v2 reaches such logits in its first layer.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void LogitsBeyondExpRange_StayFinite(bool causal)
+    {
+        float[] q = { 20, 20, 20 }, k = { 20, 10, -5 }, v = { 3, -7, 11 };
+        var output = new float[3];
+        var probs = new float[Attention.ProbsLength(new[] { 0, 3 }, 1)];
+        Attention.Forward(q, k, v, output, probs, new[] { 0, 3 }, 1, 1, 1, causal, scale: 1f);
+        Assert.Equal(new float[] { 3, 3, 3 }, output);
+        Assert.Equal(new float[] { 1, 0, 0 }, probs[..3]);
+    }
 }

@@ -39,13 +39,13 @@ internal static class EmbedCommand
 
             using var backboneModel = device.Load(r, r.GetValue(model)!);
             using var lines = new JsonLines(r.GetValue(input), r.GetValue(output));
-                        var (withControl, firstControl) = (0, (string?)null);
+            var (withControl, firstControl) = (0, (string?)null);
             var texts = lines.Read().Select(l => (l.Line, Ids: InputIds.Encode(backboneModel, lines, l.Json, l.Line, "text", control)));
             foreach (var batch in TokenBudget.Batches(texts, t => t.Ids.Length, r.GetValue(batchTokens)))
             {
                 var tokens = TokenBatch.Pack(batch.Select(t => t.Ids).ToList());
                 var pooled = backboneModel.Embed(tokens, mode ?? PoolingMode.Last);
-                for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = pooled.AsSpan(b * backboneModel.HiddenSize, backboneModel.HiddenSize).ToArray() });
+                for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = Finite(pooled.AsSpan(b * backboneModel.HiddenSize, backboneModel.HiddenSize), lines.Source, batch[b].Line) });
                 foreach (var (line, ids) in batch.Where(t => control && t.Ids.Any(backboneModel.SpecialTokenIds.Contains)))
                     (withControl, firstControl) = (withControl + 1, firstControl ?? $"{lines.Source}:{line}");
             }
@@ -70,16 +70,21 @@ internal static class EmbedCommand
             string text = lines.RequireString(l.Json, l.Line, "text");
             var ids = text.Length > 0 ? student.Tokenize(text) : throw new DataLineException(lines.Source, l.Line, "field \"text\" is empty");
             if (ids.Length > student.MaxTokens) truncated.Add($"{lines.Source}:{l.Line}");
-            return ids;
+            return (l.Line, Ids: ids);
         });
-        foreach (var batch in TokenBudget.Batches(texts, ids => Math.Min(ids.Length, student.MaxTokens), batchTokens))
+        foreach (var batch in TokenBudget.Batches(texts, t => Math.Min(t.Ids.Length, student.MaxTokens), batchTokens))
         {
-            var vectors = student.EmbedTokens(batch);
-            for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = vectors.AsSpan(b * student.Dimensions, student.Dimensions).ToArray() });
+            var vectors = student.EmbedTokens(batch.Select(t => t.Ids).ToList());
+            for (int b = 0; b < batch.Count; b++) lines.Write(new { embedding = Finite(vectors.AsSpan(b * student.Dimensions, student.Dimensions), lines.Source, batch[b].Line) });
         }
 
         lines.Complete();
         truncated.Print(student.MaxTokens);
         return 0;
     }
+
+    /// <summary>The embedding as written, or an error naming the text's line when the model overflowed (JSON has no infinity or NaN).</summary>
+    private static float[] Finite(ReadOnlySpan<float> embedding, string source, int line) =>
+        float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(embedding)) ? embedding.ToArray()
+            : throw new DataLineException(source, line, "the model's embedding of this text is not finite (the model overflowed)");
 }

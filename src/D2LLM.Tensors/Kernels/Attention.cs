@@ -58,7 +58,7 @@ public static unsafe class Attention
                     {
                         var row = p.Slice(i * lk, lk);
                         int n = causal ? offset + i + 1 : lk;
-                        System.Numerics.Tensors.TensorPrimitives.SoftMax(row[..n], row[..n]);
+                        Softmax.Row(row[..n], row[..n]);
                         row[n..].Clear();
                     }
                 }

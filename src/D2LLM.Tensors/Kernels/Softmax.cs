@@ -1,8 +1,12 @@
+using System.Numerics.Tensors;
+
 namespace D2LLM.Tensors.Kernels;
 
 /// <summary>
 /// Row-wise softmax with an optional mask (0 = excluded; its probability is 0, and a row with nothing left is all 0):
 ///   y_j = exp(x_j − max) / Σ_k exp(x_k − max);  Backward: dx = y ⊙ (dy − Σ dy ⊙ y).
+/// Subtracting the max is what keeps it finite: exp overflows float32 above 88.7, and real checkpoints' attention
+/// logits go past that (TensorPrimitives.SoftMax does not subtract it, so such a row becomes NaN).
 /// </summary>
 public static class Softmax
 {
@@ -12,7 +16,15 @@ public static class Softmax
             Row(x.Slice(r * cols, cols), y.Slice(r * cols, cols), mask.IsEmpty ? mask : mask.Slice(r * cols, cols));
     }
 
-    /// <summary>Softmax of one row in place or into y; masked entries get 0.</summary>
+    /// <summary>Softmax of one non-empty row with no mask, in place or into y, in vectorised span operations.</summary>
+    public static void Row(ReadOnlySpan<float> x, Span<float> y)
+    {
+        TensorPrimitives.Subtract(x, TensorPrimitives.Max(x), y);
+        TensorPrimitives.Exp(y, y);
+        TensorPrimitives.Multiply(y, 1f / TensorPrimitives.Sum(y), y);
+    }
+
+    /// <summary>Softmax of one row in place or into y; masked entries get 0 (the scalar reference of the row above).</summary>
     public static void Row(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> mask)
     {
         float max = float.NegativeInfinity;
@@ -42,7 +54,7 @@ public static class Softmax
         {
             var yr = y.Slice(r * cols, cols);
             var dyr = dy.Slice(r * cols, cols);
-            float dot = System.Numerics.Tensors.TensorPrimitives.Dot(yr, dyr);
+            float dot = TensorPrimitives.Dot(yr, dyr);
             var dxr = dx.Slice(r * cols, cols);
             for (int j = 0; j < cols; j++) dxr[j] += yr[j] * (dyr[j] - dot);
         }
