@@ -18,13 +18,7 @@ OPENBLAS_CORETYPE=SkylakeX "$py" "$shared/tools/torch_forward_peer.py" --hidden 
 # TorchSharp-cpu (libtorch 2.10) on the same random weights and ids (issue 16): the CLI built with libtorch, d2llm in
 # float32 and with its bf16 dot products, libtorch float32 and bfloat16, interleaved twice; then the ratio of each d2llm
 # engine's best to the faster peer's.
-dotnet build src/D2LLM.Cli/D2LLM.Cli.csproj -c Release -p:LibTorch=cpu -o .d2llm/cli-torch -v quiet -clp:ErrorsOnly >&2
-rows=()
-for round in 1 2; do
-  for engine in d2llm d2llm-bf16 torch-f32 torch-bf16; do
-    rows+=("$(dotnet .d2llm/cli-torch/D2LLM.Cli.dll bench forward --config qwen2.5-0.5b --batch 8 --length 128 --engine $engine 2>/dev/null | tail -n 1)")
-  done
-done
+mapfile -t rows < <(bench/engines.sh forward --config qwen2.5-0.5b --batch 8 --length 128)
 printf '%s\n' "${rows[@]}"
 printf '%s\n' "${rows[@]}" | python3 -c "
 import json, sys

@@ -5,13 +5,7 @@
 # pass. Closes with each d2llm engine's best tokens/s and lowest peak RSS over the peers'.  Usage: bench/train.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-dotnet build src/D2LLM.Cli/D2LLM.Cli.csproj -c Release -p:LibTorch=cpu -o .d2llm/cli-torch -v quiet -clp:ErrorsOnly >&2
-rows=()
-for round in 1 2; do
-  for engine in d2llm d2llm-bf16 torch-f32 torch-bf16; do
-    rows+=("$(dotnet .d2llm/cli-torch/D2LLM.Cli.dll bench train --config qwen2.5-0.5b --batch 8 --length 128 --runs 2 --engine $engine 2>/dev/null | tail -n 1)")
-  done
-done
+mapfile -t rows < <(bench/engines.sh train --config qwen2.5-0.5b --batch 8 --length 128 --runs 2)
 rows+=("$(dotnet .d2llm/cli-torch/D2LLM.Cli.dll bench train --config qwen2.5-0.5b --batch 8 --length 128 --runs 2 --tuning full 2>/dev/null | tail -n 1)")
 printf '%s\n' "${rows[@]}"
 printf '%s\n' "${rows[@]}" | python3 -c "

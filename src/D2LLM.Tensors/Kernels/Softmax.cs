@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace D2LLM.Tensors.Kernels;
 
@@ -16,12 +18,32 @@ public static class Softmax
             Row(x.Slice(r * cols, cols), y.Slice(r * cols, cols), mask.IsEmpty ? mask : mask.Slice(r * cols, cols));
     }
 
-    /// <summary>Softmax of one non-empty row with no mask, in place or into y, in vectorised span operations.</summary>
+    /// <summary>
+    /// Softmax of one non-empty row with no mask, in place or into y: the max, then exp(x − max) and its sum in one pass
+    /// of 512-bit vectors (scalar for the tail), then the division by it; the masked <see cref="Row(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{byte})"/> is its reference.
+    /// </summary>
     public static void Row(ReadOnlySpan<float> x, Span<float> y)
     {
-        TensorPrimitives.Subtract(x, TensorPrimitives.Max(x), y);
-        TensorPrimitives.Exp(y, y);
-        TensorPrimitives.Multiply(y, 1f / TensorPrimitives.Sum(y), y);
+        float max = TensorPrimitives.Max(x), sum = 0f;
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref float ys = ref MemoryMarshal.GetReference(y);
+            var m = Vector512.Create(max);
+            var acc = Vector512<float>.Zero;
+            for (; j + Vector512<float>.Count <= x.Length; j += Vector512<float>.Count)
+            {
+                var e = Vector512.Exp(Vector512.LoadUnsafe(ref xs, (nuint)j) - m);
+                e.StoreUnsafe(ref ys, (nuint)j);
+                acc += e;
+            }
+
+            sum = Vector512.Sum(acc);
+        }
+
+        for (; j < x.Length; j++) sum += y[j] = MathF.Exp(x[j] - max);
+        TensorPrimitives.Divide(y, sum, y);
     }
 
     /// <summary>Softmax of one row in place or into y; masked entries get 0 (the scalar reference of the row above).</summary>
