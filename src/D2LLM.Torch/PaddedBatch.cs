@@ -11,12 +11,18 @@ namespace D2LLM.Torch;
 internal sealed class PaddedBatch
 {
     public PaddedBatch(TokenBatch batch)
+        : this(batch.Starts)
     {
-        Texts = batch.Count;
-        Longest = Enumerable.Range(0, Texts).Max(batch.Length);
-        Rows = new long[batch.Tokens];
+    }
+
+    /// <summary>Texts packed end to end, text b = tokens [starts[b], starts[b+1]).</summary>
+    public PaddedBatch(IReadOnlyList<int> starts)
+    {
+        Texts = starts.Count - 1;
+        Longest = Enumerable.Range(0, Texts).Max(b => starts[b + 1] - starts[b]);
+        Rows = new long[starts[^1]];
         for (int b = 0; b < Texts; b++)
-            for (int t = 0; t < batch.Length(b); t++) Rows[batch.Starts[b] + t] = b * Longest + t;
+            for (int t = starts[b]; t < starts[b + 1]; t++) Rows[t] = b * Longest + t - starts[b];
     }
 
     public int Texts { get; }
@@ -31,6 +37,14 @@ internal sealed class PaddedBatch
         var padded = new long[Texts * Longest];
         for (int token = 0; token < Rows.Length; token++) padded[Rows[token]] = perToken[token];
         return padded;
+    }
+
+    /// <summary>[texts · longest]: the packed token at each padded place (token 0 in the padding, which a mask then hides).</summary>
+    public long[] Sources()
+    {
+        var sources = new long[Texts * Longest];
+        for (int token = 0; token < Rows.Length; token++) sources[Rows[token]] = token;
+        return sources;
     }
 
     /// <summary>[texts · longest]: true at a text's own tokens, false in the padding.</summary>

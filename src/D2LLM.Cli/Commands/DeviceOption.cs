@@ -40,18 +40,16 @@ internal sealed class DeviceOption
     public IBackbone Load(ParseResult r, string directory, ModelLoadOptions? options = null) =>
         Torch(r) is { } torch ? TorchBackbone.Load(directory, torch, options) : Backbones.Load(directory, Engine(r, options));
 
-    /// <summary>The engine's load options: its bf16 kernels under <c>--precision bf16</c>.</summary>
+    /// <summary>The engine's load options: a copy with its bf16 kernels under <c>--precision bf16</c>.</summary>
     private ModelLoadOptions? Engine(ParseResult r, ModelLoadOptions? options)
     {
         if (r.GetValue(Precision) != "bf16") return options;
         if (CpuKernels.Bf16 == CpuKernels.Instance) Console.Error.WriteLine("--precision bf16: this CPU has no AVX512-BF16 dot products, so the engine computes in f32");
-        options ??= new ModelLoadOptions();
-        options.Kernels = CpuKernels.Bf16;
-        return options;
+        return (options ?? new ModelLoadOptions()) with { Kernels = CpuKernels.Bf16 };
     }
 
     /// <summary>The torch settings for the chosen device, or null for the engine.</summary>
-    private TorchOptions? Torch(ParseResult r)
+    public TorchOptions? Torch(ParseResult r)
     {
         string device = FlagChoice.Parse("--device", "device", r.GetValue(Flag)!, ("cpu", "cpu"), ("cuda", "cuda"), ("auto", "auto"), ("torch-cpu", "torch-cpu"));
         var precision = FlagChoice.Parse("--precision", "precision", r.GetValue(Precision)!, ("f32", torch.ScalarType.Float32), ("bf16", torch.ScalarType.BFloat16));

@@ -77,7 +77,7 @@ public static class StudentDistillation
         var left = options.Budget - clock.Elapsed - measuring.Elapsed * 1.2 - TimeSpan.FromSeconds(5);
         training.Budget = left > options.Budget / 10 ? left : options.Budget / 10;
         Log($"training budget {training.Budget.TotalMinutes:F1} of {options.Budget.TotalMinutes:F1} minutes");
-        var trainer = new StudentTrainer(heads, encoder, judgements, training);
+        var trainer = new StudentTrainer(heads, encoder, judgements, training, options.HeadsStep?.Invoke(heads, training));
         string checkpoint = Path.Combine(outDir, CheckpointFile);
         if (File.Exists(checkpoint)) Log($"resuming training from {checkpoint}");
         var history = trainer.Train(batches, validation, checkpoint,

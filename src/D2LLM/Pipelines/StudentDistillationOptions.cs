@@ -34,6 +34,12 @@ public sealed class StudentDistillationOptions
     /// <summary>How a corpus without queries gets them.</summary>
     public PseudoQuerySettings PseudoQueries { get; set; } = new();
 
+    /// <summary>
+    /// Where the heads' half of each training step computes (PMA, IEM, the losses): null for the CPU engine; D2LLM.Torch's
+    /// <c>TorchHeadsStep</c> puts it on a torch device (<c>--device</c>).
+    /// </summary>
+    public Func<StudentHeads, DistillationOptions, IHeadsStep>? HeadsStep { get; set; }
+
     /// <summary>Noted in the student's config (teacher and data paths, say).</summary>
     public Dictionary<string, object?> Provenance { get; set; } = new();
 }

@@ -53,7 +53,8 @@ public sealed class Pma
     /// <summary>Width of one text's embedding: seeds × dim.</summary>
     public int OutputDim => Options.Seeds * Options.Dim;
 
-    private float Scale => Options.Variant == PmaVariant.Reference
+    /// <summary>The attention scores' scale: 1/√D (reference form) or 1/√(D/H) (standard).</summary>
+    public float Scale => Options.Variant == PmaVariant.Reference
         ? 1f / MathF.Sqrt(Options.Dim)
         : 1f / MathF.Sqrt(Options.Dim / Options.Heads);
 

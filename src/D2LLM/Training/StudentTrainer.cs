@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using D2LLM.Losses;
 using D2LLM.Student;
-using D2LLM.Tensors;
 using D2LLM.Tensors.Optim;
 
 namespace D2LLM.Training;
@@ -11,7 +10,8 @@ namespace D2LLM.Training;
 /// frozen backbone (the fast path on a CPU), or LoRA + heads through the backbone (the paper's setting).
 /// Batches are deterministic (seeded shuffle, B queries each with its positive and K hard negatives, one task).
 /// Per step: Zin = IEM(query i, positive j) for all i, j; Zh = IEM(query i, candidate c); the five losses of
-/// docs/method.md A.5 against the teacher's judgements; backward through IEM and PMA; clipping; AdamW.
+/// docs/method.md A.5 against the teacher's judgements (<see cref="StepTargets"/>); backward through IEM and PMA
+/// (<see cref="IHeadsStep"/>: on the CPU engine, or a torch device) and the encoder; clipping; AdamW.
 /// </summary>
 public sealed class StudentTrainer
 {
@@ -20,10 +20,17 @@ public sealed class StudentTrainer
     private readonly TeacherJudgements _teacher;
     private readonly DistillationOptions _options;
     private readonly AdamW _optimizer;
+    private readonly IHeadsStep _headsStep;
 
-    public StudentTrainer(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher, DistillationOptions options)
+    /// <param name="heads">PMA and IEM, trained (host parameters)</param>
+    /// <param name="encoder">where the token states come from (cached, or a backbone with LoRA)</param>
+    /// <param name="teacher">the teacher's judgements of every pair the batches need</param>
+    /// <param name="options">training hyper-parameters</param>
+    /// <param name="headsStep">where the heads' half of each step computes: the CPU engine (default) or a torch device</param>
+    public StudentTrainer(StudentHeads heads, ITokenEncoder encoder, TeacherJudgements teacher, DistillationOptions options, IHeadsStep? headsStep = null)
     {
         _heads = heads;
+        _headsStep = headsStep ?? new HostHeadsStep(heads, options);
         _encoder = encoder;
         _teacher = teacher;
         _options = options;
@@ -121,79 +128,13 @@ public sealed class StudentTrainer
 
     private StepLosses Step(TrainingExample[] batch, int step)
     {
-        int b = batch.Length, k = _options.HardNegatives, n = k + 1, h = _heads.Iem.Hidden;
-        var shape = new BatchShape(b, k);
-        var queries = batch.Select(e => e.Query).ToList();
-        var passages = batch.Select(e => e.Positive).Concat(batch.SelectMany(e => e.Negatives.Take(k))).ToList();
-
-        var queryCache = new PmaCache();
-        var passageCache = new PmaCache();
-        var encodedQueries = _encoder.Encode(queries, training: true);
-        var encodedPassages = _encoder.Encode(passages, training: true);
-        var u = _heads.Pma.Forward(encodedQueries.States, encodedQueries.Starts, null, queryCache);
-        var v = _heads.Pma.Forward(encodedPassages.States, encodedPassages.Starts, null, passageCache);
-
-        // Pairs: b·b in-batch (query i, positive j), then b·(k+1) candidates (positive, then negatives).
-        var qi = new int[b * b + b * n];
-        var di = new int[qi.Length];
-        for (int i = 0; i < b; i++)
-        {
-            for (int j = 0; j < b; j++) (qi[i * b + j], di[i * b + j]) = (i, j);
-            for (int c = 0; c < n; c++) (qi[b * b + i * n + c], di[b * b + i * n + c]) = (i, c == 0 ? i : b + i * k + c - 1);
-        }
-
-        var iemCache = new IemCache();
-        var logits = _heads.Iem.Forward(u, v, qi, di, _options.Task, iemCache);
-        var zin = logits.AsSpan(0, b * b).ToArray();
-        var zh = logits.AsSpan(b * b, b * n).ToArray();
-        var features = _heads.Iem.Features(iemCache).Data.AsSpan(b * b * h, b * n * h).ToArray();
-
-        var sin = new float[b * b];
-        var sh = new float[b * n];
-        var teacherCosines = new float[b * n * n];
-        for (int i = 0; i < b; i++)
-        {
-            for (int j = 0; j < b; j++) sin[i * b + j] = (float)_teacher[queries[i], batch[j].Positive].Probability;
-            var candidateFeatures = new float[n][];
-            for (int c = 0; c < n; c++)
-            {
-                var s = _teacher[queries[i], c == 0 ? batch[i].Positive : batch[i].Negatives[c - 1]];
-                sh[i * n + c] = (float)s.Probability;
-                candidateFeatures[c] = s.Feature!;
-            }
-
-            for (int c = 0; c < n; c++)
-                for (int e = 0; e < n; e++) teacherCosines[i * n * n + c * n + e] = Cosine(candidateFeatures[c], candidateFeatures[e]);
-        }
-
-        var dZin = new float[b * b];
-        var dZh = new float[b * n];
-        var dF = new float[b * n * h];
-        double ib = InBatchContrastive.Compute(zin, b, _options.TauInBatch, dZin);
-        double ci = ContrastiveImitation.Compute(zh, sh, shape, _options.TauHard, _options.Alpha, dZh);
-        double rp = PearsonRankImitation.Compute(zh, sh, shape, _options.Beta, dZh);
-        double rb = BprRankImitation.Compute(zh, zin, sh, sin, shape, _options.Gamma, _options.Lambda, dZh, dZin);
-        double fi = FeatureImitation.Compute(features, teacherCosines, shape, h, _options.Eta, dF);
-
-        var dLogits = dZin.Concat(dZh).ToArray();
-        var dFeatures = new float[qi.Length * h];
-        dF.CopyTo(dFeatures, b * b * h);
-        var (du, dv) = _heads.Iem.Backward(dLogits, Tensor.Wrap(dFeatures, qi.Length, h), iemCache);
-        _encoder.Backward(encodedQueries, _heads.Pma.Backward(du, queryCache));
-        _encoder.Backward(encodedPassages, _heads.Pma.Backward(dv, passageCache));
-        return new StepLosses(step, ib, ci, rp, rb, fi);
-    }
-
-    private static float Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-
-        return (float)(dot / Math.Sqrt(Math.Max(na * nb, 1e-24)));
+        int k = _options.HardNegatives;
+        var targets = StepTargets.Of(batch, _teacher, k);
+        var queries = _encoder.Encode(batch.Select(e => e.Query).ToList(), training: true);
+        var passages = _encoder.Encode(batch.Select(e => e.Positive).Concat(batch.SelectMany(e => e.Negatives.Take(k))).ToList(), training: true);
+        var r = _headsStep.Run(queries, passages, targets);
+        _encoder.Backward(queries, r.DQueryStates);
+        _encoder.Backward(passages, r.DPassageStates);
+        return new StepLosses(step, r.InBatch, r.Contrastive, r.Pearson, r.Bpr, r.Feature);
     }
 }

@@ -4,6 +4,7 @@ using D2LLM.Losses.Listwise;
 using D2LLM.Pipelines;
 using D2LLM.Student;
 using D2LLM.Training;
+using D2LLM.Torch.Heads;
 
 namespace D2LLM.Cli.Commands.Distill;
 
@@ -81,6 +82,7 @@ internal sealed class DistillFlags
         Tuning = FlagChoice.Parse("--mode", "mode", r.GetValue(Mode)!, ("heads", StudentTuning.Heads), ("lora", StudentTuning.Lora)),
         LoraRank = r.GetValue(LoraRank),
         Pma = FlagChoice.Parse("--pma", "form", r.GetValue(Pma)!, ("standard", PmaVariant.Standard), ("reference", PmaVariant.Reference)),
+        HeadsStep = Device.Torch(r) is { } torch ? (heads, training) => new TorchHeadsStep(heads, training, torch) : null,
         Mining = MiningOf(r.GetValue(Mining)!),
         TrainQueries = r.GetValue(TrainQueries), EvalQueries = r.GetValue(EvalQueries), Budget = TimeSpan.FromMinutes(r.GetValue(Budget)),
         Provenance = Provenance(r),
