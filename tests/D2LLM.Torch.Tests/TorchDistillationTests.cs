@@ -53,7 +53,8 @@ public sealed class TorchDistillationTests
 
     /// <summary>
     /// Rank-DistiLLM with full fine-tuning of the backbone (what <c>auto</c> picks for a small one: no LoRA dropout to
-    /// draw) on torch: the same agreement with the teacher as the engine, and folders that score alike.
+    /// draw), backbone, head and listwise losses on torch: the same agreement with the teacher as the engine, and folders
+    /// that score alike.
     /// </summary>
     [Fact]
     public void CrossEncoderDistillation_FullTuningOnTorch_EqualsTheEngine()
@@ -68,6 +69,7 @@ public sealed class TorchDistillationTests
 
         CrossEncoderDistillationReport engine, device;
         using (var backbone = Backbones.LoadDecoder(backboneFolder.Path)) engine = CrossEncoderDistillation.Run(teacher, backbone, task, dir.File("engine"), options);
+        options.ListStep = (model, loss) => new TorchListStep(model, loss, new TorchOptions { Device = "cpu" });
         using (var backbone = TorchBackbone.Load(backboneFolder.Path, new TorchOptions { Device = "cpu" })) device = CrossEncoderDistillation.Run(teacher, backbone, task, dir.File("torch"), options);
 
         Assert.Equal(("full", "full"), (engine.Tuning, device.Tuning));

@@ -94,32 +94,45 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
         int h = Backbone.HiddenSize;
         var states = new float[encoded.States.Length];
         Backbone.Kernels.CopyTo(encoded.States, states);
-        var scores = new float[pairs.Count];
         var last = new float[pairs.Count * h];
-        for (int i = 0; i < pairs.Count; i++)
-        {
-            var row = states.AsSpan(SummaryToken(encoded.Starts, i) * h, h);
-            row.CopyTo(last.AsSpan(i * h, h));
-            scores[i] = System.Numerics.Tensors.TensorPrimitives.Dot(row, HeadWeight.Value) + HeadBias.Value[0];
-        }
-
-        return (scores, training ? new CrossEncoderPass(encoded, last) : null);
+        for (int i = 0; i < pairs.Count; i++) states.AsSpan(SummaryToken(encoded.Starts, i) * h, h).CopyTo(last.AsSpan(i * h, h));
+        return (HeadScores(last), training ? new CrossEncoderPass(encoded, last) : null);
     }
 
-    /// <summary>Adds the gradients of a loss with ∂L/∂s = <paramref name="dScores"/> into the head and LoRA parameters.</summary>
-    public void Backward(CrossEncoderPass pass, ReadOnlySpan<float> dScores)
+    /// <summary>s = w·h + b for each summary state h of <paramref name="summary"/> [pairs, hidden].</summary>
+    public float[] HeadScores(float[] summary)
     {
         int h = Backbone.HiddenSize;
-        var dStates = new float[pass.Encoded.States.Length];
+        var scores = new float[summary.Length / h];
+        for (int i = 0; i < scores.Length; i++) scores[i] = System.Numerics.Tensors.TensorPrimitives.Dot(summary.AsSpan(i * h, h), HeadWeight.Value) + HeadBias.Value[0];
+        return scores;
+    }
+
+    /// <summary>Adds the head's gradients for ∂L/∂s = <paramref name="dScores"/> (∂s/∂w = h, ∂s/∂b = 1) and returns ∂L/∂h = ∂L/∂s·w.</summary>
+    public float[] HeadBackward(float[] summary, ReadOnlySpan<float> dScores)
+    {
+        int h = Backbone.HiddenSize;
+        var dSummary = new float[summary.Length];
         for (int i = 0; i < dScores.Length; i++)
         {
             float g = dScores[i];
-            var lastRow = pass.Last.AsSpan(i * h, h);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(lastRow, g, HeadWeight.Grad, HeadWeight.Grad);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(summary.AsSpan(i * h, h), g, HeadWeight.Grad, HeadWeight.Grad);
             HeadBias.Grad[0] += g;
-            System.Numerics.Tensors.TensorPrimitives.Multiply(HeadWeight.Value, g, dStates.AsSpan(SummaryToken(pass.Encoded.Starts, i) * h, h));
+            System.Numerics.Tensors.TensorPrimitives.Multiply(HeadWeight.Value, g, dSummary.AsSpan(i * h, h));
         }
 
+        return dSummary;
+    }
+
+    /// <summary>Adds the gradients of a loss with ∂L/∂s = <paramref name="dScores"/> into the head and LoRA parameters.</summary>
+    public void Backward(CrossEncoderPass pass, ReadOnlySpan<float> dScores) => SummaryBackward(pass, HeadBackward(pass.Last, dScores));
+
+    /// <summary>Back-propagates ∂L/∂h of each pair's summary state (<see cref="IListStep"/>'s result) into the backbone's parameters.</summary>
+    public void SummaryBackward(CrossEncoderPass pass, float[] dSummary)
+    {
+        int h = Backbone.HiddenSize;
+        var dStates = new float[pass.Encoded.States.Length];
+        for (int i = 0; i < dSummary.Length / h; i++) dSummary.AsSpan(i * h, h).CopyTo(dStates.AsSpan(SummaryToken(pass.Encoded.Starts, i) * h, h));
         var dTensor = Backbone.Kernels.Allocate(pass.Encoded.States.Shape);
         Backbone.Kernels.CopyFrom(dStates, dTensor);
         _encoder.Backward(pass.Encoded, dTensor);

@@ -15,10 +15,13 @@ namespace D2LLM.CrossEncoder;
 /// and the parameters at the lowest one are what training leaves. With a checkpoint path the state is
 /// saved every <see cref="CrossEncoderTrainingOptions.CheckpointInterval"/> and at the end (marked finished), and a
 /// run resumes (a checkpoint of other lists or options is refused).
-/// All lists of one run must have the same length (shorter ones are for the caller to drop).
+/// All lists of one run must have the same length (shorter ones are for the caller to drop). The head and the loss run
+/// on the CPU engine, or where <paramref name="listStep"/> puts them (a torch device).
 /// </summary>
-public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTrainingOptions options)
+public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTrainingOptions options, IListStep? listStep = null)
 {
+    private readonly IListStep _listStep = listStep ?? new HostListStep(model, options.Loss);
+
     /// <summary>Optimiser steps the parameters have had, counting those of runs this one resumed.</summary>
     public int CompletedSteps { get; private set; }
 
@@ -72,10 +75,9 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
             foreach (var p in parameters) p.ZeroGrad();
             model.BeginStep(step);
             var pairs = batch.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList();
-            var (scores, pass) = model.Forward(pairs, training: true);
-            var dScores = new float[scores.Length];
-            double loss = Listwise.Compute(options.Loss, scores, batch.SelectMany(l => l.Targets).ToArray(), new ListBatch(batch.Count, n), dScores);
-            model.Backward(pass!, dScores);
+            var (_, pass) = model.Forward(pairs, training: true);
+            var (loss, dSummary) = _listStep.Run(pass!.Last, batch.SelectMany(l => l.Targets).ToArray(), new ListBatch(batch.Count, n));
+            model.SummaryBackward(pass, dSummary);
             GradientClipping.ClipGlobalNorm(parameters, options.ClipNorm);
             optimizer.Step(schedule.At(step));
             losses.Add(loss);

@@ -110,7 +110,7 @@ public static class CrossEncoderDistillation
             var trainer = new CrossEncoderTrainer(student, new CrossEncoderTrainingOptions
             {
                 Loss = loss, Budget = budget, MaxSteps = options.StageSteps, LearningRate = learningRate, ListsPerStep = options.ListsPerStep, ValidateOn = measure,
-            });
+            }, options.ListStep?.Invoke(student, loss));
             var losses = trainer.Train(lists, Path.Combine(outDir, $"{name}.safetensors"), (step, value) => { if (step % 1000 == 0) Log($"{name} step {step}: {loss} {value:F4}"); },
                 validation, (step, value, best) => Log($"{name} step {step}: validation {measureName} {value:F4} (best {best:F4})"), cancellationToken);
             Log($"{name}: {trainer.CompletedSteps} steps{(losses.Count > 0 ? $" ({losses.Count} in this run), last loss {losses.TakeLast(20).Average():F4}" : " (already done)")}, {validation.Count} validation lists");

@@ -1,3 +1,4 @@
+using D2LLM.CrossEncoder;
 using D2LLM.Losses.Listwise;
 
 namespace D2LLM.Pipelines;
@@ -34,6 +35,12 @@ public sealed class CrossEncoderDistillationOptions
     public bool ListwiseTeacher { get; set; }
 
     public PseudoQuerySettings PseudoQueries { get; set; } = new();
+
+    /// <summary>
+    /// Where the head and the listwise loss of each training step compute: null for the CPU engine; D2LLM.Torch's
+    /// <c>TorchListStep</c> puts them on a torch device (<c>--device</c>).
+    /// </summary>
+    public Func<CrossEncoderModel, ListwiseLoss, IListStep>? ListStep { get; set; }
 
     /// <summary>Noted in the cross-encoder's config.</summary>
     public Dictionary<string, object?> Provenance { get; set; } = new();

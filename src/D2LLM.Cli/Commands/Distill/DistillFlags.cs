@@ -65,6 +65,7 @@ internal sealed class DistillFlags
         Mining = MiningOf(r.GetValue(Mining)!), TrainQueries = r.GetValue(TrainQueries), EvalQueries = r.GetValue(EvalQueries), Budget = TimeSpan.FromMinutes(r.GetValue(Budget)),
         ListwiseTeacher = FlagChoice.Parse("--teacher-mode", "mode", r.GetValue(TeacherMode)!, ("pointwise", false), ("listwise", true)),
         PseudoQueries = new PseudoQuerySettings(r.GetValue(PseudoPassages), r.GetValue(PseudoMinScore)),
+        ListStep = Device.Torch(r) is { } torch ? (model, loss) => new TorchListStep(model, loss, torch) : null,
         Provenance = Provenance(r),
     };
 

@@ -6,7 +6,7 @@ namespace D2LLM.Losses.Listwise;
 /// and the chain rule from ∂L/∂R̂ to ∂L/∂s: with σ'_jk = σ(x)(1 − σ(x)) at x = (s_k − s_j)/T,
 ///   ∂R̂_j/∂s_k = σ'_jk/T (k ≠ j),   ∂R̂_j/∂s_j = −Σ_{k≠j} σ'_jk/T.
 /// </summary>
-internal static class ApproxRanks
+public static class ApproxRanks
 {
     public static double[] Compute(ReadOnlySpan<float> s, double temperature)
     {

@@ -23,7 +23,7 @@ public static class Listwise
     };
 
     /// <summary>Softmax of one list in float64.</summary>
-    internal static double[] Softmax(ReadOnlySpan<float> x)
+    public static double[] Softmax(ReadOnlySpan<float> x)
     {
         double max = double.NegativeInfinity;
         foreach (var v in x) max = Math.Max(max, v);
