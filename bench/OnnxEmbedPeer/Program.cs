@@ -9,8 +9,9 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 // bench/OnnxEmbedPeer MODEL.onnx|ASSEMBLY.dll FOLDER CORPUS [documents] [batch] [max-tokens]: the model (a file, or the
 // model.onnx resource of a SentenceTransformers.* assembly) run on the engine's own tokenization of the
-// same documents (so both sides read identical ids), batches padded to their longest text as sentence-transformers
-// does, last_hidden_state mean- or CLS-pooled as the folder declares; the first batch is not timed.
+// same documents (so both sides read identical ids), sorted by length and batches padded to their longest text as
+// sentence-transformers does (the least padding), last_hidden_state mean- or CLS-pooled as the folder declares; the
+// first batch (the corpus's first documents) is not timed.
 if (args.Length < 3)
 {
     Console.Error.WriteLine("usage: OnnxEmbedPeer MODEL.onnx|ASSEMBLY.dll FOLDER CORPUS [documents=640] [batch=32] [max-tokens=256]");
@@ -27,6 +28,8 @@ using (var backbone = Backbones.Load(args[1]))
     pooling = encoder.Pooling;
     ids = texts.Select(t => backbone.Truncate(encoder.Tokenize(t), maxTokens)).ToList();
 }
+
+ids = [.. ids.Take(size), .. ids.Skip(size).OrderBy(t => t.Length)];
 
 var onnx = args[0].EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? AssemblyResources.Read(args[0], "model.onnx") : File.ReadAllBytes(args[0]);
 using var session = new InferenceSession(onnx, new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount, InterOpNumThreads = 1 });

@@ -3,6 +3,7 @@ using D2LLM.Student;
 using D2LLM.Tensors;
 using D2LLM.Training;
 using D2LLM.Torch.Heads;
+using static D2LLM.Torch.Tests.DeviceTolerance;
 
 namespace D2LLM.Torch.Tests;
 
@@ -61,14 +62,5 @@ public sealed class TorchHeadsStepTests
 
         AssertClose(engine.DQueryStates.Span.ToArray(), device.DQueryStates.Span.ToArray(), "query states");
         AssertClose(engine.DPassageStates.Span.ToArray(), device.DPassageStates.Span.ToArray(), "passage states");
-    }
-
-    private static void AssertClose(float[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        Assert.Contains(expected, x => x != 0);
-        double tolerance = 1e-4 * Math.Max(1, expected.Max(Math.Abs));
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: {expected[i]} vs {actual[i]}");
     }
 }

@@ -3,6 +3,7 @@ using D2LLM.Losses.Listwise;
 using D2LLM.Models;
 using D2LLM.Models.Tests;
 using D2LLM.Torch.Heads;
+using static D2LLM.Torch.Tests.DeviceTolerance;
 
 namespace D2LLM.Torch.Tests;
 
@@ -40,14 +41,5 @@ public sealed class TorchListStepTests
         AssertClose(engineHead[0], model.HeadWeight.Grad, "head weight");
         AssertClose(engineHead[1], model.HeadBias.Grad, "head bias");
         AssertClose(engineSummary, deviceSummary, "summary states");
-    }
-
-    private static void AssertClose(float[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        Assert.Contains(expected, x => x != 0);
-        double tolerance = 1e-4 * Math.Max(1, expected.Max(Math.Abs));
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: {expected[i]} vs {actual[i]}");
     }
 }
