@@ -86,7 +86,7 @@ public class TorchBackbone : IBackbone
         if (pass is null) return Tensor.Wrap(_device.Forward(batch), batch.Tokens, HiddenSize);
         var hidden = _device.ForwardTraining(batch);
         pass.Activations = hidden;
-        return Tensor.Wrap(hidden.detach().to(torch.ScalarType.Float32, torch.CPU).data<float>().ToArray(), batch.Tokens, HiddenSize);
+        return Tensor.Wrap(TorchMirror.ToHost(hidden.detach()), batch.Tokens, HiddenSize);
     }
 
     public void Backward(BackbonePass pass, Tensor dOutput)

@@ -47,7 +47,7 @@ internal sealed class TorchBertEncoder : ITorchNetwork
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return Hidden(batch, training: false).to(ScalarType.Float32, CPU).data<float>().ToArray();
+        return TorchMirror.ToHost(Hidden(batch, training: false));
     }
 
     public Tensor ForwardTraining(TokenBatch batch)

@@ -11,8 +11,8 @@ namespace D2LLM.Torch;
 /// </summary>
 internal sealed class TorchLora(LoraAdapter host, Device device) : IDisposable
 {
-    private readonly Tensor _a = zeros(host.A.Shape.Select(d => (long)d).ToArray(), ScalarType.Float32, device, requires_grad: true);
-    private readonly Tensor _b = zeros(host.B.Shape.Select(d => (long)d).ToArray(), ScalarType.Float32, device, requires_grad: true);
+    private readonly Tensor _a = TorchMirror.Leaf(host.A.Shape, device);
+    private readonly Tensor _b = TorchMirror.Leaf(host.B.Shape, device);
 
     /// <summary>The update for input x in x's dtype; dropout only in training.</summary>
     public Tensor Apply(Tensor x, bool training)

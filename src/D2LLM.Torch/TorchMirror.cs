@@ -4,11 +4,18 @@ using Tensor = TorchSharp.torch.Tensor;
 namespace D2LLM.Torch;
 
 /// <summary>
-/// Keeping a device leaf tensor in step with the host parameter the optimizer updates: host values uploaded when they
-/// changed, device gradients added into the host's after a backward pass.
+/// Moving values between host and device: leaves for host parameters, kept in step with what the optimizer updates
+/// (host values uploaded when they changed, device gradients added into the host's after a backward pass), and device
+/// results copied back as float32.
 /// </summary>
 internal static class TorchMirror
 {
+    /// <summary>A float32 zero leaf of a host parameter's shape on the device, for autograd to fill (uploads give it values).</summary>
+    public static Tensor Leaf(int[] shape, Device device) => zeros(shape.Select(d => (long)d).ToArray(), ScalarType.Float32, device, requires_grad: true);
+
+    /// <summary>A device tensor's values as float32 on the host.</summary>
+    public static float[] ToHost(Tensor t) => t.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+
     /// <summary>
     /// Copies <paramref name="values"/> into <paramref name="leaf"/> unless they equal the last upload: a pass of several
     /// chunks uploads once, since overwriting a leaf that an earlier chunk's graph still holds would spoil its backward.
@@ -26,7 +33,7 @@ internal static class TorchMirror
     public static void AddGradient(Tensor leaf, float[] grad)
     {
         if (leaf.grad is not { } g) return;
-        var values = g.to(ScalarType.Float32, CPU).data<float>().ToArray();
+        var values = ToHost(g);
         System.Numerics.Tensors.TensorPrimitives.Add(grad, values, grad);
         g.zero_();
     }

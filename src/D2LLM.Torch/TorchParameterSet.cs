@@ -27,6 +27,14 @@ internal sealed class TorchParameterSet
         _uploaded = new float[]?[_pairs.Count];
     }
 
+    /// <summary>Float32 device leaves made for host parameters that have no device copy (a head's), mirrored; by parameter.</summary>
+    public IReadOnlyDictionary<Parameter, Tensor> Own(IReadOnlyList<Parameter> parameters, TorchSharp.torch.Device device)
+    {
+        var leaves = parameters.ToDictionary(p => p, p => TorchMirror.Leaf(p.Shape, device));
+        Mirror(parameters, leaves.ToDictionary(e => e.Key.Name, e => e.Value));
+        return leaves;
+    }
+
     public void Upload()
     {
         for (int i = 0; i < _pairs.Count; i++) TorchMirror.Upload(_pairs[i].Host.Value, _pairs[i].Device, ref _uploaded[i]);

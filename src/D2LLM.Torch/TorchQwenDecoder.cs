@@ -74,7 +74,7 @@ public sealed class TorchQwenDecoder : ITorchNetwork
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return Hidden(batch, training: false, cache).to(ScalarType.Float32, CPU).data<float>().ToArray();
+        return TorchMirror.ToHost(Hidden(batch, training: false, cache));
     }
 
     Tensor ITorchNetwork.ForwardTraining(TokenBatch batch)
@@ -147,7 +147,7 @@ public sealed class TorchQwenDecoder : ITorchNetwork
             : cat([tensor(prefix.Span[..(count * kvHeads * d)].ToArray(), [count, kvHeads, d]).transpose(0, 1).to(DType, Device), fresh], 1);
 
         D2LLM.Tensors.Tensor ToHost(Tensor joined) =>
-            D2LLM.Tensors.Tensor.Wrap(joined.transpose(0, 1).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray(), (int)joined.shape[1], kvHeads * d);
+            D2LLM.Tensors.Tensor.Wrap(TorchMirror.ToHost(joined.transpose(0, 1)), (int)joined.shape[1], kvHeads * d);
     }
 
     private Tensor LayerForward(int i, Tensor x, Tensor cos, Tensor sin, Tensor mask, int texts, int longest, bool training,

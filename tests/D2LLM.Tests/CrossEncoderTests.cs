@@ -23,10 +23,9 @@ public class CrossEncoderTests
         var up = Assert.Single(parameters, p => p.Name == "model.layers.1.mlp.up_proj.weight");
         var pairs = Passages.Select(p => model.EncodePair("river bridge", p)).ToList();
         var g = new[] { 0.7f, -1.3f, 0.4f };
-        double Loss() => model.Forward(pairs, training: false).Scores.Select((s, i) => (double)s * g[i]).Sum();
+        double Loss() => model.Forward(pairs).Select((s, i) => (double)s * g[i]).Sum();
 
-        var (_, pass) = model.Forward(pairs, training: true);
-        model.Backward(pass!, g);
+        model.Backward(model.ForwardTraining(pairs), g);
         var rng = new Random(8);
         int h = model.Backbone.HiddenSize;
         var probes = new List<(D2LLM.Tensors.Optim.Parameter P, int I)>();

@@ -18,7 +18,7 @@ public sealed class TorchHeadsStep : IHeadsStep
 {
     private readonly DistillationOptions _options;
     private readonly Device _device;
-    private readonly Dictionary<Parameter, Tensor> _leaves;
+    private readonly IReadOnlyDictionary<Parameter, Tensor> _leaves;
     private readonly TorchParameterSet _mirror = new();
     private readonly TorchPma _pma;
     private readonly TorchIem _iem;
@@ -27,8 +27,7 @@ public sealed class TorchHeadsStep : IHeadsStep
     {
         _options = options;
         _device = TorchDevice.Resolve((torchOptions ?? new TorchOptions()).Device);
-        _leaves = heads.Parameters.ToDictionary(p => p, p => zeros(p.Shape.Select(d => (long)d).ToArray(), ScalarType.Float32, _device));
-        _mirror.Mirror(heads.Parameters, _leaves.ToDictionary(e => e.Key.Name, e => e.Value));
+        _leaves = _mirror.Own(heads.Parameters.ToList(), _device);
         _pma = new TorchPma(heads.Pma, p => _leaves[p]);
         _iem = new TorchIem(heads.Iem, p => _leaves[p]);
     }
@@ -51,5 +50,5 @@ public sealed class TorchHeadsStep : IHeadsStep
         tensor(states.Span.ToArray(), [states.Dim(0), states.Dim(1)], device: _device).requires_grad_(true);
 
     private static HostTensor Host(Tensor grad, HostTensor like) =>
-        HostTensor.Wrap(grad.to(ScalarType.Float32, CPU).data<float>().ToArray(), like.Dim(0), like.Dim(1));
+        HostTensor.Wrap(TorchMirror.ToHost(grad), like.Dim(0), like.Dim(1));
 }

@@ -22,9 +22,8 @@ public sealed class TorchListStep : IListStep
     {
         _loss = loss;
         _device = TorchDevice.Resolve((options ?? new TorchOptions()).Device);
-        _weight = zeros([model.HeadWeight.Length], ScalarType.Float32, _device);
-        _bias = zeros([1], ScalarType.Float32, _device);
-        _mirror.Mirror([model.HeadWeight, model.HeadBias], new Dictionary<string, Tensor> { [model.HeadWeight.Name] = _weight, [model.HeadBias.Name] = _bias });
+        var leaves = _mirror.Own([model.HeadWeight, model.HeadBias], _device);
+        (_weight, _bias) = (leaves[model.HeadWeight], leaves[model.HeadBias]);
     }
 
     public (double Loss, float[] DSummary) Run(float[] summary, float[] targets, ListBatch shape)
@@ -36,6 +35,6 @@ public sealed class TorchListStep : IListStep
         var loss = TorchListwiseLosses.Compute(_loss, scores, targets, shape);
         loss.backward();
         _mirror.AddGradients();
-        return (loss.item<float>(), h.grad!.to(ScalarType.Float32, CPU).data<float>().ToArray());
+        return (loss.item<float>(), TorchMirror.ToHost(h.grad!));
     }
 }

@@ -85,10 +85,16 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
     public void BeginStep(int step) => _encoder.BeginStep(step);
 
     /// <summary>Scores of one query against passages (inference).</summary>
-    public float[] Score(string query, IReadOnlyList<string> passages) => Forward(passages.Select(p => EncodePair(query, p)).ToList(), training: false).Scores;
+    public float[] Score(string query, IReadOnlyList<string> passages) => Forward(passages.Select(p => EncodePair(query, p)).ToList());
 
-    /// <summary>Scores of encoded pairs; with <paramref name="training"/>, the state for <see cref="Backward"/>.</summary>
-    public (float[] Scores, CrossEncoderPass? Pass) Forward(List<int[]> pairs, bool training)
+    /// <summary>Scores of encoded pairs (inference).</summary>
+    public float[] Forward(List<int[]> pairs) => HeadScores(Summaries(pairs, training: false).Last);
+
+    /// <summary>A training pass over encoded pairs: each pair's summary state, with what <see cref="Backward"/> and <see cref="SummaryBackward"/> need.</summary>
+    public CrossEncoderPass ForwardTraining(List<int[]> pairs) => Summaries(pairs, training: true);
+
+    /// <summary>The backbone over the pairs and the state of each pair's summary token, [pairs, hidden].</summary>
+    private CrossEncoderPass Summaries(List<int[]> pairs, bool training)
     {
         var encoded = _encoder.EncodeIds(pairs, training);
         int h = Backbone.HiddenSize;
@@ -96,7 +102,7 @@ public sealed class CrossEncoderModel : IDisposable, Retrieval.IPassageScorer
         Backbone.Kernels.CopyTo(encoded.States, states);
         var last = new float[pairs.Count * h];
         for (int i = 0; i < pairs.Count; i++) states.AsSpan(SummaryToken(encoded.Starts, i) * h, h).CopyTo(last.AsSpan(i * h, h));
-        return (HeadScores(last), training ? new CrossEncoderPass(encoded, last) : null);
+        return new CrossEncoderPass(encoded, last);
     }
 
     /// <summary>s = w·h + b for each summary state h of <paramref name="summary"/> [pairs, hidden].</summary>

@@ -75,8 +75,8 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
             foreach (var p in parameters) p.ZeroGrad();
             model.BeginStep(step);
             var pairs = batch.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList();
-            var (_, pass) = model.Forward(pairs, training: true);
-            var (loss, dSummary) = _listStep.Run(pass!.Last, batch.SelectMany(l => l.Targets).ToArray(), new ListBatch(batch.Count, n));
+            var pass = model.ForwardTraining(pairs);
+            var (loss, dSummary) = _listStep.Run(pass.Last, batch.SelectMany(l => l.Targets).ToArray(), new ListBatch(batch.Count, n));
             model.SummaryBackward(pass, dSummary);
             GradientClipping.ClipGlobalNorm(parameters, options.ClipNorm);
             optimizer.Step(schedule.At(step));
@@ -124,5 +124,5 @@ public sealed class CrossEncoderTrainer(CrossEncoderModel model, CrossEncoderTra
 
     private IEnumerable<(CandidateList[] Lists, float[] Scores)> Scored(IReadOnlyList<CandidateList> lists) =>
         lists.Chunk(options.ListsPerStep).Select(chunk =>
-            (chunk, model.Forward(chunk.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList(), training: false).Scores));
+            (chunk, model.Forward(chunk.SelectMany(l => l.Passages.Select(p => model.EncodePair(l.Query, p))).ToList())));
 }

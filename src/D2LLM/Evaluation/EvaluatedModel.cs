@@ -55,7 +55,7 @@ public sealed class EvaluatedModel : IDisposable
     public double[] ScorePairs(IReadOnlyList<TextPair> pairs)
     {
         if (_crossEncoder is not null)
-            return _crossEncoder.Forward(pairs.Select(p => _crossEncoder.EncodePair(p.Text1, p.Text2)).ToList(), training: false).Scores.Select(x => (double)x).ToArray();
+            return _crossEncoder.Forward(pairs.Select(p => _crossEncoder.EncodePair(p.Text1, p.Text2)).ToList()).Select(x => (double)x).ToArray();
         var first = Encoder!.Embed(pairs.Select(p => p.Text1).ToList());
         var second = Encoder.Embed(pairs.Select(p => p.Text2).ToList());
         if (_student is not null) return _student.ScorePairs(first, second).Select(x => (double)x).ToArray();
