@@ -97,8 +97,9 @@ public sealed class CpuKernels : IKernels
             dw is null ? default : dw.Span, x.Length / dim, dim);
 
     public void LayerNorm(Tensor x, Weight w, Weight? b, Tensor y, Tensor? mean, Tensor? rstd, int dim, float eps) =>
-        Kernels.LayerNorm.Forward(x.Span, w.Span<float>(), b is null ? default : b.Span<float>(), y.Span,
-            mean is null ? default : mean.Span, rstd is null ? default : rstd.Span, x.Length / dim, dim, eps);
+        InParts(x.Length / dim, dim, (row, rows) => Kernels.LayerNorm.Forward(x.Span.Slice(row * dim, rows * dim), w.Span<float>(),
+            b is null ? default : b.Span<float>(), y.Span.Slice(row * dim, rows * dim), mean is null ? default : mean.Span.Slice(row, rows),
+            rstd is null ? default : rstd.Span.Slice(row, rows), rows, dim, eps));
 
     public void LayerNormBackward(Tensor dy, Tensor x, Weight w, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dw, Tensor? db, int dim) =>
         Kernels.LayerNorm.Backward(dy.Span, x.Span, w.Span<float>(), mean.Span, rstd.Span, dx is null ? default : dx.Span,
@@ -160,22 +161,26 @@ public sealed class CpuKernels : IKernels
 
     public void Scale(Tensor x, float alpha, Tensor y) => System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, alpha, y.Span);
 
-    public void Add(Tensor a, Tensor b, Tensor y) => Residual.Forward(a.Span, b.Span, y.Span);
+    public void Add(Tensor a, Tensor b, Tensor y) =>
+        InParts(a.Length, (start, n) => Residual.Forward(a.Span.Slice(start, n), b.Span.Slice(start, n), y.Span.Slice(start, n)));
 
-    public void AddInPlace(Tensor y, Tensor x) => Residual.Backward(x.Span, y.Span, default);
+    public void AddInPlace(Tensor y, Tensor x) => InParts(y.Length, (start, n) => Residual.Backward(x.Span.Slice(start, n), y.Span.Slice(start, n), default));
 
     public void Dropout(Tensor x, Tensor y, byte[] keep, float p, Random rng) => Kernels.Dropout.Forward(x.Span, y.Span, keep, p, rng);
 
     public void DropoutBackward(Tensor dy, byte[] keep, float p, Tensor dx) => Kernels.Dropout.Backward(dy.Span, keep, p, dx.Span);
 
     /// <summary>An elementwise kernel over [0, length) in contiguous parts on the worker pool (one part when short).</summary>
-    private static void InParts(int length, Action<int, int> body)
+    private static void InParts(int length, Action<int, int> body) => InParts(length, 1, body);
+
+    /// <summary>A row-wise kernel over rows [0, rows) of <paramref name="width"/> values, in contiguous parts as above.</summary>
+    private static void InParts(int rows, int width, Action<int, int> body)
     {
-        int parts = Math.Clamp(length / 16384, 1, WorkerPool.Shared.Size);
-        int per = (length + parts - 1) / parts;
+        int parts = (int)Math.Clamp((long)rows * width / 16384, 1, WorkerPool.Shared.Size);
+        int per = (rows + parts - 1) / parts;
         WorkerPool.Shared.Run(parts, p =>
         {
-            int start = p * per, n = Math.Min(per, length - start);
+            int start = p * per, n = Math.Min(per, rows - start);
             if (n > 0) body(start, n);
         });
     }

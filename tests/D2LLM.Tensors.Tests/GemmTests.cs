@@ -134,6 +134,8 @@ public class GemmTests
         var d = new float[] { 2f, 3f };
         Matmul.Multiply<float>(false, false, 1, 2, 0, 1f, Array.Empty<float>(), 0, Array.Empty<float>(), 2, 0.5f, d, 2);
         Assert.Equal(new[] { 1f, 1.5f }, d);
+        Matmul.Multiply<float>(GemmKernel.Auto, false, false, 1, 2, 0, 1f, Array.Empty<float>(), 0, Array.Empty<float>(), 2, 2f, d, 2, new[] { 10f, 20f });
+        Assert.Equal(new[] { 12f, 23f }, d);
     }
 
     [Fact]
@@ -245,8 +247,9 @@ public class GemmTests
         var b = RandomArray(rng, (tb ? n : k) * ldb).Select(convert).ToArray();
         var c = RandomArray(rng, m * ldc);
         var c0 = (float[])c.Clone();
+        var bias = RandomArray(rng, n); // added to every row as the tiles are stored, once however many K slices
         const float alpha = 0.75f, beta = -0.5f;
-        Matmul.Multiply(kernel, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        Matmul.Multiply(kernel, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
 
         for (int i = 0; i < m; i++)
         {
@@ -262,7 +265,7 @@ public class GemmTests
                     magnitude += Math.Abs(x * y);
                 }
 
-                double expected = alpha * sum + beta * c0[i * ldc + j];
+                double expected = alpha * sum + beta * c0[i * ldc + j] + bias[j];
                 double error = Math.Abs(c[i * ldc + j] - expected);
                 Assert.True(error <= 1e-6 * (magnitude + 1) * 4,
                     $"{kernel} {typeof(TB).Name} ta={ta} tb={tb} {m}x{n}x{k} at ({i},{j}): {c[i * ldc + j]} vs {expected}");

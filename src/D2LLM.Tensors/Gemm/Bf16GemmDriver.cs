@@ -60,8 +60,9 @@ internal static unsafe class Bf16GemmDriver
                             Bf16DotKernel.Run(pairs, (uint*)(packA + (long)ir * pairs), (uint*)(packB + (long)jr * pairs), tile);
                             float* c = g.C + (long)(ic + ir) * g.Ldc + jc + jr;
                             int rows = Math.Min(MR, mc - ir);
-                            if (cols == NR) StoreRows(tile, c, g.Ldc, rows, g.Alpha, beta);
-                            else GemmDriver.StoreEdge(tile, NR, c, g.Ldc, rows, cols, g.Alpha, beta);
+                            float* bias = g.BiasFor(pc, jc + jr);
+                            if (cols == NR) StoreRows(tile, c, g.Ldc, rows, g.Alpha, beta, bias);
+                            else GemmDriver.StoreEdge(tile, NR, c, g.Ldc, rows, cols, g.Alpha, beta, bias);
                         }
                     }
                 }
@@ -131,14 +132,15 @@ internal static unsafe class Bf16GemmDriver
         return buffer;
     }
 
-    /// <summary>C rows = α·tile + β·C (β = 0 never reads C), NR = 32 columns as two 512-bit halves.</summary>
-    private static void StoreRows(float* tile, float* c, int ldc, int rows, float alpha, float beta)
+    /// <summary>C rows = α·tile + β·C + bias (β = 0 never reads C; null bias adds 0), NR = 32 columns as two 512-bit halves.</summary>
+    private static void StoreRows(float* tile, float* c, int ldc, int rows, float alpha, float beta, float* bias)
     {
         var va = Vector512.Create(alpha);
+        var (biasLo, biasHi) = bias == null ? default : (Vector512.Load(bias), Vector512.Load(bias + 16));
         for (int i = 0; i < rows; i++, tile += NR, c += ldc)
         {
-            var lo = Vector512.Load(tile) * va;
-            var hi = Vector512.Load(tile + 16) * va;
+            var lo = Vector512.FusedMultiplyAdd(Vector512.Load(tile), va, biasLo);
+            var hi = Vector512.FusedMultiplyAdd(Vector512.Load(tile + 16), va, biasHi);
             if (beta != 0f)
             {
                 var vb = Vector512.Create(beta);

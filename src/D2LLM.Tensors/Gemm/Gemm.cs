@@ -23,7 +23,8 @@ public enum GemmKernel
 /// <summary>
 /// General matrix product on row-major float32 data: C = α·op(A)·op(B) + β·C, where op is the identity or the
 /// transpose, A is float32 and B may be float32, <see cref="BFloat16"/> or <see cref="Half"/> (widened per packed
-/// block). β = 0 ignores C's previous contents (NaN included). Large products run on the shared
+/// block), optionally plus a bias added to every row of C as its tiles are stored (a Linear layer's, with no pass of its
+/// own over C). β = 0 ignores C's previous contents (NaN included). Large products run on the shared
 /// <see cref="WorkerPool"/>, split along the longer side of C so that each part packs its own operand.
 /// </summary>
 public static unsafe class Matmul
@@ -36,16 +37,20 @@ public static unsafe class Matmul
         where TB : unmanaged
         => Multiply(GemmKernel.Auto, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    /// <summary>C = α·op(A)·op(B) + β·C + 1·biasᵀ: an empty <paramref name="bias"/> adds nothing, else it holds n values.</summary>
     public static void Multiply<TB>(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<TB> b, int ldb, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<TB> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias = default)
         where TB : unmanaged
     {
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (!bias.IsEmpty && bias.Length < n) throw new ArgumentException($"GEMM: the bias holds {bias.Length} values for {n} columns");
         fixed (float* pa = a)
         fixed (TB* pb = b)
         fixed (float* pc = c)
+        fixed (float* pbias = bias)
         {
-            Run(kernel, new GemmArgs<TB>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc), parallel: true);
+            Run(kernel, new GemmArgs<TB>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias), parallel: true);
         }
     }
 
@@ -159,6 +164,7 @@ public static unsafe class Matmul
             var row = new Span<float>(g.C + (long)i * g.Ldc, g.N);
             if (g.Beta == 0f) row.Clear();
             else System.Numerics.Tensors.TensorPrimitives.Multiply(row, g.Beta, row);
+            if (g.Bias != null) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(g.Bias, g.N), row);
         }
     }
 

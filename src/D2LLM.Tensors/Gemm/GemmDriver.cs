@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace D2LLM.Tensors.Gemm;
 
-/// <summary>Pointers and sizes of one C = α·op(A)·op(B) + β·C problem, row-major.</summary>
+/// <summary>Pointers and sizes of one C = α·op(A)·op(B) + β·C + 1·biasᵀ problem, row-major; a null bias adds nothing.</summary>
 internal readonly unsafe struct GemmArgs<TB> where TB : unmanaged
 {
     public readonly bool TransA, TransB;
@@ -13,14 +13,21 @@ internal readonly unsafe struct GemmArgs<TB> where TB : unmanaged
     public readonly TB* B;
     public readonly float* C;
 
+    /// <summary>N values added to every row of C (a Linear layer's bias, added as its tiles are stored), or null.</summary>
+    public readonly float* Bias;
+
     public GemmArgs(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, TB* b, int ldb,
-        float beta, float* c, int ldc)
+        float beta, float* c, int ldc, float* bias = null)
     {
         (TransA, TransB, M, N, K, Alpha, Lda, Ldb, Beta, Ldc) = (transA, transB, m, n, k, alpha, lda, ldb, beta, ldc);
         A = a;
         B = b;
         C = c;
+        Bias = bias;
     }
+
+    /// <summary>The bias of C's columns from <paramref name="column"/> for the first slice of K (the later ones accumulate onto it).</summary>
+    public float* BiasFor(int slice, int column) => slice == 0 && Bias != null ? Bias + column : null;
 }
 
 /// <summary>
@@ -73,14 +80,15 @@ internal static unsafe class GemmDriver
                             int rows = Math.Min(mr, mc - ir);
                             float* pa = packA + (long)ir * kc;
                             float* c = g.C + (long)(ic + ir) * g.Ldc + jc + jr;
+                            float* bias = g.BiasFor(pc, jc + jr);
                             if (rows == mr && cols == nr)
                             {
-                                TK.Run(kc, pa, pb, c, g.Ldc, g.Alpha, beta);
+                                TK.Run(kc, pa, pb, c, g.Ldc, g.Alpha, beta, bias);
                             }
                             else
                             {
-                                TK.Run(kc, pa, pb, tile, nr, 1f, 0f);
-                                StoreEdge(tile, nr, c, g.Ldc, rows, cols, g.Alpha, beta);
+                                TK.Run(kc, pa, pb, tile, nr, 1f, 0f, null);
+                                StoreEdge(tile, nr, c, g.Ldc, rows, cols, g.Alpha, beta, bias);
                             }
                         }
                     }
@@ -89,13 +97,13 @@ internal static unsafe class GemmDriver
         }
     }
 
-    internal static void StoreEdge(float* tile, int nr, float* c, int ldc, int rows, int cols, float alpha, float beta)
+    internal static void StoreEdge(float* tile, int nr, float* c, int ldc, int rows, int cols, float alpha, float beta, float* bias)
     {
         for (int i = 0; i < rows; i++)
         {
             for (int j = 0; j < cols; j++)
             {
-                float v = alpha * tile[i * nr + j];
+                float v = alpha * tile[i * nr + j] + (bias == null ? 0f : bias[j]);
                 c[(long)i * ldc + j] = beta == 0f ? v : v + beta * c[(long)i * ldc + j];
             }
         }

@@ -5,15 +5,15 @@ using System.Runtime.Intrinsics.X86;
 namespace D2LLM.Tensors.Gemm;
 
 /// <summary>
-/// A register-blocked kernel: C[MR×NR] = α·(Ap·Bp) + β·C over packed slivers, where Ap holds MR values per k
-/// (one column of an MR-row sliver of A) and Bp holds NR values per k. β = 0 never reads C.
+/// A register-blocked kernel: C[MR×NR] = α·(Ap·Bp) + β·C + 1·biasᵀ over packed slivers, where Ap holds MR values per k
+/// (one column of an MR-row sliver of A) and Bp holds NR values per k. β = 0 never reads C; a null bias adds nothing.
 /// </summary>
 internal interface IMicroKernel
 {
     static abstract int MR { get; }
     static abstract int NR { get; }
     static abstract bool IsSupported { get; }
-    static abstract unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta);
+    static abstract unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* bias);
 }
 
 /// <summary>AVX-512: 12 rows × 32 columns = 24 zmm accumulators, 2 loads of B and 12 broadcasts of A per k.</summary>
@@ -24,7 +24,7 @@ internal readonly struct Avx512Kernel : IMicroKernel
     public static bool IsSupported => Avx512F.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* bias)
     {
         Vector512<float> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default, c3a = default, c3b = default, c4a = default, c4b = default, c5a = default, c5b = default, c6a = default, c6b = default, c7a = default, c7b = default, c8a = default, c8b = default, c9a = default, c9b = default, c10a = default, c10b = default, c11a = default, c11b = default;
         for (int p = 0; p < kc; p++)
@@ -73,25 +73,27 @@ internal readonly struct Avx512Kernel : IMicroKernel
         }
 
         var va = Vector512.Create(alpha);
-        Store(c + 0 * ldc, c0a, c0b, va, beta);
-        Store(c + 1 * ldc, c1a, c1b, va, beta);
-        Store(c + 2 * ldc, c2a, c2b, va, beta);
-        Store(c + 3 * ldc, c3a, c3b, va, beta);
-        Store(c + 4 * ldc, c4a, c4b, va, beta);
-        Store(c + 5 * ldc, c5a, c5b, va, beta);
-        Store(c + 6 * ldc, c6a, c6b, va, beta);
-        Store(c + 7 * ldc, c7a, c7b, va, beta);
-        Store(c + 8 * ldc, c8a, c8b, va, beta);
-        Store(c + 9 * ldc, c9a, c9b, va, beta);
-        Store(c + 10 * ldc, c10a, c10b, va, beta);
-        Store(c + 11 * ldc, c11a, c11b, va, beta);
+        var (ba, bb) = bias == null ? default : (Avx512F.LoadVector512(bias), Avx512F.LoadVector512(bias + 16));
+        Store(c + 0 * ldc, c0a, c0b, va, beta, ba, bb);
+        Store(c + 1 * ldc, c1a, c1b, va, beta, ba, bb);
+        Store(c + 2 * ldc, c2a, c2b, va, beta, ba, bb);
+        Store(c + 3 * ldc, c3a, c3b, va, beta, ba, bb);
+        Store(c + 4 * ldc, c4a, c4b, va, beta, ba, bb);
+        Store(c + 5 * ldc, c5a, c5b, va, beta, ba, bb);
+        Store(c + 6 * ldc, c6a, c6b, va, beta, ba, bb);
+        Store(c + 7 * ldc, c7a, c7b, va, beta, ba, bb);
+        Store(c + 8 * ldc, c8a, c8b, va, beta, ba, bb);
+        Store(c + 9 * ldc, c9a, c9b, va, beta, ba, bb);
+        Store(c + 10 * ldc, c10a, c10b, va, beta, ba, bb);
+        Store(c + 11 * ldc, c11a, c11b, va, beta, ba, bb);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store(float* c, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha, float beta)
+    private static unsafe void Store(float* c, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha, float beta,
+        Vector512<float> biasLo, Vector512<float> biasHi)
     {
-        lo *= alpha;
-        hi *= alpha;
+        lo = Avx512F.FusedMultiplyAdd(lo, alpha, biasLo);
+        hi = Avx512F.FusedMultiplyAdd(hi, alpha, biasHi);
         if (beta != 0f)
         {
             var vb = Vector512.Create(beta);
@@ -111,7 +113,7 @@ internal readonly struct Avx2Kernel : IMicroKernel
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* bias)
     {
         Vector256<float> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default, c3a = default, c3b = default, c4a = default, c4b = default, c5a = default, c5b = default;
         for (int p = 0; p < kc; p++)
@@ -142,19 +144,21 @@ internal readonly struct Avx2Kernel : IMicroKernel
         }
 
         var va = Vector256.Create(alpha);
-        Store(c + 0 * ldc, c0a, c0b, va, beta);
-        Store(c + 1 * ldc, c1a, c1b, va, beta);
-        Store(c + 2 * ldc, c2a, c2b, va, beta);
-        Store(c + 3 * ldc, c3a, c3b, va, beta);
-        Store(c + 4 * ldc, c4a, c4b, va, beta);
-        Store(c + 5 * ldc, c5a, c5b, va, beta);
+        var (ba, bb) = bias == null ? default : (Avx.LoadVector256(bias), Avx.LoadVector256(bias + 8));
+        Store(c + 0 * ldc, c0a, c0b, va, beta, ba, bb);
+        Store(c + 1 * ldc, c1a, c1b, va, beta, ba, bb);
+        Store(c + 2 * ldc, c2a, c2b, va, beta, ba, bb);
+        Store(c + 3 * ldc, c3a, c3b, va, beta, ba, bb);
+        Store(c + 4 * ldc, c4a, c4b, va, beta, ba, bb);
+        Store(c + 5 * ldc, c5a, c5b, va, beta, ba, bb);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> alpha, float beta)
+    private static unsafe void Store(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> alpha, float beta,
+        Vector256<float> biasLo, Vector256<float> biasHi)
     {
-        lo *= alpha;
-        hi *= alpha;
+        lo = Fma.MultiplyAdd(lo, alpha, biasLo);
+        hi = Fma.MultiplyAdd(hi, alpha, biasHi);
         if (beta != 0f)
         {
             var vb = Vector256.Create(beta);
@@ -174,7 +178,7 @@ internal readonly struct ScalarKernel : IMicroKernel
     public static bool IsSupported => true;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* bias)
     {
         float* acc = stackalloc float[16];
         new Span<float>(acc, 16).Clear();
@@ -193,7 +197,7 @@ internal readonly struct ScalarKernel : IMicroKernel
         {
             for (int j = 0; j < 4; j++)
             {
-                float v = alpha * acc[i * 4 + j];
+                float v = alpha * acc[i * 4 + j] + (bias == null ? 0f : bias[j]);
                 c[i * ldc + j] = beta == 0f ? v : v + beta * c[i * ldc + j];
             }
         }

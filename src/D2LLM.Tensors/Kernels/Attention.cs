@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using D2LLM.Tensors.Gemm;
 using D2LLM.Tensors.Threading;
 
@@ -19,6 +20,9 @@ public static unsafe class Attention
 {
     /// <summary>The probabilities of one sequence and head when Forward does not keep them.</summary>
     [ThreadStatic] private static float[]? t_scores;
+
+    /// <summary>1 / Σ exp of each query's row when Forward does not keep the probabilities (it divides the output instead).</summary>
+    [ThreadStatic] private static float[]? t_inverseSums;
 
     /// <summary>Length of the probability buffer Forward fills and Backward reads: heads · Σ_b Lq_b·Lk_b.</summary>
     public static long ProbsLength(ReadOnlySpan<int> starts, int qHeads, ReadOnlySpan<int> kvStarts = default)
@@ -48,17 +52,20 @@ public static unsafe class Attention
                 var kg = Rows(kk + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var vg = Rows(vv + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var oh = Rows(oo + (long)s * ldq + h * d, l, d, ldq);
-                var p = ppp == null ? Scratch(l * lk) : new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk);
+                var p = ppp != null ? new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk) : Scratch(ref t_scores, l * lk);
+                var inverseSums = mask == null ? Scratch(ref t_inverseSums, l) : default;
 
                 Matmul.Multiply(false, true, l, lk, d, layout.Scale, qh, ldq, kg, ldkv, 0f, p, lk);
                 if (mask == null)
                 {
-                    // Allowed keys form a prefix (causal) or the whole row: a vectorised softmax over it.
+                    // Allowed keys form a prefix (causal) or the whole row: vectorised exponentials over it, normalised
+                    // through the output rows after P·V (d divisions per query rather than lk), and in P itself only
+                    // when it is kept: inference and training give the same bits.
                     for (int i = 0; i < l; i++)
                     {
                         var row = p.Slice(i * lk, lk);
                         int n = causal ? offset + i + 1 : lk;
-                        Softmax.Row(row[..n], row[..n]);
+                        inverseSums[i] = 1f / Softmax.Exponentials(row[..n], row[..n]);
                         row[n..].Clear();
                     }
                 }
@@ -73,6 +80,11 @@ public static unsafe class Attention
                 }
 
                 Matmul.Multiply(false, false, l, d, lk, 1f, p, lk, vg, ldkv, 0f, oh, ldq);
+                for (int i = 0; i < inverseSums.Length; i++)
+                {
+                    TensorPrimitives.Multiply(oh.Slice(i * ldq, d), inverseSums[i], oh.Slice(i * ldq, d));
+                    if (ppp != null) TensorPrimitives.Multiply(p.Slice(i * lk, lk), inverseSums[i], p.Slice(i * lk, lk));
+                }
             });
         }
     }
@@ -109,7 +121,7 @@ public static unsafe class Attention
                     {
                         var pi = p.Slice(i * lk, lk);
                         var dsi = ds.AsSpan(i * lk, lk);
-                        float dot = System.Numerics.Tensors.TensorPrimitives.Dot(pi, dsi);
+                        float dot = TensorPrimitives.Dot(pi, dsi);
                         for (int j = 0; j < lk; j++) dsi[j] = pi[j] * (dsi[j] - dot);
                     }
 
@@ -120,10 +132,10 @@ public static unsafe class Attention
         }
     }
 
-    private static Span<float> Scratch(int length)
+    private static Span<float> Scratch(ref float[]? buffer, int length)
     {
-        if (t_scores is null || t_scores.Length < length) t_scores = new float[length];
-        return t_scores.AsSpan(0, length);
+        if (buffer is null || buffer.Length < length) buffer = new float[length];
+        return buffer.AsSpan(0, length);
     }
 
     /// <summary>A span over l rows of width d at stride ld, as the GEMM reads it.</summary>

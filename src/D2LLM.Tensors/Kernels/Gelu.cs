@@ -78,7 +78,7 @@ public static class Gelu
         var t = Vector512<float>.One / (Vector512<float>.One + z * P);
         var poly = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(
             t, Vector512.Create(A5), Vector512.Create(A4)), t, Vector512.Create(A3)), t, Vector512.Create(A2)), t, Vector512.Create(A1)) * t;
-        return Vector512.CopySign(Vector512<float>.One - poly * Vector512.Exp(-(z * z)), x);
+        return Vector512.CopySign(Vector512<float>.One - poly * VectorExp.Exp(-(z * z)), x);
     }
 
     /// <summary>erf(scale·x) into <paramref name="result"/>; <paramref name="t"/> and <paramref name="e"/> are scratch of the same length.</summary>

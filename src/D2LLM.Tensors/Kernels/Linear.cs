@@ -8,17 +8,21 @@ namespace D2LLM.Tensors.Kernels;
 /// The weight may be float32 or a frozen bf16/f16 matrix (widened block by block inside the GEMM).
 /// A float32 layer with one input row or one output (a query's projection, a scoring head) is a matrix-vector
 /// product: one dot product per output, y[j] = x·W[j] (or y[r] = x[r]·W[0]), where the GEMM would pack the whole
-/// weight to use it once.
+/// weight to use it once. Otherwise the GEMM adds the bias as it stores each tile (no second pass over y).
 /// </summary>
 public static class Linear
 {
     public static void Forward<TW>(ReadOnlySpan<float> x, ReadOnlySpan<TW> w, ReadOnlySpan<float> bias, Span<float> y,
         int rows, int inFeatures, int outFeatures, GemmKernel kernel = GemmKernel.Auto) where TW : unmanaged
     {
-        if (typeof(TW) == typeof(float) && (rows == 1 || outFeatures == 1))
-            MatrixVector(x, System.Runtime.InteropServices.MemoryMarshal.Cast<TW, float>(w), y, rows, inFeatures, outFeatures);
-        else
-            Matmul.Multiply(kernel, false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures);
+        if (typeof(TW) != typeof(float) || (rows > 1 && outFeatures > 1))
+        {
+            Matmul.Multiply(kernel, false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures,
+                bias.IsEmpty ? default : bias[..outFeatures]);
+            return;
+        }
+
+        MatrixVector(x, System.Runtime.InteropServices.MemoryMarshal.Cast<TW, float>(w), y, rows, inFeatures, outFeatures);
         if (bias.IsEmpty) return;
         for (int r = 0; r < rows; r++)
         {

@@ -19,31 +19,52 @@ public static class Softmax
     }
 
     /// <summary>
-    /// Softmax of one non-empty row with no mask, in place or into y: the max, then exp(x − max) and its sum in one pass
-    /// of 512-bit vectors (scalar for the tail), then the division by it; the masked <see cref="Row(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{byte})"/> is its reference.
+    /// Softmax of one non-empty row with no mask, in place or into y: <see cref="Exponentials"/>, then the division by
+    /// their sum; the masked <see cref="Row(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{byte})"/> is its reference.
     /// </summary>
-    public static void Row(ReadOnlySpan<float> x, Span<float> y)
-    {
-        float max = TensorPrimitives.Max(x), sum = 0f;
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            ref float xs = ref MemoryMarshal.GetReference(x);
-            ref float ys = ref MemoryMarshal.GetReference(y);
-            var m = Vector512.Create(max);
-            var acc = Vector512<float>.Zero;
-            for (; j + Vector512<float>.Count <= x.Length; j += Vector512<float>.Count)
-            {
-                var e = Vector512.Exp(Vector512.LoadUnsafe(ref xs, (nuint)j) - m);
-                e.StoreUnsafe(ref ys, (nuint)j);
-                acc += e;
-            }
+    public static void Row(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Multiply(y, 1f / Exponentials(x, y), y);
 
-            sum = Vector512.Sum(acc);
+    /// <summary>
+    /// y = exp(x − max x) for a non-empty row, in place or into y; returns Σ y, so that the softmax is y / Σ y. One pass
+    /// of 512-bit vectors with <see cref="VectorExp"/>, the last partial vector padded with −∞ (whose exponential is 0);
+    /// scalar where 512-bit vectors are not accelerated. Attention at inference divides its output rows by the sum
+    /// instead of the probabilities: d values per query rather than one per key.
+    /// </summary>
+    public static float Exponentials(ReadOnlySpan<float> x, Span<float> y)
+    {
+        float max = TensorPrimitives.Max(x);
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            float total = 0f;
+            for (int i = 0; i < x.Length; i++) total += y[i] = MathF.Exp(x[i] - max);
+            return total;
         }
 
-        for (; j < x.Length; j++) sum += y[j] = MathF.Exp(x[j] - max);
-        TensorPrimitives.Divide(y, sum, y);
+        const int width = 16;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        var m = Vector512.Create(max);
+        var sum = Vector512<float>.Zero;
+        int j = 0;
+        for (; j + width <= x.Length; j += width)
+        {
+            var e = VectorExp.Exp(Vector512.LoadUnsafe(ref xs, (nuint)j) - m);
+            e.StoreUnsafe(ref ys, (nuint)j);
+            sum += e;
+        }
+
+        if (j < x.Length)
+        {
+            Span<float> tail = stackalloc float[width];
+            tail.Fill(float.NegativeInfinity);
+            x[j..].CopyTo(tail);
+            var e = VectorExp.Exp(Vector512.Create((ReadOnlySpan<float>)tail) - m);
+            sum += e;
+            e.CopyTo(tail);
+            tail[..(x.Length - j)].CopyTo(y[j..]);
+        }
+
+        return Vector512.Sum(sum);
     }
 
     /// <summary>Softmax of one row in place or into y; masked entries get 0 (the scalar reference of the row above).</summary>
