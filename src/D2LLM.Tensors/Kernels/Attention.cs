@@ -14,15 +14,18 @@ namespace D2LLM.Tensors.Kernels;
 /// (a cached prefix followed by the new tokens): causal then allows key j for query i when j ≤ Lk − Lq + i.
 /// Backward: dV = Pᵀ·dO;  dP = dO·Vᵀ;  dS = P ⊙ (dP − rowsum(P ⊙ dP));  dQ = scale·dS·K;  dK = scale·dSᵀ·Q,
 /// summed over the query heads of a group for dK and dV.
-/// Forward keeps P in probs for Backward; an empty probs (inference) keeps nothing, each worker reusing one block.
+/// Each sequence and head works on the key-major block Sᵀ = scale·K·Qᵀ (<see cref="KeyMajorSoftmax"/>: the softmax
+/// vectorised along the queries, and P·V, dV and dK read Pᵀ's rows as stored); the backward likewise forms dSᵀ.
+/// Forward keeps Pᵀ in probs for Backward; an empty probs (inference) keeps nothing, each worker reusing one block, and
+/// divides the output rows by the softmax sums rather than P (d values per query instead of one per key).
 /// </summary>
 public static unsafe class Attention
 {
     /// <summary>The probabilities of one sequence and head when Forward does not keep them.</summary>
     [ThreadStatic] private static float[]? t_scores;
 
-    /// <summary>1 / Σ exp of each query's row when Forward does not keep the probabilities (it divides the output instead).</summary>
-    [ThreadStatic] private static float[]? t_inverseSums;
+    /// <summary>Per query of the block: the softmax's max, then 1 / Σ exp.</summary>
+    [ThreadStatic] private static float[]? t_max, t_inverseSums;
 
     /// <summary>Length of the probability buffer Forward fills and Backward reads: heads · Σ_b Lq_b·Lk_b.</summary>
     public static long ProbsLength(ReadOnlySpan<int> starts, int qHeads, ReadOnlySpan<int> kvStarts = default)
@@ -47,44 +50,22 @@ public static unsafe class Attention
             {
                 int b = item / layout.QHeads, h = item % layout.QHeads, g = h / layout.Group;
                 int s = layout.Start(b), l = layout.Length(b), ks = layout.KvStart(b), lk = layout.KvLength(b), d = layout.HeadDim;
-                int ldq = layout.QHeads * d, ldkv = layout.KvHeads * d, offset = lk - l;
+                int ldq = layout.QHeads * d, ldkv = layout.KvHeads * d;
                 var qh = Rows(qq + (long)s * ldq + h * d, l, d, ldq);
                 var kg = Rows(kk + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var vg = Rows(vv + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var oh = Rows(oo + (long)s * ldq + h * d, l, d, ldq);
-                var p = ppp != null ? new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk) : Scratch(ref t_scores, l * lk);
-                var inverseSums = mask == null ? Scratch(ref t_inverseSums, l) : default;
+                var pt = ppp != null ? new Span<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk) : Scratch(ref t_scores, l * lk);
+                var inverseSums = Scratch(ref t_inverseSums, l);
 
-                Matmul.Multiply(false, true, l, lk, d, layout.Scale, qh, ldq, kg, ldkv, 0f, p, lk);
-                if (mask == null)
-                {
-                    // Allowed keys form a prefix (causal) or the whole row: vectorised exponentials over it, normalised
-                    // through the output rows after P·V (d divisions per query rather than lk), and in P itself only
-                    // when it is kept: inference and training give the same bits.
-                    for (int i = 0; i < l; i++)
-                    {
-                        var row = p.Slice(i * lk, lk);
-                        int n = causal ? offset + i + 1 : lk;
-                        inverseSums[i] = 1f / Softmax.Exponentials(row[..n], row[..n]);
-                        row[n..].Clear();
-                    }
-                }
-                else
-                {
-                    Span<byte> allowed = lk <= 4096 ? stackalloc byte[lk] : new byte[lk];
-                    for (int i = 0; i < l; i++)
-                    {
-                        for (int j = 0; j < lk; j++) allowed[j] = (byte)(mask[ks + j] != 0 && (!causal || j <= offset + i) ? 1 : 0);
-                        Softmax.Row(p.Slice(i * lk, lk), p.Slice(i * lk, lk), allowed);
-                    }
-                }
-
-                Matmul.Multiply(false, false, l, d, lk, 1f, p, lk, vg, ldkv, 0f, oh, ldq);
-                for (int i = 0; i < inverseSums.Length; i++)
-                {
-                    TensorPrimitives.Multiply(oh.Slice(i * ldq, d), inverseSums[i], oh.Slice(i * ldq, d));
-                    if (ppp != null) TensorPrimitives.Multiply(p.Slice(i * lk, lk), inverseSums[i], p.Slice(i * lk, lk));
-                }
+                // Sᵀ = scale·K·Qᵀ; with one query Sᵀ and S are the same vector, and Q·Kᵀ fills the GEMM's tiles better.
+                if (l == 1) Matmul.Multiply(false, true, 1, lk, d, layout.Scale, qh, ldq, kg, ldkv, 0f, pt, lk);
+                else Matmul.Multiply(false, true, lk, l, d, layout.Scale, kg, ldkv, qh, ldq, 0f, pt, l);
+                KeyMajorSoftmax.Exponentials(pt, lk, l, causal, mask == null ? default : new ReadOnlySpan<byte>(mask + ks, lk),
+                    Scratch(ref t_max, l), inverseSums);
+                Matmul.Multiply(true, false, l, d, lk, 1f, pt, l, vg, ldkv, 0f, oh, ldq);
+                for (int i = 0; i < l; i++) TensorPrimitives.Multiply(oh.Slice(i * ldq, d), inverseSums[i], oh.Slice(i * ldq, d));
+                if (ppp != null) KeyMajorSoftmax.Normalise(pt, lk, l, inverseSums);
             });
         }
     }
@@ -107,26 +88,30 @@ public static unsafe class Attention
                 var vg = Rows(vv + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var dkg = Rows(dkk + (long)ks * ldkv + g * d, lk, d, ldkv);
                 var dvg = Rows(dvv + (long)ks * ldkv + g * d, lk, d, ldkv);
-                var ds = new float[l * lk];
+                var dst = new float[l * lk];
+                var dots = new float[l];
                 for (int h = g * layout.Group; h < (g + 1) * layout.Group; h++)
                 {
                     var qh = Rows(qq + (long)s * ldq + h * d, l, d, ldq);
                     var doh = Rows(dOut + (long)s * ldq + h * d, l, d, ldq);
                     var dqh = Rows(dqq + (long)s * ldq + h * d, l, d, ldq);
-                    var p = new ReadOnlySpan<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk);
+                    var pt = new ReadOnlySpan<float>(ppp + layout.ProbsOffset(b) + (long)h * l * lk, l * lk);
 
-                    Matmul.Multiply(false, true, l, lk, d, 1f, doh, ldq, vg, ldkv, 0f, ds, lk);
-                    Matmul.Multiply(true, false, lk, d, l, 1f, p, lk, doh, ldq, 1f, dvg, ldkv);
-                    for (int i = 0; i < l; i++)
+                    // dPᵀ = V·dOᵀ;  dV += Pᵀ·dO;  dSᵀ = Pᵀ ⊙ (dPᵀ − colsum(Pᵀ ⊙ dPᵀ));  dQ += scale·(dSᵀ)ᵀ·K;  dK += scale·dSᵀ·Q
+                    Matmul.Multiply(false, true, lk, l, d, 1f, vg, ldkv, doh, ldq, 0f, dst, l);
+                    Matmul.Multiply(false, false, lk, d, l, 1f, pt, l, doh, ldq, 1f, dvg, ldkv);
+                    Array.Clear(dots);
+                    for (int p = 0; p < lk; p++)
+                        TensorPrimitives.FusedMultiplyAdd(pt.Slice(p * l, l), dst.AsSpan(p * l, l), dots, dots);
+                    for (int p = 0; p < lk; p++)
                     {
-                        var pi = p.Slice(i * lk, lk);
-                        var dsi = ds.AsSpan(i * lk, lk);
-                        float dot = TensorPrimitives.Dot(pi, dsi);
-                        for (int j = 0; j < lk; j++) dsi[j] = pi[j] * (dsi[j] - dot);
+                        var row = dst.AsSpan(p * l, l);
+                        TensorPrimitives.Subtract(row, dots, row);
+                        TensorPrimitives.Multiply(row, pt.Slice(p * l, l), row);
                     }
 
-                    Matmul.Multiply(false, false, l, d, lk, layout.Scale, ds, lk, kg, ldkv, 1f, dqh, ldq);
-                    Matmul.Multiply(true, false, lk, d, l, layout.Scale, ds, lk, qh, ldq, 1f, dkg, ldkv);
+                    Matmul.Multiply(true, false, l, d, lk, layout.Scale, dst, l, kg, ldkv, 1f, dqh, ldq);
+                    Matmul.Multiply(false, false, lk, d, l, layout.Scale, dst, l, qh, ldq, 1f, dkg, ldkv);
                 }
             });
         }
