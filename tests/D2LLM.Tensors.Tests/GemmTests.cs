@@ -174,23 +174,29 @@ public class GemmTests
     [InlineData(12, 29, 21)]
     [InlineData(6, 17, 9)]
     [InlineData(4, 7, 3)]
-    public unsafe void VectorTransposingPackOfA_EqualsScalarPack(int mr, int mc, int kc)
+    public unsafe void VectorPackOfA_EqualsScalarPack_RowMajorAndTransposed(int mr, int mc, int kc)
     {
         var rng = new Random(mr + mc + kc);
-        int lda = kc + 5;
-        var a = RandomArray(rng, (mc + 3) * lda);
         int slivers = (mc + mr - 1) / mr;
-        var vector = new float[slivers * mr * kc];
-        var scalar = new float[vector.Length];
-        fixed (float* pa = a, pv = vector, ps = scalar)
+        foreach (bool transA in new[] { false, true })
         {
-            GemmPacking.PackA(pa, lda, false, 3, mc, 2, kc, mr, pv, vector: true);
-            GemmPacking.PackA(pa, lda, false, 3, mc, 2, kc, mr, ps, vector: false);
-        }
+            // op(A) is mc × kc from row 3, column 2; stored transposed, A holds it as kc × mc at A[2 + p, 3 + i].
+            int lda = (transA ? mc : kc) + 5;
+            var a = RandomArray(rng, ((transA ? kc : mc) + 3) * lda);
+            var vector = new float[slivers * mr * kc];
+            var scalar = new float[vector.Length];
+            fixed (float* pa = a, pv = vector, ps = scalar)
+            {
+                GemmPacking.PackA(pa, lda, transA, 3, mc, 2, kc, mr, pv, vector: true);
+                GemmPacking.PackA(pa, lda, transA, 3, mc, 2, kc, mr, ps, vector: false);
+            }
 
-        Assert.Equal(scalar, vector);
-        Assert.Equal(a[(3 + mc - 1) * lda + 2 + kc - 1], scalar[(slivers - 1) * mr * kc + (kc - 1) * mr + (mc - 1) % mr]);
-        Assert.Equal(a[3 * lda + 2 + 1], vector[mr]);
+            float At(int i, int p) => transA ? a[(2 + p) * lda + 3 + i] : a[(3 + i) * lda + 2 + p];
+            Assert.Equal(scalar, vector);
+            Assert.Equal(At(mc - 1, kc - 1), scalar[(slivers - 1) * mr * kc + (kc - 1) * mr + (mc - 1) % mr]);
+            Assert.Equal(At(0, 1), vector[mr]);
+            Assert.Equal(At(Math.Min(mr, mc) - 1, 0), vector[Math.Min(mr, mc) - 1]);
+        }
     }
 
     private static unsafe void AssertPacksAgree<TB>(TB[] b, int ldb, int nr, int nc, int kc) where TB : unmanaged

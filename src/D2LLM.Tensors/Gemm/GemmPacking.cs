@@ -18,6 +18,7 @@ internal static unsafe class GemmPacking
     /// dst[s][p][r] = op(A)[i0 + s·mr + r, p0 + p] for the mc × kc block; slivers of mr rows. A row-major A is a
     /// transpose in memory, done in AVX registers as for B unless <paramref name="vector"/> is false (the scalar
     /// reference the tests compare with): scalar stores at a stride of mr cost more than the products for small N.
+    /// A transposed A is a copy of mr contiguous values per k.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, int mr, float* dst, bool vector = true)
@@ -37,8 +38,21 @@ internal static unsafe class GemmPacking
             }
             else
             {
+                // A stored transposed (attention's Pᵀ, a weight gradient's dyᵀ): each k's rows are contiguous, one 12-float
+                // copy per k for the AVX-512 kernel's slivers (a call to memmove per 48 bytes cost more than the copy).
                 for (int p = 0; p < kc; p++)
-                    new ReadOnlySpan<float>(a + (long)(p0 + p) * lda + i0 + s, rows).CopyTo(new Span<float>(d + p * mr, rows));
+                {
+                    float* src = a + (long)(p0 + p) * lda + i0 + s, to = d + p * mr;
+                    if (vector && rows == 12 && Avx.IsSupported)
+                    {
+                        Avx.Store(to, Avx.LoadVector256(src));
+                        Sse.Store(to + 8, Sse.LoadVector128(src + 8));
+                    }
+                    else
+                    {
+                        for (int r = 0; r < rows; r++) to[r] = src[r];
+                    }
+                }
             }
 
             for (int p = 0; rows < mr && p < kc; p++)
