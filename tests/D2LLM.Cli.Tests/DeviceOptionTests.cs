@@ -38,6 +38,21 @@ public class DeviceOptionTests
         Assert.Equal(Score(engine.Stdout), Score(bf16.Stdout), 2e-2);
     }
 
+    /// <summary>finetune-teacher takes --device too: cuda without libtorch is the same one line, before any training.</summary>
+    [Fact]
+    public void FinetuneTeacher_OnCudaWithoutLibtorch_IsOneLine()
+    {
+        using var teacher = new FixtureModel("tiny-qwen3-a");
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("pairs.tsv"), ["a question\ta question again\t1", "a question\tsomething else\t0"]);
+        var run = Cli.Run("finetune-teacher", "--teacher", teacher.Path, "--data", dir.File("pairs.tsv"), "--out", dir.File("tuned"),
+            "--batch", "2", "--device", "cuda");
+        Assert.Equal(2, run.Code);
+        var error = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single(l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("-p:LibTorch=cuda", error);
+        Assert.False(File.Exists(Path.Combine(dir.File("tuned"), "model.safetensors")));
+    }
+
     private static double Score(string stdout) =>
         System.Text.Json.JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement.GetProperty("score").GetDouble();
 }

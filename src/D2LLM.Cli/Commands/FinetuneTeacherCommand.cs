@@ -8,9 +8,10 @@ using D2LLM.Pipelines;
 namespace D2LLM.Cli.Commands;
 
 /// <summary>
-/// <c>d2llm finetune-teacher --teacher DIR --data PAIRS --out DIR [--mode lora|full] [--eval PAIRS]</c>: the paper's
-/// LLM-ce-ft. Trains the teacher's yes/no judgement on labelled pairs, writes the tuned model as a Hugging Face
-/// folder (LoRA merged), and reports accuracy before and after on the evaluation pairs.
+/// <c>d2llm finetune-teacher --teacher DIR --data PAIRS --out DIR [--mode lora|full] [--eval PAIRS] [--device D]</c>: the
+/// paper's LLM-ce-ft. Trains the teacher's yes/no judgement on labelled pairs, writes the tuned model as a Hugging Face
+/// folder (LoRA merged), and reports accuracy before and after on the evaluation pairs. Under <c>--device cuda</c> the
+/// decoder's passes run on the GPU; the optimizer and the output head stay on the host.
 /// </summary>
 internal static class FinetuneTeacherCommand
 {
@@ -31,6 +32,7 @@ internal static class FinetuneTeacherCommand
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "save the training state at least this often (and every 200 steps)", DefaultValueFactory = _ => 1 };
         var initSeed = new Option<int?>("--init-seed") { Description = "start from random weights of the teacher folder's shape (this seed) instead of its trained ones: grows a small judge from scratch" };
         var prompt = new TeacherPromptOptions(defaultTemplate: "d2llm-zh-sym");
+        var device = new DeviceOption();
         var cmd = new Command("finetune-teacher", """
             Fine-tune a teacher on labelled pairs with its own yes/no objective (D2LLM's LLM-ce-ft): binary cross-entropy
             of sigmoid(logit(yes) - logit(no)) at the prompt's last position against the 0/1 label. --mode lora trains
@@ -44,13 +46,14 @@ internal static class FinetuneTeacherCommand
             teacher, data, output, force, mode, evalData, evalLimit, epochs, lr, batch, rank, budget, checkpointMinutes, initSeed,
         };
         prompt.AddTo(cmd);
+        device.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             using var claimed = OutputFolder.Claim(r.GetValue(output)!, "finetune-teacher", r.GetValue(force));
             var pairs = PairFile.Read(r.GetValue(data)!).ToList();
             PairFile.RequireClassification(pairs, r.GetValue(data)!, "teacher fine-tuning");
             var evaluation = r.GetValue(evalData) is { } evalPath ? PairFile.Read(evalPath).Take(r.GetValue(evalLimit)).ToList() : null;
-            using var model = Backbones.LoadDecoder(r.GetValue(teacher)!, new ModelLoadOptions { RandomSeed = r.GetValue(initSeed) });
+            using var model = device.LoadDecoder(r, r.GetValue(teacher)!, new ModelLoadOptions { RandomSeed = r.GetValue(initSeed) });
             var judge = new TeacherModel(model, prompt.Resolve(r, r.GetValue(teacher)!));
             var options = new TeacherTuningOptions
             {
