@@ -166,9 +166,11 @@ public sealed class CpuKernels : IKernels
 
     public void AddInPlace(Tensor y, Tensor x) => InParts(y.Length, (start, n) => Residual.Backward(x.Span.Slice(start, n), y.Span.Slice(start, n), default));
 
-    public void Dropout(Tensor x, Tensor y, byte[] keep, float p, Random rng) => Kernels.Dropout.Forward(x.Span, y.Span, keep, p, rng);
+    public void Dropout(Tensor x, Tensor y, float p, ulong seed) =>
+        InParts(x.Length, (start, n) => Kernels.Dropout.Forward(x.Span.Slice(start, n), y.Span.Slice(start, n), p, seed, start));
 
-    public void DropoutBackward(Tensor dy, byte[] keep, float p, Tensor dx) => Kernels.Dropout.Backward(dy.Span, keep, p, dx.Span);
+    public void DropoutBackward(Tensor dy, float p, ulong seed, Tensor dx) =>
+        InParts(dy.Length, (start, n) => Kernels.Dropout.Backward(dy.Span.Slice(start, n), dx.Span.Slice(start, n), p, seed, start));
 
     /// <summary>An elementwise kernel over [0, length) in contiguous parts on the worker pool (one part when short).</summary>
     private static void InParts(int length, Action<int, int> body) => InParts(length, 1, body);

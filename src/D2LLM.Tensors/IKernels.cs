@@ -101,7 +101,9 @@ public interface IKernels
     /// <summary>y += x.</summary>
     void AddInPlace(Tensor y, Tensor x);
 
-    void Dropout(Tensor x, Tensor y, byte[] keep, float p, Random rng);
+    /// <summary>y = x ⊙ mask/(1 − p), the mask drawn from <paramref name="seed"/> (Kernels.Dropout); nothing kept.</summary>
+    void Dropout(Tensor x, Tensor y, float p, ulong seed);
 
-    void DropoutBackward(Tensor dy, byte[] keep, float p, Tensor dx);
+    /// <summary>dx += dy ⊙ mask/(1 − p), the mask of <see cref="Dropout"/> with the same seed drawn again.</summary>
+    void DropoutBackward(Tensor dy, float p, ulong seed, Tensor dx);
 }

@@ -294,15 +294,15 @@ public class LayerGradientTests
         AssertClose(Numeric(v => Dot(r6, v.Zip(D(bb), (p, q) => p + q).ToArray()), D(a)), da, "residual da");
         AssertClose(Numeric(v => Dot(r6, D(a).Zip(v, (p, q) => p + q).ToArray()), D(bb)), db, "residual db");
 
-        var keep = new byte[6];
         var dropped = new float[6];
-        Kernels.Dropout.Forward(a, dropped, keep, 0.5f, new Random(1));
+        Kernels.Dropout.Forward(a, dropped, 0.5f, seed: 1);
+        var keep = dropped.Select(v => v != 0f ? 1 : 0).ToArray();
         Assert.Contains(keep, k => k == 0);
         Assert.Contains(keep, k => k == 1);
         double[] DropRef(double[] v) => v.Select((e, i) => keep[i] * e * 2).ToArray();
         AssertForward(DropRef(D(a)), dropped, "dropout");
         var ddrop = new float[6];
-        Kernels.Dropout.Backward(F(r6), keep, 0.5f, ddrop);
+        Kernels.Dropout.Backward(F(r6), ddrop, 0.5f, seed: 1);
         AssertClose(Numeric(v => Dot(r6, DropRef(v)), D(a)), ddrop, "dropout dx");
     }
 

@@ -25,23 +25,18 @@ public sealed class LoraAdapter
     public Parameter A { get; }
     public Parameter B { get; }
 
-    /// <summary>y += s·(drop(x)·Aᵀ)·Bᵀ, recording what Backward needs in <paramref name="cache"/> when given.</summary>
+    /// <summary>
+    /// y += s·(drop(x)·Aᵀ)·Bᵀ, recording what Backward needs in <paramref name="cache"/> when given: t, and the dropout's
+    /// seed (its mask and drop(x) are drawn again from x and the seed, not kept).
+    /// </summary>
     public void Forward(IKernels k, Tensor x, Tensor y, Random? dropoutRng, Cache? cache)
     {
-        var input = x;
-        byte[]? keep = null;
-        if (dropoutRng is not null && Options.Dropout > 0)
-        {
-            input = k.Allocate(x.Shape);
-            keep = new byte[x.Length];
-            k.Dropout(x, input, keep, Options.Dropout, dropoutRng);
-        }
-
+        ulong? seed = dropoutRng is not null && Options.Dropout > 0 ? (ulong)dropoutRng.NextInt64() : null;
         var t = k.Allocate(x.Length / A.Shape[1], Options.Rank);
-        k.Linear(input, A.AsWeight(), null, t);
+        k.Linear(seed is { } s ? Dropped(k, x, s) : x, A.AsWeight(), null, t);
         k.Scale(t, Scale, t);
         k.LinearAccumulate(t, B.AsWeight(), 1f, y);
-        if (cache is not null) (cache.Dropped, cache.Keep, cache.T) = (keep is null ? null : input, keep, t);
+        if (cache is not null) (cache.DropoutSeed, cache.T) = (seed, t);
     }
 
     /// <summary>Gradients of A and B (and dx += …) from dy; <paramref name="x"/> is the projection's input as Forward saw it.</summary>
@@ -50,15 +45,22 @@ public sealed class LoraAdapter
         var dt = k.Allocate(cache.T!.Shape);
         k.LinearBackward(dy, cache.T, B.AsWeight(), dt, B.GradTensor(), null);
         k.Scale(dt, Scale, dt);
-        if (cache.Dropped is null)
+        if (cache.DropoutSeed is not { } seed)
         {
             k.LinearBackward(dt, x, A.AsWeight(), dx, A.GradTensor(), null);
             return;
         }
 
         var dInput = dx is null ? null : k.Allocate(x.Shape);
-        k.LinearBackward(dt, cache.Dropped, A.AsWeight(), dInput, A.GradTensor(), null);
-        if (dInput is not null) k.DropoutBackward(dInput, cache.Keep!, Options.Dropout, dx!);
+        k.LinearBackward(dt, Dropped(k, x, seed), A.AsWeight(), dInput, A.GradTensor(), null);
+        if (dInput is not null) k.DropoutBackward(dInput, Options.Dropout, seed, dx!);
+    }
+
+    private Tensor Dropped(IKernels k, Tensor x, ulong seed)
+    {
+        var dropped = k.Allocate(x.Shape);
+        k.Dropout(x, dropped, Options.Dropout, seed);
+        return dropped;
     }
 
     /// <summary>W + s·B·A in float32: the adapter folded into its base weight for export.</summary>
@@ -74,9 +76,8 @@ public sealed class LoraAdapter
     /// <summary>What one forward pass leaves for the backward pass.</summary>
     public sealed class Cache
     {
-        /// <summary>The input after dropout; null without dropout (the backward pass is given the input itself).</summary>
-        public Tensor? Dropped { get; set; }
-        public byte[]? Keep { get; set; }
+        /// <summary>The seed of the dropout mask; null without dropout.</summary>
+        public ulong? DropoutSeed { get; set; }
         public Tensor? T { get; set; }
     }
 }
