@@ -30,16 +30,19 @@ public static class TorchDevice
     public static bool CudaAvailable()
     {
         if (!WrapperPresent()) throw Missing("no libLibTorchSharp beside the application");
-        // TorchSharp reports a failed load on standard output, which carries a command's JSON lines: send it to stderr.
+        // TorchSharp reports a failed load as a long trace on standard output, which carries a command's JSON lines: the
+        // trace goes into the inner exception (what --verbose prints), so the error itself stays one line.
         var stdout = Console.Out;
-        Console.SetOut(Console.Error);
+        using var trace = new StringWriter();
+        Console.SetOut(trace);
         try
         {
             return torch.cuda.is_available();
         }
         catch (TypeInitializationException e)
         {
-            throw Missing(e.GetBaseException().Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? e.Message, e);
+            throw Missing(e.GetBaseException().Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? e.Message,
+                new InvalidOperationException($"TorchSharp's loader said:\n{trace}", e));
         }
         finally
         {
