@@ -21,14 +21,18 @@ public sealed class CpuKernels : IKernels
     public static CpuKernels Instance { get; } = new();
 
     /// <summary>
-    /// Kernels whose Linear layers take bf16 inputs on the CPU's bf16 dot-product units (<see cref="GemmKernel.Avx512Bf16"/>:
-    /// twice the multiply-adds; activations, and float32 weights, rounded to bf16 as they are packed; sums in float32);
-    /// <see cref="Instance"/> where the CPU has none. Their input gradients (dy·W) run there too; weight gradients stay float32.
+    /// Kernels whose Linear layers take bf16 inputs on the CPU's bf16 units: AMX tiles where present
+    /// (<see cref="GemmKernel.AmxBf16"/>), else AVX512-BF16 dot products (<see cref="GemmKernel.Avx512Bf16"/>: twice the
+    /// multiply-adds); activations, and float32 weights, rounded to bf16 as they are packed; sums in float32.
+    /// <see cref="Instance"/> where the CPU has neither. Their input gradients (dy·W) run there too; weight gradients stay float32.
     /// </summary>
     public static CpuKernels Bf16 => s_bf16.Value;
 
-    // Deciding maps the machine code into executable pages: only for a process that asks.
-    private static readonly Lazy<CpuKernels> s_bf16 = new(() => Matmul.IsSupported(GemmKernel.Avx512Bf16) ? new(GemmKernel.Avx512Bf16) : Instance);
+    // Deciding maps the machine code into executable pages (and asks Linux for the tile state): only for a process that asks.
+    private static readonly Lazy<CpuKernels> s_bf16 = new(() =>
+        Matmul.IsSupported(GemmKernel.AmxBf16) ? new(GemmKernel.AmxBf16)
+        : Matmul.IsSupported(GemmKernel.Avx512Bf16) ? new(GemmKernel.Avx512Bf16)
+        : Instance);
 
     /// <summary>The GEMM kernel of Linear layers' forward passes and input gradients.</summary>
     public GemmKernel LinearKernel { get; }

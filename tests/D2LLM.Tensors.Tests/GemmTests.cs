@@ -54,12 +54,20 @@ public class GemmTests
             return;
         }
 
-        Assert.Equal(GemmKernel.Avx512Bf16, CpuKernels.Bf16.LinearKernel);
-        Check(GemmKernel.Avx512Bf16, false, true, m, n, k, BFloat16.FromSingle, seed: m + 3 * n + k, roundInputs: k % 2 == 0);
-        Check<float>(GemmKernel.Avx512Bf16, false, true, m, n, k, x => x, seed: m + 7 * n + k, roundInputs: k % 2 == 0);
-        Check(GemmKernel.Avx512Bf16, false, false, m, n, k, BFloat16.FromSingle, seed: m + 5 * n + k, roundInputs: k % 2 == 0);
-        Check<float>(GemmKernel.Avx512Bf16, false, false, m, n, k, x => x, seed: m + 9 * n + k, roundInputs: k % 2 == 0);
-        Check<float>(GemmKernel.Avx512Bf16, true, false, m, n, k, x => x, seed: m + 11 * n + k);
+        Assert.Equal(Matmul.IsSupported(GemmKernel.AmxBf16) ? GemmKernel.AmxBf16 : GemmKernel.Avx512Bf16, CpuKernels.Bf16.LinearKernel);
+        foreach (var kernel in new[] { GemmKernel.Avx512Bf16, GemmKernel.AmxBf16 }.Where(Matmul.IsSupported))
+            CheckBf16(kernel, m, n, k);
+    }
+
+    /// <summary>A bf16 kernel's products: B bf16 or float32, transposed or as stored, and A transposed (the float32 kernel's).</summary>
+    internal static void CheckBf16(GemmKernel kernel, int m, int n, int k, Multiplier<BFloat16>? bf16 = null, Multiplier<float>? f32 = null)
+    {
+        bool round = k % 2 == 0;
+        Check(kernel, false, true, m, n, k, BFloat16.FromSingle, seed: m + 3 * n + k, roundInputs: round, bf16);
+        Check(kernel, false, true, m, n, k, x => x, seed: m + 7 * n + k, roundInputs: round, f32);
+        Check(kernel, false, false, m, n, k, BFloat16.FromSingle, seed: m + 5 * n + k, roundInputs: round, bf16);
+        Check(kernel, false, false, m, n, k, x => x, seed: m + 9 * n + k, roundInputs: round, f32);
+        if (f32 is null) Check<float>(kernel, true, false, m, n, k, x => x, seed: m + 11 * n + k);
     }
 
     [Fact]
@@ -244,7 +252,12 @@ public class GemmTests
     private static IEnumerable<GemmKernel> Kernels() =>
         new[] { GemmKernel.Avx512, GemmKernel.Avx2, GemmKernel.Scalar }.Where(Matmul.IsSupported);
 
-    private static void Check<TB>(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, Func<float, TB> convert, int seed, bool roundInputs = false)
+    /// <summary>C = α·op(A)·op(B) + β·C + bias by some route other than <see cref="Matmul.Multiply{TB}(GemmKernel, bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{TB}, int, float, Span{float}, int, ReadOnlySpan{float})"/>.</summary>
+    internal delegate void Multiplier<TB>(bool ta, bool tb, int m, int n, int k, float alpha, float[] a, int lda, TB[] b, int ldb,
+        float beta, float[] c, int ldc, float[] bias);
+
+    internal static void Check<TB>(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, Func<float, TB> convert, int seed,
+        bool roundInputs = false, Multiplier<TB>? multiply = null)
         where TB : unmanaged
     {
         var rng = new Random(seed);
@@ -255,7 +268,8 @@ public class GemmTests
         var c0 = (float[])c.Clone();
         var bias = RandomArray(rng, n); // added to every row as the tiles are stored, once however many K slices
         const float alpha = 0.75f, beta = -0.5f;
-        Matmul.Multiply(kernel, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+        if (multiply is null) Matmul.Multiply(kernel, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+        else multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
 
         for (int i = 0; i < m; i++)
         {

@@ -11,6 +11,8 @@ namespace D2LLM.Tensors.Gemm;
 /// B[2p+1][j] side by side: one dword), a float32 one rounded like A first (both through the float32 packings of
 /// <see cref="GemmPacking"/>, which move dwords); a B as stored has rows 2p and 2p+1 interleaved into pairs. The
 /// products accumulate in float32. K even; slices of KC pairs (twice the float32 driver's elements, the same bytes).
+/// On AMX tiles (<see cref="AmxTileKernel"/>, K a multiple of 32) A needs no packing: a tile loads 16 rows of the rounded
+/// rows at their stride, and B's packing is the same.
 /// </summary>
 internal static unsafe class Bf16GemmDriver
 {
@@ -25,18 +27,24 @@ internal static unsafe class Bf16GemmDriver
     public static bool Handles<TB>(in GemmArgs<TB> g) where TB : unmanaged =>
         !g.TransA && g.K % 2 == 0 && (typeof(TB) == typeof(float) || (typeof(TB) == typeof(BFloat16) && (g.Ldb % 2 == 0 || !g.TransB)));
 
+    /// <summary>Whether <see cref="AmxTileKernel"/> can run it: one <see cref="Handles"/> with whole steps of 16 k-pairs.</summary>
+    public static bool HandlesTiles<TB>(in GemmArgs<TB> g) where TB : unmanaged =>
+        Handles(g) && g.K % (2 * AmxTileKernel.PairsPerStep) == 0;
+
+    /// <summary>C's rectangle [i0, i1) × [j0, j1) on the dot-product kernel, or on <paramref name="tiles"/> where given (see <see cref="HandlesTiles"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<TB>(in GemmArgs<TB> g, int i0, int i1, int j0, int j1) where TB : unmanaged
+    public static void Run<TB>(in GemmArgs<TB> g, int i0, int i1, int j0, int j1, TileKernel? tiles = null) where TB : unmanaged
     {
         const int kcMax = GemmDriver.KC;
-        int mcMax = GemmDriver.MC / MR * MR;
+        int mr = tiles == null ? MR : AmxTileKernel.MR;
+        int mcMax = GemmDriver.MC / mr * mr;
         int pairsTotal = g.K / 2;
         int ncMax = Math.Max(GemmDriver.NC, GemmDriver.NC * kcMax / Math.Max(1, Math.Min(kcMax, pairsTotal)) / NR * NR);
         float* rowsA = GemmDriver.Scratch(ref t_rowsA, mcMax * kcMax);
         float* packA = GemmDriver.Scratch(ref t_packA, mcMax * kcMax);
         float* packB = GemmDriver.Scratch(ref t_packB, GemmDriver.NC * kcMax);
         float* rowsB = typeof(TB) == typeof(float) && g.TransB ? GemmDriver.Scratch(ref t_rowsB, GemmDriver.NC * kcMax) : null;
-        float* tile = stackalloc float[MR * NR];
+        float* tile = stackalloc float[AmxTileKernel.MR * NR];
 
         for (int jc = j0; jc < j1; jc += ncMax)
         {
@@ -51,15 +59,18 @@ internal static unsafe class Bf16GemmDriver
                     int mc = Math.Min(mcMax, i1 - ic);
                     for (int r = 0; r < mc; r++)
                         Narrowing.ToBFloat16(g.A + (long)(ic + r) * g.Lda + 2 * pc, (BFloat16*)(rowsA + (long)r * pairs), 2 * pairs);
-                    GemmPacking.PackA(rowsA, pairs, transA: false, 0, mc, 0, pairs, MR, packA);
+                    if (tiles == null) GemmPacking.PackA(rowsA, pairs, transA: false, 0, mc, 0, pairs, MR, packA);
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int cols = Math.Min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR)
+                        uint* b = (uint*)(packB + (long)jr * pairs);
+                        for (int ir = 0; ir < mc; ir += mr)
                         {
-                            Bf16DotKernel.Run(pairs, (uint*)(packA + (long)ir * pairs), (uint*)(packB + (long)jr * pairs), tile);
+                            // A tile past row mc reads rows of rowsA that hold nothing of this block: their outputs are not stored.
+                            if (tiles is { } t) t.Run(pairs / AmxTileKernel.PairsPerStep, (uint*)(rowsA + (long)ir * pairs), pairs * sizeof(uint), b, tile);
+                            else Bf16DotKernel.Run(pairs, (uint*)(packA + (long)ir * pairs), b, tile);
                             float* c = g.C + (long)(ic + ir) * g.Ldc + jc + jr;
-                            int rows = Math.Min(MR, mc - ir);
+                            int rows = Math.Min(mr, mc - ir);
                             float* bias = g.BiasFor(pc, jc + jr);
                             if (cols == NR) StoreRows(tile, c, g.Ldc, rows, g.Alpha, beta, bias);
                             else GemmDriver.StoreEdge(tile, NR, c, g.Ldc, rows, cols, g.Alpha, beta, bias);

@@ -4,7 +4,8 @@ namespace D2LLM.Tensors.Gemm;
 
 /// <summary>
 /// Which micro-kernel runs a GEMM. <see cref="Auto"/> picks the widest float32 kernel the CPU supports;
-/// <see cref="Avx512Bf16"/> is chosen, never picked: it rounds A and B to bf16 (products summed in float32).
+/// <see cref="Avx512Bf16"/> and <see cref="AmxBf16"/> are chosen, never picked: they round A and B to bf16 (products
+/// summed in float32).
 /// </summary>
 public enum GemmKernel
 {
@@ -18,6 +19,12 @@ public enum GemmKernel
     /// float32 B rounded to bf16. Other products run on <see cref="Avx512"/>.
     /// </summary>
     Avx512Bf16,
+
+    /// <summary>
+    /// AMX tiles (TDPBF16PS: 16 × 16 × 32 per instruction) for the products of <see cref="Avx512Bf16"/> whose K is a
+    /// multiple of 32; the others run as <see cref="Avx512Bf16"/> does. Intel Sapphire Rapids and later, on Linux.
+    /// </summary>
+    AmxBf16,
 }
 
 /// <summary>
@@ -95,12 +102,16 @@ public static unsafe class Matmul
     public static GemmKernel BestKernel =>
         Avx512Kernel.IsSupported ? GemmKernel.Avx512 : Avx2Kernel.IsSupported ? GemmKernel.Avx2 : GemmKernel.Scalar;
 
+    /// <summary>Whether <see cref="GemmKernel.AmxBf16"/> runs here, and if not why ("in use", or the reason: no AMX, tile state refused, …).</summary>
+    public static string AmxStatus => AmxTileKernel.Status;
+
     public static bool IsSupported(GemmKernel kernel) => kernel switch
     {
         GemmKernel.Auto or GemmKernel.Scalar => true,
         GemmKernel.Avx512 => Avx512Kernel.IsSupported,
         GemmKernel.Avx2 => Avx2Kernel.IsSupported,
         GemmKernel.Avx512Bf16 => Bf16DotKernel.IsSupported,
+        GemmKernel.AmxBf16 => AmxTileKernel.IsSupported,
         _ => false,
     };
 
@@ -118,8 +129,9 @@ public static unsafe class Matmul
         var (mr, nr) = kernel switch
         {
             GemmKernel.Avx512 => (Avx512Kernel.MR, Avx512Kernel.NR),
-            GemmKernel.Avx512Bf16 when Bf16GemmDriver.Handles(g) => (Bf16DotKernel.MR, Bf16DotKernel.NR),
-            GemmKernel.Avx512Bf16 => (Avx512Kernel.MR, Avx512Kernel.NR),
+            GemmKernel.AmxBf16 when Bf16GemmDriver.HandlesTiles(g) => (AmxTileKernel.MR, AmxTileKernel.NR),
+            GemmKernel.Avx512Bf16 or GemmKernel.AmxBf16 when Bf16GemmDriver.Handles(g) => (Bf16DotKernel.MR, Bf16DotKernel.NR),
+            GemmKernel.Avx512Bf16 or GemmKernel.AmxBf16 => (Avx512Kernel.MR, Avx512Kernel.NR),
             GemmKernel.Avx2 => (Avx2Kernel.MR, Avx2Kernel.NR),
             _ => (ScalarKernel.MR, ScalarKernel.NR),
         };
@@ -150,8 +162,9 @@ public static unsafe class Matmul
     {
         switch (kernel)
         {
-            case GemmKernel.Avx512Bf16 when Bf16GemmDriver.Handles(g): Bf16GemmDriver.Run(g, i0, i1, j0, j1); break;
-            case GemmKernel.Avx512 or GemmKernel.Avx512Bf16: GemmDriver.Run<Avx512Kernel, TB>(g, i0, i1, j0, j1); break;
+            case GemmKernel.AmxBf16 when Bf16GemmDriver.HandlesTiles(g): Bf16GemmDriver.Run(g, i0, i1, j0, j1, AmxTileKernel.Hardware); break;
+            case GemmKernel.Avx512Bf16 or GemmKernel.AmxBf16 when Bf16GemmDriver.Handles(g): Bf16GemmDriver.Run(g, i0, i1, j0, j1); break;
+            case GemmKernel.Avx512 or GemmKernel.Avx512Bf16 or GemmKernel.AmxBf16: GemmDriver.Run<Avx512Kernel, TB>(g, i0, i1, j0, j1); break;
             case GemmKernel.Avx2: GemmDriver.Run<Avx2Kernel, TB>(g, i0, i1, j0, j1); break;
             default: GemmDriver.Run<ScalarKernel, TB>(g, i0, i1, j0, j1); break;
         }

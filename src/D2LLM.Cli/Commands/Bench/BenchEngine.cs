@@ -1,5 +1,6 @@
 using System.CommandLine;
 using D2LLM.Tensors;
+using D2LLM.Tensors.Gemm;
 using TorchSharp;
 
 namespace D2LLM.Cli.Commands.Bench;
@@ -16,6 +17,11 @@ internal sealed record BenchEngine(IKernels Kernels, torch.ScalarType? Torch)
         Description = "d2llm | d2llm-bf16 (this engine's bf16 dot products) | torch-f32 | torch-bf16 (libtorch's CPU build: a CLI built with -p:LibTorch=cpu)",
         DefaultValueFactory = _ => "d2llm",
     };
+
+    /// <summary>What runs the Linear layers, for the benchmark's line: libtorch, or the engine's GEMM kernel (amxbf16, avx512bf16, avx512, …).</summary>
+    public string LinearKernel => Torch is not null ? "libtorch"
+        : Kernels is CpuKernels { LinearKernel: var k } ? (k == GemmKernel.Auto ? Matmul.BestKernel : k).ToString().ToLowerInvariant()
+        : Kernels.GetType().Name;
 
     public static BenchEngine Parse(string value) => FlagChoice.Parse("--engine", "engine", value,
         ("d2llm", new BenchEngine(CpuKernels.Instance, null)), ("d2llm-bf16", new BenchEngine(CpuKernels.Bf16, null)),

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using D2LLM.Models;
 using D2LLM.Models.Qwen;
+using D2LLM.Tensors.Gemm;
 using D2LLM.Torch;
 
 namespace D2LLM.Cli.Commands.Bench;
@@ -55,6 +56,7 @@ internal static class BenchForward
             {
                 benchmark = "forward", engine = r.GetValue(engine), config = name, batch = b, length = l,
                 tokens_per_s = Math.Round(b * l / best, 1), peak_rss_mb = PeakRss.Megabytes(), cpu = CpuModel.Name,
+                linear_kernel = chosen.LinearKernel, amx = Matmul.AmxStatus,
             }));
             if (device is null) host.Dispose();
             return 0;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using D2LLM.Models;
 using D2LLM.Models.Qwen;
 using D2LLM.Tensors;
+using D2LLM.Tensors.Gemm;
 using D2LLM.Torch;
 
 namespace D2LLM.Cli.Commands.Bench;
@@ -65,6 +66,7 @@ internal static class BenchTrain
             {
                 benchmark = "train", engine = r.GetValue(engine), tuning = r.GetValue(tuning), config = name, batch = b, length = l,
                 tokens_per_s = Math.Round(b * l / best, 1), peak_rss_mb = PeakRss.Megabytes(), cpu = CpuModel.Name,
+                linear_kernel = chosen.LinearKernel, amx = Matmul.AmxStatus,
             }));
             return 0;
         }));
