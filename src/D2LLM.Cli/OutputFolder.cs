@@ -5,7 +5,8 @@ namespace D2LLM.Cli;
 /// marked as this command's (<see cref="MarkerFile"/>); a folder the same command marked is resumed. Anything else —
 /// a file, a folder with files d2llm did not write (a model, a user's report.json), another command's output — is
 /// refused unless forced, so a run never overwrites what it did not create. The marker stays locked while the run
-/// lasts: a second run on the same folder is refused instead of tearing its files.
+/// lasts: a second run on the same folder is refused instead of tearing its files. A run that wrote nothing (a model that
+/// failed to load, a device that is not there) leaves no trace: its marker goes, and the folder too if the claim made it.
 /// </summary>
 internal sealed class OutputFolder : IDisposable
 {
@@ -13,7 +14,9 @@ internal sealed class OutputFolder : IDisposable
 
     private readonly FileStream _lock;
 
-    private OutputFolder(string path, FileStream lockStream) => (Path, _lock) = (path, lockStream);
+    private readonly bool _created;
+
+    private OutputFolder(string path, FileStream lockStream, bool created) => (Path, _lock, _created) = (path, lockStream, created);
 
     public string Path { get; }
 
@@ -23,6 +26,7 @@ internal sealed class OutputFolder : IDisposable
     public static OutputFolder Claim(string path, string command, bool force)
     {
         if (File.Exists(path)) throw new IOException($"--out: {path} is a file; name a folder");
+        bool created = !Directory.Exists(path);
         Directory.CreateDirectory(path);
         string marker = System.IO.Path.Combine(path, MarkerFile);
         var lockStream = File.Exists(marker) ? Lock(marker, path) : null;
@@ -46,10 +50,25 @@ internal sealed class OutputFolder : IDisposable
         lockStream.SetLength(0);
         lockStream.Write(System.Text.Encoding.UTF8.GetBytes(command + "\n"));
         lockStream.Flush(flushToDisk: true);
-        return new OutputFolder(path, lockStream);
+        return new OutputFolder(path, lockStream, created);
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose()
+    {
+        string marker = System.IO.Path.Combine(Path, MarkerFile);
+        bool wroteNothing = Directory.EnumerateFileSystemEntries(Path).All(e => System.IO.Path.GetFileName(e) == MarkerFile);
+        if (wroteNothing) File.Delete(marker); // while the lock still holds it: no other run can have claimed it
+        _lock.Dispose();
+        if (!wroteNothing || !_created) return;
+        try
+        {
+            Directory.Delete(Path);
+        }
+        catch (IOException)
+        {
+            // Something appeared in it since (another run claimed it): it stays.
+        }
+    }
 
     /// <summary>Opens (or creates) the marker for this run alone; another run holding it means the folder is in use.</summary>
     private static FileStream Lock(string marker, string path)

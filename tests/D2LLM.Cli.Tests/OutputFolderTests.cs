@@ -15,6 +15,21 @@ public class OutputFolderTests
         using (OutputFolder.Claim(folder, "distill", force: false)) Assert.True(File.Exists(Path.Combine(folder, "report.json")));
     }
 
+    /// <summary>A run that wrote nothing (its model failed to load) leaves neither its marker nor a folder it made.</summary>
+    [Fact]
+    public void AClaimThatWroteNothing_LeavesNoTrace()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.File("student");
+        using (OutputFolder.Claim(folder, "distill", force: false)) Assert.True(File.Exists(Path.Combine(folder, OutputFolder.MarkerFile)));
+        Assert.False(Directory.Exists(folder));
+
+        Directory.CreateDirectory(folder);
+        using (OutputFolder.Claim(folder, "finetune-teacher", force: false)) { }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+        using (OutputFolder.Claim(folder, "distill", force: false)) { } // no 'finetune-teacher' output to refuse
+    }
+
     [Fact]
     public void FilesD2llmDidNotWrite_AnotherCommandsOutput_AndAFile_AreRefusedUnlessForced()
     {
