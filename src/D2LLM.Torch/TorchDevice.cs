@@ -29,7 +29,10 @@ public static class TorchDevice
     /// <summary>Whether libtorch loads with CUDA; no libtorch, or one that does not load, is an error naming the package to reference.</summary>
     public static bool CudaAvailable()
     {
-        if (!WrapperPresent()) throw Missing("no libLibTorchSharp beside the application");
+        if (!BesideApplication("LibTorchSharp")) throw Missing("no libLibTorchSharp beside the application");
+        // Without libtorch TorchSharp's failed load falls back to copying libtorch's natives out of the NuGet cache into
+        // the application's folder (half a gigabyte, where a CPU build was ever restored) before it fails anyway.
+        if (!BesideApplication("torch")) throw Missing("no libtorch beside the application");
         // TorchSharp reports a failed load as a long trace on standard output, which carries a command's JSON lines: the
         // trace goes into the inner exception (what --verbose prints), so the error itself stays one line.
         var stdout = Console.Out;
@@ -50,11 +53,11 @@ public static class TorchDevice
         }
     }
 
-    /// <summary>TorchSharp's native wrapper, where .NET looks for an application's native libraries.</summary>
-    private static bool WrapperPresent()
+    /// <summary>A native library of TorchSharp's packages (the wrapper, libtorch) where .NET looks for an application's: its folder or runtimes/.</summary>
+    private static bool BesideApplication(string library)
     {
         string root = AppContext.BaseDirectory;
-        string[] names = ["libLibTorchSharp.so", "LibTorchSharp.dll", "libLibTorchSharp.dylib"];
+        string[] names = [$"lib{library}.so", $"{library}.dll", $"lib{library}.dylib"];
         return names.Any(n => File.Exists(Path.Combine(root, n)))
             || (System.IO.Directory.Exists(Path.Combine(root, "runtimes")) && names.Any(n => System.IO.Directory.EnumerateFiles(Path.Combine(root, "runtimes"), n, SearchOption.AllDirectories).Any()));
     }

@@ -44,6 +44,8 @@ public class DeviceOptionTests
     {
         using var teacher = new FixtureModel("tiny-qwen3-a");
         using var dir = new TempDirectory();
+        string consolidated = Path.Combine(AppContext.BaseDirectory, "cpu"); // where TorchSharp's failed load copied libtorch to
+        if (Directory.Exists(consolidated)) Directory.Delete(consolidated, recursive: true);
         File.WriteAllLines(dir.File("pairs.tsv"), ["a question\ta question again\t1", "a question\tsomething else\t0"]);
         var run = Cli.Run("finetune-teacher", "--teacher", teacher.Path, "--data", dir.File("pairs.tsv"), "--out", dir.File("tuned"),
             "--batch", "2", "--device", "cuda");
@@ -52,6 +54,7 @@ public class DeviceOptionTests
         Assert.Contains("-p:LibTorch=cuda", error);
         Assert.DoesNotContain("LoadNativeBackend", run.Stderr); // TorchSharp's loader trace is kept for --verbose
         Assert.False(Directory.Exists(dir.File("tuned"))); // claimed before the device failed, then left as it was
+        Assert.False(Directory.Exists(consolidated));
     }
 
     private static double Score(string stdout) =>
