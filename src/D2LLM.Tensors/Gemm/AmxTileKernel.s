@@ -1,17 +1,17 @@
 # The AMX-BF16 GEMM micro-kernel whose machine code AmxTileKernel.cs carries (the .NET 10 JIT has no AMX intrinsics),
 # and the system call that lets the process use the tile registers. System V AMD64 calling convention:
 #   int64 request_tiles(void)  = arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): 0, or -errno
-#   void kernel(int64 steps /* rdi */, const uint32* a /* rsi */, int64 lda /* rdx, bytes */,
-#               const uint32* b /* rcx */, float* tile /* r8 */, void* emulator /* r9: the twin's only */)
-# One step is 16 k-pairs. a: 32 rows of dwords (bf16 A[r][2p] low, A[r][2p+1] high), lda bytes apart; b: 128 bytes per
-# k-pair (32 columns: bf16 B[2p][j] low, B[2p+1][j] high). The 32 × 32 float32 tile (128 bytes a row) is four 16 × 16
-# accumulators: tmm0 rows 0-15 × columns 0-15, tmm1 rows 0-15 × 16-31, tmm2 rows 16-31 × 0-15, tmm3 rows 16-31 × 16-31,
-# from A tiles tmm4 (rows 0-15) and tmm5 (rows 16-31) and B tiles tmm6 (columns 0-15) and tmm7 (columns 16-31).
-# TDPBF16PS: C[m][n] += A[m][2k]·B[k][2n] + A[m][2k+1]·B[k][2n+1] in float32. The kernel loads its tile configuration
-# and releases the tiles on every call, so no tile state outlives it.
+#   void kernel(int64 steps /* rdi */, const uint32* a /* rsi */, const uint32* b /* rdx */, float* tile /* rcx */,
+#               void* emulator /* r8: the twin's only */)
+# One step is 16 k-pairs; a dword holds a pair of bf16 values (element 2p low, 2p+1 high). a: per step, rows 0-15 then
+# rows 16-31 of A, each row's 16 pairs in 64 bytes (2 KB a step); b: 128 bytes per k-pair (its 32 columns). The
+# 32 × 32 float32 tile (128 bytes a row) is four 16 × 16 accumulators: tmm0 rows 0-15 × columns 0-15, tmm1 rows 0-15
+# × 16-31, tmm2 rows 16-31 × 0-15, tmm3 rows 16-31 × 16-31, from A tiles tmm4 (rows 0-15) and tmm5 (rows 16-31) and
+# B tiles tmm6 (columns 0-15) and tmm7 (columns 16-31). TDPBF16PS: C[m][n] += A[m][2k]·B[k][2n] + A[m][2k+1]·B[k][2n+1]
+# in float32. The kernel loads its tile configuration and releases the tiles on every call: no tile state outlives it.
 #
 # Assembled with --defsym EMULATE=1 the same code becomes its test twin: each tile instruction is a call to the
-# function passed in r9 (op, tile a, tile b, tile c, address, stride), which emulates it in software, so the loop, the
+# function passed in r8 (op, tile a, tile b, tile c, address, stride), which emulates it in software, so the loop, the
 # addresses and the tile shapes are tested on a CPU without AMX; only the instructions themselves differ.
 # Rebuild the bytes:  as [--defsym EMULATE=1] AmxTileKernel.s -o k.o && objcopy -O binary -j .text k.o k.bin && xxd -i k.bin
 .intel_syntax noprefix
@@ -109,38 +109,35 @@ request_tiles:
 kernel:
 .if EMULATE
     push rbx
-    mov rbx, r9
+    mov rbx, r8
 .endif
     tile_config [rip + config]
     tile_zero 0
     tile_zero 1
     tile_zero 2
     tile_zero 3
-    mov rax, rdx
-    shl rax, 4
-    lea r10, [rsi + rax]
+    mov r10, 64
     mov r11, 128
     test rdi, rdi
     jz 2f
 1:
-    tile_load 4, rsi, rdx, 0
-    tile_load 5, r10, rdx, 0
-    tile_load 6, rcx, r11, 0
-    tile_load 7, rcx, r11, 64
+    tile_load 4, rsi, r10, 0
+    tile_load 5, rsi, r10, 1024
+    tile_load 6, rdx, r11, 0
+    tile_load 7, rdx, r11, 64
     tile_dot 0, 4, 6
     tile_dot 1, 4, 7
     tile_dot 2, 5, 6
     tile_dot 3, 5, 7
-    add rsi, 64
-    add r10, 64
-    add rcx, 2048
+    add rsi, 2048
+    add rdx, 2048
     dec rdi
     jnz 1b
 2:
-    tile_store 0, r8, r11, 0
-    tile_store 1, r8, r11, 64
-    tile_store 2, r8, r11, 2048
-    tile_store 3, r8, r11, 2112
+    tile_store 0, rcx, r11, 0
+    tile_store 1, rcx, r11, 64
+    tile_store 2, rcx, r11, 2048
+    tile_store 3, rcx, r11, 2112
     tile_release
 .if EMULATE
     pop rbx

@@ -11,8 +11,8 @@ namespace D2LLM.Tensors.Gemm;
 /// B[2p+1][j] side by side: one dword), a float32 one rounded like A first (both through the float32 packings of
 /// <see cref="GemmPacking"/>, which move dwords); a B as stored has rows 2p and 2p+1 interleaved into pairs. The
 /// products accumulate in float32. K even; slices of KC pairs (twice the float32 driver's elements, the same bytes).
-/// On AMX tiles (<see cref="AmxTileKernel"/>, K a multiple of 32) A needs no packing: a tile loads 16 rows of the rounded
-/// rows at their stride, and B's packing is the same.
+/// On AMX tiles (<see cref="AmxTileKernel"/>, K a multiple of 32) A's rounded rows are packed into tiles
+/// (<see cref="AmxTileKernel.PackA"/>) and B's packing is the same.
 /// </summary>
 internal static unsafe class Bf16GemmDriver
 {
@@ -60,14 +60,15 @@ internal static unsafe class Bf16GemmDriver
                     for (int r = 0; r < mc; r++)
                         Narrowing.ToBFloat16(g.A + (long)(ic + r) * g.Lda + 2 * pc, (BFloat16*)(rowsA + (long)r * pairs), 2 * pairs);
                     if (tiles == null) GemmPacking.PackA(rowsA, pairs, transA: false, 0, mc, 0, pairs, MR, packA);
+                    else AmxTileKernel.PackA((uint*)rowsA, pairs, (mc + 31) & ~31, (uint*)packA);
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int cols = Math.Min(NR, nc - jr);
                         uint* b = (uint*)(packB + (long)jr * pairs);
                         for (int ir = 0; ir < mc; ir += mr)
                         {
-                            // A tile past row mc reads rows of rowsA that hold nothing of this block: their outputs are not stored.
-                            if (tiles is { } t) t.Run(pairs / AmxTileKernel.PairsPerStep, (uint*)(rowsA + (long)ir * pairs), pairs * sizeof(uint), b, tile);
+                            // Rows past mc in the last panel are rowsA's leftovers: their outputs are not stored.
+                            if (tiles is { } t) t.Run(pairs / AmxTileKernel.PairsPerStep, (uint*)(packA + (long)ir * pairs), b, tile);
                             else Bf16DotKernel.Run(pairs, (uint*)(packA + (long)ir * pairs), b, tile);
                             float* c = g.C + (long)(ic + ir) * g.Ldc + jc + jr;
                             int rows = Math.Min(mr, mc - ir);
