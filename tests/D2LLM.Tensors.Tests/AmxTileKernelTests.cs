@@ -34,14 +34,17 @@ public class AmxTileKernelTests
         Assert.False(AmxTileKernel.ComputesCheckProduct(AmxTileEmulator.WrongKernel));
     }
 
-    /// <summary>A CPU without AMX-BF16 says so and keeps the bf16 dot products; one with it computes the check product and is used.</summary>
+    /// <summary>
+    /// A CPU without AMX-BF16 says so and keeps the bf16 dot products, as does one whose kernel refuses the tile state (a
+    /// Linux before 5.16, a hypervisor that does not pass it on); otherwise the tiles compute the check product and are used.
+    /// </summary>
     [Fact]
     public void Hardware_IsUsedWhereTheCpuHasIt_OrSaysWhyNot()
     {
-        if (!AmxTileKernel.CpuHasAmx)
+        if (!AmxTileKernel.CpuHasAmx || AmxTileKernel.Status.StartsWith("Linux refused", StringComparison.Ordinal))
         {
             Assert.False(AmxTileKernel.IsSupported);
-            Assert.Equal("the CPU has no AMX-BF16", AmxTileKernel.Status);
+            if (!AmxTileKernel.CpuHasAmx) Assert.Equal("the CPU has no AMX-BF16", AmxTileKernel.Status);
             Assert.NotEqual(GemmKernel.AmxBf16, CpuKernels.Bf16.LinearKernel);
             return;
         }
