@@ -21,7 +21,7 @@ internal sealed class TorchLora(LoraAdapter host, Device device) : IDisposable
         return nn.functional.linear(nn.functional.linear(input, _a.to(x.dtype), null), _b.to(x.dtype), null).mul(TorchScalars.Of(host.Scale));
     }
 
-    private float[]? _uploadedA, _uploadedB;
+    private UInt128? _uploadedA, _uploadedB;
 
     /// <summary>Host values onto the device when they changed (an optimizer step, a loaded student).</summary>
     public void Upload()

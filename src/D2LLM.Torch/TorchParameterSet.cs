@@ -6,13 +6,12 @@ namespace D2LLM.Torch;
 /// <summary>
 /// Full fine-tuning on the device: each host <see cref="Parameter"/> (float32, what the optimizer updates) paired with the
 /// device copy of its weight, made a leaf that autograd fills. Host values are uploaded before a pass when they changed
-/// (the last upload is kept on the host to tell: one more float32 copy of the trainable weights), and device gradients
-/// added into the host's after each backward.
+/// (known by the last upload's hash), and device gradients added into the host's after each backward.
 /// </summary>
 internal sealed class TorchParameterSet
 {
     private readonly List<(Parameter Host, Tensor Device)> _pairs = [];
-    private float[]?[] _uploaded = [];
+    private UInt128?[] _uploaded = [];
 
     /// <summary>Makes each parameter's device weight (found by its checkpoint name) trainable.</summary>
     public void Mirror(IEnumerable<Parameter> parameters, IReadOnlyDictionary<string, Tensor> deviceWeights)
@@ -24,7 +23,7 @@ internal sealed class TorchParameterSet
             _pairs.Add((p, weight));
         }
 
-        _uploaded = new float[]?[_pairs.Count];
+        _uploaded = new UInt128?[_pairs.Count];
     }
 
     /// <summary>Float32 device leaves made for host parameters that have no device copy (a head's), mirrored; by parameter.</summary>
