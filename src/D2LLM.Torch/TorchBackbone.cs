@@ -86,7 +86,8 @@ public class TorchBackbone : IBackbone
         if (pass is null) return Tensor.Wrap(_device.Forward(batch), batch.Tokens, HiddenSize);
         var hidden = _device.ForwardTraining(batch);
         pass.Activations = hidden;
-        return Tensor.Wrap(TorchMirror.ToHost(hidden.detach()), batch.Tokens, HiddenSize);
+        using var states = hidden.detach();
+        return Tensor.Wrap(TorchMirror.ToHost(states), batch.Tokens, HiddenSize);
     }
 
     public void Backward(BackbonePass pass, Tensor dOutput)

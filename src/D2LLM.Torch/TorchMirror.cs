@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
@@ -14,7 +15,21 @@ internal static class TorchMirror
     public static Tensor Leaf(int[] shape, Device device) => zeros(shape.Select(d => (long)d).ToArray(), ScalarType.Float32, device, requires_grad: true);
 
     /// <summary>A device tensor's values as float32 on the host.</summary>
-    public static float[] ToHost(Tensor t) => t.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+    public static float[] ToHost(Tensor t)
+    {
+        using var host = Float32OnHost(t);
+        return MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
+    }
+
+    /// <summary>
+    /// The tensor as contiguous float32 on the CPU, intermediates disposed: outside a dispose scope an undisposed tensor
+    /// keeps its memory (a GPU's too) until a finalizer runs, and a full fine-tuning step converts every gradient.
+    /// </summary>
+    private static Tensor Float32OnHost(Tensor t)
+    {
+        using var moved = t.to(ScalarType.Float32, CPU);
+        return moved.contiguous();
+    }
 
     /// <summary>
     /// Copies <paramref name="values"/> into <paramref name="leaf"/> unless they are what was uploaded last: a pass of
@@ -32,12 +47,13 @@ internal static class TorchMirror
         uploaded = hash;
     }
 
-    /// <summary>grad += the leaf's device gradient, which is then cleared.</summary>
+    /// <summary>grad += the leaf's device gradient, which is then cleared; read in place on the host, never copied to an array.</summary>
     public static void AddGradient(Tensor leaf, float[] grad)
     {
-        if (leaf.grad is not { } g) return;
-        var values = ToHost(g);
-        System.Numerics.Tensors.TensorPrimitives.Add(grad, values, grad);
+        using var g = leaf.grad;
+        if (g is null) return;
+        using (var host = Float32OnHost(g))
+            System.Numerics.Tensors.TensorPrimitives.Add(grad, MemoryMarshal.Cast<byte, float>(host.bytes), grad);
         g.zero_();
     }
 }
