@@ -95,7 +95,8 @@ public class TorchBackbone : IBackbone
         if (pass.Activations is not torch.Tensor hidden)
             throw new InvalidOperationException("Backward needs the pass of a training Forward of this model");
         using (hidden)
-        using (var grad = torch.tensor(dOutput.Span.ToArray(), [pass.Batch.Tokens, HiddenSize]).to(hidden.dtype, hidden.device))
+        using (var onHost = torch.tensor(dOutput.Span.ToArray(), [pass.Batch.Tokens, HiddenSize]))
+        using (var grad = onHost.to(hidden.dtype, hidden.device))
             hidden.backward([grad]);
         pass.Activations = null;
         _device.Lora.AddGradients();
