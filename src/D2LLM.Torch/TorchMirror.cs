@@ -42,18 +42,17 @@ internal static class TorchMirror
         var hash = System.IO.Hashing.XxHash128.HashToUInt128(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
         if (uploaded == hash) return;
         using var noGrad = no_grad();
-        using var source = tensor(values, leaf.shape);
-        leaf.copy_(source);
+        using var scope = NewDisposeScope(); // the source, and the handle copy_ returns
+        leaf.copy_(tensor(values, leaf.shape));
         uploaded = hash;
     }
 
     /// <summary>grad += the leaf's device gradient, which is then cleared; read in place on the host, never copied to an array.</summary>
     public static void AddGradient(Tensor leaf, float[] grad)
     {
-        using var g = leaf.grad;
-        if (g is null) return;
-        using (var host = Float32OnHost(g))
-            System.Numerics.Tensors.TensorPrimitives.Add(grad, MemoryMarshal.Cast<byte, float>(host.bytes), grad);
+        using var scope = NewDisposeScope(); // the gradient's handle, its host conversion, and the handle zero_ returns
+        if (leaf.grad is not { } g) return;
+        System.Numerics.Tensors.TensorPrimitives.Add(grad, MemoryMarshal.Cast<byte, float>(Float32OnHost(g).bytes), grad);
         g.zero_();
     }
 }

@@ -47,7 +47,8 @@ public sealed class TorchHeadsStepTests
         var engine = new HostHeadsStep(heads, options).Run(queries, passages, targets);
         var engineGradients = heads.Parameters.Select(p => p.Grad.ToArray()).ToList();
         foreach (var p in heads.Parameters) p.ZeroGrad();
-        var device = new TorchHeadsStep(heads, options, new TorchOptions { Device = "cpu" }).Run(queries, passages, targets);
+        var step = new TorchHeadsStep(heads, options, new TorchOptions { Device = "cpu" });
+        var device = step.Run(queries, passages, targets);
 
         double[] Losses(HeadsStepResult r) => [r.InBatch, r.Contrastive, r.Pearson, r.Bpr, r.Feature];
         foreach (var (expected, actual, name) in Losses(engine).Zip(Losses(device), ["in-batch", "contrastive", "pearson", "bpr", "feature"]))
@@ -59,6 +60,16 @@ public sealed class TorchHeadsStepTests
             if (otherBranch.Contains(p)) Assert.All(expected.Concat(p.Grad), g => Assert.Equal(0f, g)); // the other task's branch takes no part
             else AssertClose(expected, p.Grad, p.Name);
         }
+
+        // Later steps (after an update the device must take) leave no tensor alive behind them.
+        long live = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 2; i++)
+        {
+            heads.Parameters.First().Value[0] += 1e-3f;
+            step.Run(queries, passages, targets);
+        }
+
+        Assert.Equal(live, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
 
         AssertClose(engine.DQueryStates.Span.ToArray(), device.DQueryStates.Span.ToArray(), "query states");
         AssertClose(engine.DPassageStates.Span.ToArray(), device.DPassageStates.Span.ToArray(), "passage states");

@@ -34,12 +34,23 @@ public sealed class TorchListStepTests
         var engineHead = new[] { model.HeadWeight.Grad.ToArray(), model.HeadBias.Grad.ToArray() };
         model.HeadWeight.ZeroGrad();
         model.HeadBias.ZeroGrad();
-        var (deviceLoss, deviceSummary) = new TorchListStep(model, loss, new TorchOptions { Device = "cpu" }).Run(summary, targets, shape);
+        var step = new TorchListStep(model, loss, new TorchOptions { Device = "cpu" });
+        var (deviceLoss, deviceSummary) = step.Run(summary, targets, shape);
 
         Assert.NotEqual(0, engineLoss);
         Assert.True(Math.Abs(engineLoss - deviceLoss) <= 1e-5 * Math.Max(1, Math.Abs(engineLoss)), $"{loss}: {engineLoss} vs {deviceLoss}");
         AssertClose(engineHead[0], model.HeadWeight.Grad, "head weight");
         AssertClose(engineHead[1], model.HeadBias.Grad, "head bias");
         AssertClose(engineSummary, deviceSummary, "summary states");
+
+        // Later steps (after an update the device must take) leave no tensor alive behind them.
+        long live = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 2; i++)
+        {
+            model.HeadBias.Value[0] += 1e-3f;
+            step.Run(summary, targets, shape);
+        }
+
+        Assert.Equal(live, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
