@@ -94,6 +94,12 @@ public sealed class TorchBackboneTests
         }
 
         Assert.True(expected.Select(e => e.Probability).Distinct().Count() == passages.Length, "the passages score differently");
+
+        // A teacher judges 10^5–10^6 pairs: scoring leaves no tensor alive behind it.
+        long live = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        device.ScoreCandidates("another question", passages);
+        device.Score(passages.Select(p => device.Encode("another question", p)).ToList());
+        Assert.Equal(live, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
     /// <summary>Max abs difference within 1e-4 of the larger magnitude (and the values are not all zero).</summary>
