@@ -56,7 +56,8 @@ internal sealed class OutputFolder : IDisposable
     public void Dispose()
     {
         string marker = System.IO.Path.Combine(Path, MarkerFile);
-        bool wroteNothing = Directory.EnumerateFileSystemEntries(Path).All(e => System.IO.Path.GetFileName(e) == MarkerFile);
+        // A folder removed during the run has nothing to tidy; Dispose must not throw over the command's own error.
+        bool wroteNothing = Directory.Exists(Path) && Directory.EnumerateFileSystemEntries(Path).All(e => System.IO.Path.GetFileName(e) == MarkerFile);
         if (wroteNothing) File.Delete(marker); // while the lock still holds it: no other run can have claimed it
         _lock.Dispose();
         if (!wroteNothing || !_created) return;

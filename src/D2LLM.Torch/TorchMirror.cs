@@ -39,7 +39,7 @@ internal static class TorchMirror
     /// </summary>
     public static void Upload(float[] values, Tensor leaf, ref UInt128? uploaded)
     {
-        var hash = System.IO.Hashing.XxHash128.HashToUInt128(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        var hash = System.IO.Hashing.XxHash128.HashToUInt128(MemoryMarshal.AsBytes(values.AsSpan()));
         if (uploaded == hash) return;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope(); // the source, and the handle copy_ returns

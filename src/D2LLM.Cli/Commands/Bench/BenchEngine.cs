@@ -10,7 +10,7 @@ namespace D2LLM.Cli.Commands.Bench;
 /// dot-product kernels (<c>d2llm-bf16</c>, float32 where the CPU has none), or the same weights on libtorch's CPU build
 /// in float32 or bfloat16 (<c>torch-f32</c>, <c>torch-bf16</c>: a CLI built with -p:LibTorch=cpu).
 /// </summary>
-internal sealed record BenchEngine(IKernels Kernels, torch.ScalarType? Torch)
+internal sealed record BenchEngine(CpuKernels Kernels, torch.ScalarType? Torch)
 {
     public static Option<string> Option() => new("--engine")
     {
@@ -20,8 +20,7 @@ internal sealed record BenchEngine(IKernels Kernels, torch.ScalarType? Torch)
 
     /// <summary>What runs the Linear layers, for the benchmark's line: libtorch, or the engine's GEMM kernel (amxbf16, avx512bf16, avx512, …).</summary>
     public string LinearKernel => Torch is not null ? "libtorch"
-        : Kernels is CpuKernels { LinearKernel: var k } ? (k == GemmKernel.Auto ? Matmul.BestKernel : k).ToString().ToLowerInvariant()
-        : Kernels.GetType().Name;
+        : (Kernels.LinearKernel == GemmKernel.Auto ? Matmul.BestKernel : Kernels.LinearKernel).ToString().ToLowerInvariant();
 
     public static BenchEngine Parse(string value) => FlagChoice.Parse("--engine", "engine", value,
         ("d2llm", new BenchEngine(CpuKernels.Instance, null)), ("d2llm-bf16", new BenchEngine(CpuKernels.Bf16, null)),
